@@ -2,20 +2,16 @@
  * Base of every command: global options, exit-code discipline and the one place where errors
  * become a single line on stderr (no stack traces for user errors).
  */
-import { Command, Option } from 'clipanion';
+import { Command, Option, type BaseContext } from 'clipanion';
 import { JobletError, describeError } from '../shared/errors';
+import { globalOptions } from './globals';
+import type { Connection } from './client';
 
-/** Context every command sees; output goes through it so tests can capture it. */
-export interface CliContext {
-  stdin: NodeJS.ReadableStream;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  /** "rnx" or "joblet": prefixes error lines. */
-  program: string;
-}
+/** Context every command sees: clipanion's streams plus the program name that prefixes errors. */
+export type CliContext = BaseContext & { program: string };
 
 /** A command that returns an exit code and prints user errors as one line. */
-export abstract class BaseCommand extends Command<CliContext & { colorDepth: number; env: Record<string, string | undefined> }> {
+export abstract class BaseCommand extends Command<CliContext> {
   /** Do the work; return the exit code. */
   abstract run(): Promise<number>;
 
@@ -49,6 +45,25 @@ export abstract class ClientCommand extends BaseCommand {
   configPath = Option.String('--config', { description: 'Client config file (default: search $RNX_CONFIG, ./rnx-config.yml, ~/.rnx/rnx-config.yml, /etc/joblet/rnx-config.yml, /opt/joblet/config/rnx-config.yml)' });
   node = Option.String('--node', { description: 'Node name from the client config (default: default)' });
   jsonOutput = Option.Boolean('--json', false, { description: 'Machine-readable JSON output' });
+
+  /** --json given before or after the command name. */
+  protected get wantJson(): boolean {
+    return this.jsonOutput || globalOptions().json;
+  }
+
+  /** Run `fn` with a connection to the chosen node; gRPC failures become clear errors. */
+  protected async withNode<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
+    // Lazy: commands that need no server (nodes, config-help) never load gRPC.
+    const { connect, explain } = require('./client') as typeof import('./client');
+    const conn = connect({ config: this.configPath, node: this.node });
+    try {
+      return await fn(conn);
+    } catch (err) {
+      throw explain(err, conn);
+    } finally {
+      conn.close();
+    }
+  }
 }
 
 /** Exit code for an error: 2 for configuration problems and bad input, 1 otherwise. */

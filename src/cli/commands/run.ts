@@ -1,0 +1,97 @@
+/**
+ * `rnx run`: start a job. Without --wait it prints the job's id, command, status and start time
+ * (as the original does); with --wait it streams the job's stdout and stderr live and exits with
+ * the job's exit code.
+ */
+import { Option } from 'clipanion';
+import type { Job, RunJobRequest } from '../../gen/joblet';
+import { BaseCommand } from '../base';
+import type { Connection } from '../client';
+import { commandLine, jobJson } from '../format';
+import { globalOptions } from '../globals';
+import { parseRunArgs, type RunArgs } from '../run-args';
+import { writeChunks } from '../stream-output';
+import { collectUploads, progressBar, uploadMessages } from '../uploads';
+
+/** Start a job. */
+export class RunCommand extends BaseCommand {
+  static override paths = [['run'], ['job', 'run']];
+  static override usage = BaseCommand.Usage({
+    description: 'Run a command in an isolated job on the server',
+    details: `
+      Flags (before the command): --env KEY=VALUE (repeatable), --workdir DIR (default /work), --upload FILE (repeatable; lands in /work under its base name), --upload-dir DIR (keeps relative paths), --wait (stream output, exit with the job's exit code), --json, --config PATH, --node NAME.
+
+      Everything after the command is passed to it verbatim; put \`--\` before the command when it starts with a dash.
+    `,
+    examples: [
+      ['Run and return at once', 'rnx run echo hello'],
+      ['Run and wait, with output', 'rnx run --wait sh -c "echo out; echo err >&2; exit 3"'],
+      ['Upload a script and run it', 'rnx run --upload=job.sh --wait sh job.sh'],
+    ],
+  });
+
+  rest = Option.Proxy();
+
+  async run(): Promise<number> {
+    const a = parseRunArgs(this.rest);
+    const g = globalOptions();
+    const { connect, explain } = require('../client') as typeof import('../client');
+    const conn = connect({ config: a.config, node: a.node });
+    try {
+      const job = await this.start(conn, a);
+      if (!a.wait) {
+        this.report(job, a.json || g.json);
+        return 0;
+      }
+      await writeChunks(conn.jobs.getJobLogs({ uuid: job.uuid, noFollow: false }), this.context);
+      const final = await conn.jobs.getJobStatus({ uuid: job.uuid });
+      if (a.json || g.json) this.json(jobJson(final));
+      // Exit codes are 0-255; -1 (unknown, e.g. the daemon restarted) becomes 255.
+      return final.exitCode & 0xff;
+    } catch (err) {
+      throw explain(err, conn);
+    } finally {
+      conn.close();
+    }
+  }
+
+  private async start(conn: Connection, a: RunArgs): Promise<Job> {
+    const req: RunJobRequest = {
+      command: a.command,
+      args: a.args,
+      environment: a.env,
+      workDir: a.workdir ?? '',
+      maxCpu: 0,
+      cpuCores: '',
+      maxMemory: 0,
+      maxIoBps: 0,
+      uploads: [],
+      schedule: '',
+      network: '',
+      volumes: [],
+      runtime: '',
+      secretEnvironment: {},
+      gpuCount: 0,
+      gpuMemoryMb: 0,
+      timeout: '',
+    };
+    const uploads = collectUploads(a.uploads, a.uploadDirs);
+    const res =
+      uploads.length === 0
+        ? await conn.jobs.runJob(req)
+        : await conn.transfer.runJobStreaming(uploadMessages(req, uploads, progressBar(uploads.reduce((n, u) => n + u.size, 0), this.context.stderr)));
+    if (!res.job) throw new Error('the server did not return the job it created');
+    return res.job;
+  }
+
+  private report(job: Job, json: boolean): void {
+    if (json) {
+      this.json(jobJson(job));
+      return;
+    }
+    this.out(`ID: ${job.uuid}`);
+    this.out(`Command: ${commandLine(job.command, job.args)}`);
+    this.out(`Status: ${job.status}`);
+    this.out(`StartTime: ${job.startTime}`);
+  }
+}

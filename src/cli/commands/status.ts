@@ -1,0 +1,40 @@
+/** `rnx status <id>`: everything about one job. */
+import { Option } from 'clipanion';
+import { ClientCommand } from '../base';
+import { commandLine, duration, jobJson, localTime } from '../format';
+
+/** Show a job's status. */
+export class StatusCommand extends ClientCommand {
+  static override paths = [['status'], ['job', 'status']];
+  static override usage = ClientCommand.Usage({ description: 'Show a job: command, status, times, exit code, failure reason', examples: [['By id prefix', 'rnx status 3f2a']] });
+
+  id = Option.String({ name: 'id' });
+
+  async run(): Promise<number> {
+    const j = jobJson(await this.withNode((c) => c.jobs.getJobStatus({ uuid: this.id })));
+    if (this.wantJson) {
+      this.json(j);
+      return 0;
+    }
+    const rows: [string, string][] = [
+      ['Job ID', j.id],
+      ['Command', commandLine(j.command, j.args)],
+      ['Status', j.status],
+      ['Created', localTime(j.createdTime)],
+      ['Started', j.status === 'INITIALIZING' ? 'not yet' : localTime(j.startTime)],
+    ];
+    if (j.endTime) rows.push(['Ended', localTime(j.endTime)]);
+    if (j.durationMs || j.endTime) rows.push([j.endTime ? 'Duration' : 'Running For', duration(j.durationMs)]);
+    if (j.exitCode !== null) rows.push(['Exit Code', String(j.exitCode)]);
+    if (j.signal) rows.push(['Signal', j.signal]);
+    if (j.failureReason) rows.push([j.status === 'STOPPED' ? 'Reason' : 'Failure', j.failureReason]);
+    rows.push(['Work Dir', j.workDir]);
+    if (j.uploads.length) rows.push(['Uploads', j.uploads.join(', ')]);
+    if (j.outputTruncated) rows.push(['Output', 'truncated at the server\'s cap']);
+    const env = Object.keys(j.environment);
+    if (env.length) rows.push(['Environment', env.map((k) => `${k}=${j.environment[k]}`).join(' ')]);
+    const w = Math.max(...rows.map(([k]) => k.length)) + 1;
+    for (const [k, v] of rows) this.out(`${`${k}:`.padEnd(w)} ${v}`);
+    return 0;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Human and JSON renderings of jobs, shared by the commands. The JSON shape is stable and
+ * documented in README.md: scripts rely on it.
+ */
+import type { GetJobStatusResponse, Job } from '../gen/joblet';
+
+/** A job as rnx prints it with --json. */
+export interface JobJson {
+  id: string;
+  command: string;
+  args: string[];
+  status: string;
+  createdTime: string;
+  startTime: string;
+  endTime: string;
+  durationMs: number;
+  exitCode: number | null;
+  signal: string;
+  failureReason: string;
+  workDir: string;
+  uploads: string[];
+  environment: Record<string, string>;
+  outputTruncated: boolean;
+  owner: string;
+}
+
+const RUNNING_LIKE = new Set(['INITIALIZING', 'RUNNING', 'SCHEDULED', 'PENDING']);
+
+/** The stable JSON form of a job or a status response. */
+export function jobJson(j: Job | GetJobStatusResponse): JobJson {
+  const d = j.detail;
+  return {
+    id: j.uuid,
+    command: j.command,
+    args: j.args,
+    status: j.status,
+    createdTime: d?.createdTime ?? '',
+    startTime: j.startTime,
+    endTime: j.endTime,
+    durationMs: d?.durationMs ?? 0,
+    exitCode: RUNNING_LIKE.has(j.status) ? null : j.exitCode,
+    signal: d?.signal ?? '',
+    failureReason: d?.failureReason ?? '',
+    workDir: d?.workDir ?? '',
+    uploads: d?.uploads ?? [],
+    environment: j.environment,
+    outputTruncated: d?.outputTruncated ?? false,
+    owner: d?.owner ?? '',
+  };
+}
+
+/** "cmd arg1 arg2" with arguments that need it quoted. */
+export function commandLine(command: string, args: string[]): string {
+  return [command, ...args].map(quote).join(' ');
+}
+
+function quote(s: string): string {
+  if (s !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Local time as "2006-01-02 15:04:05", or "N/A". */
+export function localTime(rfc3339: string): string {
+  if (!rfc3339) return 'N/A';
+  const d = new Date(rfc3339);
+  if (Number.isNaN(d.getTime())) return rfc3339;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** 850ms, 12.3s, 4m05s, 2h05m, 1d03h. */
+export function duration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h${String(m % 60).padStart(2, '0')}m`;
+  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
+}
+
+/** Render rows as aligned columns under a header and a dashed rule. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}

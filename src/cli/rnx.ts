@@ -1,0 +1,37 @@
+/** The rnx client: command registry and dispatch. */
+import { Builtins, Cli } from 'clipanion';
+import { describeError } from '../shared/errors';
+import { version } from '../shared/version';
+import type { CliContext } from './base';
+import { exitCodeFor } from './base';
+import { ConfigHelpCommand } from './commands/config-help';
+import { DeleteCommand } from './commands/delete';
+import { ListCommand } from './commands/list';
+import { LogCommand } from './commands/log';
+import { NodesCommand } from './commands/nodes';
+import { RunCommand } from './commands/run';
+import { StatusCommand } from './commands/status';
+import { StopCommand } from './commands/stop';
+import { setGlobalOptions, takeGlobalOptions } from './globals';
+
+/** Run rnx with argv (without node and script); returns the exit code. */
+export async function runClient(argv: string[], io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let rest: string[];
+  try {
+    const taken = takeGlobalOptions(argv);
+    setGlobalOptions(taken.globals);
+    rest = taken.rest;
+    if (taken.globals.version) {
+      io.stdout.write(`rnx ${version()}\n`);
+      return 0;
+    }
+  } catch (err) {
+    io.stderr.write(`rnx: ${describeError(err)}\n`);
+    return exitCodeFor(err);
+  }
+  const cli = new Cli<CliContext>({ binaryLabel: 'rnx — joblet client', binaryName: 'rnx', binaryVersion: version() });
+  for (const c of [RunCommand, ListCommand, StatusCommand, LogCommand, StopCommand, DeleteCommand, NodesCommand, ConfigHelpCommand]) cli.register(c);
+  cli.register(Builtins.HelpCommand);
+  cli.register(Builtins.VersionCommand);
+  return cli.run(rest, { ...Cli.defaultContext, ...io, program: 'rnx' });
+}

@@ -1,0 +1,101 @@
+/**
+ * Parsing `rnx run [flags] <command> [args...]`. rnx's own flags end at the first word that is not
+ * a flag, or at `--`; everything after is the job's command line, verbatim. Flags of features this
+ * release does not have are refused by name, never ignored.
+ */
+import { InvalidArgumentError } from '../shared/errors';
+
+/** What `rnx run` was asked to do. */
+export interface RunArgs {
+  env: Record<string, string>;
+  workdir?: string;
+  uploads: string[];
+  uploadDirs: string[];
+  wait: boolean;
+  json: boolean;
+  config?: string;
+  node?: string;
+  command: string;
+  args: string[];
+}
+
+/** Flags that later releases bring, with what they will do. */
+const LATER_FLAGS: Record<string, string> = {
+  '--max-cpu': 'CPU limits',
+  '--max-memory': 'memory limits',
+  '--max-iobps': 'I/O limits',
+  '--cpu-cores': 'CPU core pinning',
+  '--max-pids': 'process limits',
+  '--max-disk': 'disk quotas',
+  '--timeout': 'job timeouts',
+  '--network': 'networks',
+  '--volume': 'volumes',
+  '--schedule': 'scheduling',
+  '--runtime': 'runtimes',
+  '--secret-env': 'secret environment variables',
+  '--gpu': 'GPUs',
+  '--gpu-memory': 'GPUs',
+  '--workflow': 'workflows',
+};
+
+const VALUE_FLAGS = new Set(['--env', '-e', '--workdir', '--upload', '--upload-dir', '--config', '--node']);
+const BOOL_FLAGS = new Set(['--wait', '-w', '--json']);
+
+/** Parse the words after `rnx run`. */
+export function parseRunArgs(argv: string[]): RunArgs {
+  const r: RunArgs = { env: {}, uploads: [], uploadDirs: [], wait: false, json: false, command: '', args: [] };
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      i++;
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') break;
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    if (LATER_FLAGS[name]) throw new InvalidArgumentError(`${name}: ${LATER_FLAGS[name]} are not available in this release of joblet`);
+    if (BOOL_FLAGS.has(name)) {
+      if (eq > 0) throw new InvalidArgumentError(`${name} takes no value`);
+      if (name === '--json') r.json = true;
+      else r.wait = true;
+      continue;
+    }
+    if (!VALUE_FLAGS.has(name)) throw new InvalidArgumentError(`unknown flag ${name} for 'rnx run' (see 'rnx run --help'); put '--' before the command if it is the job's own flag`);
+    const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new InvalidArgumentError(`${name} needs a value`);
+    apply(r, name, value);
+  }
+  const rest = argv.slice(i);
+  if (rest.length === 0) throw new InvalidArgumentError('no command given: rnx run [flags] <command> [args...], e.g. rnx run echo hello');
+  r.command = rest[0]!;
+  r.args = rest.slice(1);
+  return r;
+}
+
+function apply(r: RunArgs, name: string, value: string): void {
+  switch (name) {
+    case '--env':
+    case '-e': {
+      const eq = value.indexOf('=');
+      if (eq <= 0) throw new InvalidArgumentError(`--env ${value}: use KEY=VALUE`);
+      r.env[value.slice(0, eq)] = value.slice(eq + 1);
+      break;
+    }
+    case '--workdir':
+      r.workdir = value;
+      break;
+    case '--upload':
+      r.uploads.push(value);
+      break;
+    case '--upload-dir':
+      r.uploadDirs.push(value);
+      break;
+    case '--config':
+      r.config = value;
+      break;
+    case '--node':
+      r.node = value;
+      break;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Checks on a RunJob request before anything is created. Every refusal names the field and what
+ * is allowed; fields that a later release builds are refused instead of silently ignored.
+ */
+import * as path from 'node:path';
+import { InvalidArgumentError, UnimplementedError } from '../../shared/errors';
+import { printable } from '../../shared/ids';
+import type { RunJobRequest } from '../../gen/joblet';
+
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const MAX_ARGS = 4096;
+const MAX_ARGV_BYTES = 1 << 20;
+const MAX_ENV = 1024;
+const RESERVED_ENV = new Set(['JOB_ID']);
+
+/** What a validated request asks for. */
+export interface JobRequest {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  workdir: string;
+}
+
+/** Validate a RunJob request; throws InvalidArgumentError / UnimplementedError. */
+export function validateRunRequest(req: RunJobRequest): JobRequest {
+  refuseLaterFeatures(req);
+  const command = req.command;
+  if (!command) throw new InvalidArgumentError('command is required: give the program to run, e.g. rnx run echo hello');
+  checkText('command', command, 4096);
+  if (req.args.length > MAX_ARGS) throw new InvalidArgumentError(`too many arguments (${req.args.length}); at most ${MAX_ARGS}`);
+  let bytes = command.length;
+  req.args.forEach((a, i) => {
+    checkText(`args[${i}]`, a, MAX_ARGV_BYTES);
+    bytes += a.length;
+  });
+  if (bytes > MAX_ARGV_BYTES) throw new InvalidArgumentError(`command and arguments are ${bytes} bytes; at most ${MAX_ARGV_BYTES}`);
+  const env: Record<string, string> = {};
+  const entries = Object.entries(req.environment ?? {});
+  if (entries.length > MAX_ENV) throw new InvalidArgumentError(`too many environment variables (${entries.length}); at most ${MAX_ENV}`);
+  for (const [k, v] of entries) {
+    if (!ENV_KEY.test(k)) throw new InvalidArgumentError(`environment variable name '${printable(k)}' is invalid: use letters, digits and _ and do not start with a digit`);
+    if (RESERVED_ENV.has(k)) throw new InvalidArgumentError(`environment variable ${k} is set by joblet and cannot be overridden`);
+    checkText(`environment ${k}`, v, 128 * 1024);
+    env[k] = v;
+  }
+  const workdir = req.workDir || '/work';
+  checkText('work_dir', workdir, 4096);
+  const norm = path.posix.normalize(workdir);
+  if (!path.posix.isAbsolute(workdir) || (norm !== workdir && `${norm}/` !== workdir)) {
+    throw new InvalidArgumentError(`work_dir '${printable(workdir)}' must be an absolute, normalized path such as /work`);
+  }
+  return { command, args: [...req.args], env, workdir };
+}
+
+function checkText(field: string, value: string, max: number): void {
+  if (value.includes('\0')) throw new InvalidArgumentError(`${field} contains a NUL byte, which a process cannot receive`);
+  if (value.length > max) throw new InvalidArgumentError(`${field} is too long (${value.length} characters; at most ${max})`);
+}
+
+/** Fields of the public API that this release does not implement yet: refuse, never ignore. */
+function refuseLaterFeatures(req: RunJobRequest): void {
+  const later: [boolean, string][] = [
+    [req.maxCpu !== 0, 'max_cpu (--max-cpu)'],
+    [req.cpuCores !== '', 'cpu_cores (--cpu-cores)'],
+    [req.maxMemory !== 0, 'max_memory (--max-memory)'],
+    [req.maxIoBps !== 0, 'max_io_bps (--max-iobps)'],
+    [req.timeout !== '', 'timeout (--timeout)'],
+    [req.schedule !== '', 'schedule (--schedule)'],
+    [req.network !== '' && req.network !== 'none', `network '${printable(req.network)}' (--network; only 'none' exists in this release)`],
+    [req.volumes.length > 0, 'volumes (--volume)'],
+    [req.runtime !== '', 'runtime (--runtime)'],
+    [Object.keys(req.secretEnvironment ?? {}).length > 0, 'secret_environment (--secret-env)'],
+    [req.gpuCount !== 0 || req.gpuMemoryMb !== 0, 'gpu_count / gpu_memory_mb (--gpu)'],
+  ];
+  const asked = later.filter(([set]) => set).map(([, name]) => name);
+  if (asked.length > 0) {
+    throw new UnimplementedError(`this joblet server does not support ${asked.join(', ')} yet; remove ${asked.length > 1 ? 'them' : 'it'} and try again`);
+  }
+}

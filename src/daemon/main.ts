@@ -1,0 +1,75 @@
+/**
+ * Daemon start-up and shutdown. Order matters: config, root check, the state-dir lock, PID
+ * namespace support (before any thread could spawn), cgroups, store, recovery of jobs left by a
+ * previous run, then the listener. Shutdown stops jobs before the store closes.
+ */
+import * as fs from 'node:fs';
+import { loadServerConfig } from '../shared/config/server';
+import { ConfigError, describeError } from '../shared/errors';
+import { version } from '../shared/version';
+import { createCgroupManager } from '../sandbox/cgroups/detect';
+import { initPidNamespaceSupport, spawnSandboxed } from '../sandbox/spawn';
+import { JobStore } from '../store/db';
+import { JobManager } from './jobs/manager';
+import { createLogger } from './log';
+import { lockStateDir } from './pidfile';
+import { buildServer, serverCredentials } from './server';
+
+/** Run until a signal; returns the exit code (2 for configuration errors). */
+export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.WritableStream): Promise<number> {
+  let cleanup: (() => void)[] = [];
+  try {
+    const { config, path: configPath } = loadServerConfig(configFlag);
+    const log = createLogger(config.server.logLevel, stderr);
+    if (process.getuid?.() !== 0) throw new ConfigError('joblet serve must run as root: it creates namespaces, mounts and cgroups for jobs');
+    fs.mkdirSync(config.server.stateDir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(config.server.stateDir, 0o700);
+    cleanup.push(lockStateDir(config.server.stateDir));
+    initPidNamespaceSupport();
+    const cgroups = createCgroupManager({ instance: config.server.instance });
+    const store = new JobStore(config.server.stateDir);
+    const jobs = new JobManager(
+      { ...config.jobs, stateDir: config.server.stateDir },
+      { store, cgroups, spawn: (spec) => spawnSandboxed(spec), log: (m) => log.info(m) },
+    );
+    await jobs.recover();
+    const opts = {
+      address: config.server.address,
+      caCert: config.security.caCert,
+      serverCert: config.security.serverCert,
+      serverKey: config.security.serverKey,
+      maxMessageBytes: config.server.maxMessageBytes,
+    };
+    const server = buildServer(jobs, opts, (m) => log.error(m));
+    const port = await server.listen(opts.address, serverCredentials(opts)).catch((err: Error) => {
+      throw new ConfigError(`server.address: cannot listen on ${opts.address}: ${err.message}`);
+    });
+    log.info(`joblet ${version()} listening on ${opts.address.replace(/:\d+$/, `:${port}`)} (config ${configPath}, state ${config.server.stateDir}, cgroups ${cgroups.kind}, instance ${config.server.instance})`);
+    await waitForSignal();
+    log.info('shutting down: stopping running jobs');
+    await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 3000))]);
+    server.forceShutdown();
+    await jobs.shutdown();
+    store.close();
+    log.info('stopped');
+    return 0;
+  } catch (err) {
+    stderr.write(`joblet: ${describeError(err)}\n`);
+    return err instanceof ConfigError ? 2 : 1;
+  } finally {
+    for (const c of cleanup.reverse()) c();
+    cleanup = [];
+  }
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (sig: NodeJS.Signals) => {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+      resolve(sig);
+    };
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+}

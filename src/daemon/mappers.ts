@@ -1,0 +1,77 @@
+/**
+ * Job records to wire messages. Times are RFC3339 (UTC); start_time is when the job started
+ * running, or its creation time until then (as the original API reports it).
+ */
+import type { GetJobStatusResponse, Job, JobDetail } from '../gen/joblet';
+import type { JobRecord } from '../store/job-record';
+
+function rfc3339(ms: number | undefined): string {
+  return ms === undefined ? '' : new Date(ms).toISOString();
+}
+
+/** Our additions to the job message. */
+export function toDetail(j: JobRecord, now = Date.now()): JobDetail {
+  const from = j.startedAt;
+  const to = j.endedAt ?? (j.status === 'RUNNING' ? now : undefined);
+  return {
+    failureReason: j.failureReason ?? '',
+    signal: j.signal ?? '',
+    workDir: j.workdir,
+    uploads: j.uploads,
+    createdTime: rfc3339(j.createdAt),
+    durationMs: from !== undefined && to !== undefined ? Math.max(0, to - from) : 0,
+    outputTruncated: j.outputTruncated,
+    owner: j.owner,
+  };
+}
+
+const NO_LIMITS = { maxCpu: 0, cpuCores: '', maxMemory: 0, maxIoBps: 0 };
+const NO_GPU = { gpuIndices: [], gpuCount: 0, gpuMemoryMb: 0 };
+
+/** A job as ListJobs returns it. */
+export function toJob(j: JobRecord): Job {
+  return {
+    uuid: j.id,
+    command: j.command,
+    args: j.args,
+    ...NO_LIMITS,
+    status: j.status,
+    startTime: rfc3339(j.startedAt ?? j.createdAt),
+    endTime: rfc3339(j.endedAt),
+    exitCode: j.exitCode ?? 0,
+    scheduledTime: '',
+    runtime: '',
+    environment: j.env,
+    secretEnvironment: {},
+    ...NO_GPU,
+    nodeId: '',
+    timeout: '',
+    detail: toDetail(j),
+  };
+}
+
+/** A job as GetJobStatus returns it: everything. */
+export function toStatus(j: JobRecord): GetJobStatusResponse {
+  return {
+    uuid: j.id,
+    command: j.command,
+    args: j.args,
+    ...NO_LIMITS,
+    status: j.status,
+    startTime: rfc3339(j.startedAt ?? j.createdAt),
+    endTime: rfc3339(j.endedAt),
+    exitCode: j.exitCode ?? 0,
+    scheduledTime: '',
+    environment: j.env,
+    secretEnvironment: {},
+    network: 'none',
+    volumes: [],
+    runtime: '',
+    workDir: j.workdir,
+    uploads: j.uploads,
+    ...NO_GPU,
+    nodeId: '',
+    timeout: '',
+    detail: toDetail(j),
+  };
+}

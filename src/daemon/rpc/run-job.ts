@@ -1,0 +1,32 @@
+/** JobService.RunJob: start a job; uploads come inline (for large files see run-job-streaming.ts). */
+import type { RunJobRequest, RunJobResponse } from '../../gen/joblet';
+import type { CallerContext } from '../middleware/auth';
+import type { JobManager } from '../jobs/manager';
+import { checkUploadList, type UploadEntry } from '../jobs/uploads';
+import { validateRunRequest } from '../jobs/validate';
+import { toJob } from '../mappers';
+
+/** Handler factory. */
+export function runJob(jobs: JobManager) {
+  return async (req: RunJobRequest, ctx: CallerContext): Promise<RunJobResponse> => {
+    const spec = validateRunRequest(req);
+    const entries: UploadEntry[] = req.uploads.map((u) => ({ path: u.path, mode: u.mode, isDirectory: u.isDirectory, size: -1 }));
+    checkUploadList(entries);
+    const pending = jobs.prepare();
+    try {
+      req.uploads.forEach((u, i) => {
+        const entry = entries[i]!;
+        if (u.isDirectory) return pending.workspace.mkdir(entry);
+        pending.workspace.begin(entry);
+        pending.workspace.write(u.content);
+        pending.workspace.finish();
+        pending.uploads.push(u.path);
+      });
+    } catch (err) {
+      jobs.abandon(pending);
+      throw err;
+    }
+    const job = jobs.launch(pending, spec, ctx.caller.name);
+    return { jobUuid: job.id, status: job.status, job: toJob(job) };
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * Job metadata in SQLite (node:sqlite, WAL). The schema is deliberately small: the record is a
+ * JSON document, with the columns we query on beside it. Migrations are numbered and applied in
+ * order at open; `PRAGMA user_version` remembers where a database is.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DatabaseSync as DatabaseSyncType } from 'node:sqlite';
+import type { JobRecord, JobStatus } from './job-record';
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE jobs (
+     id TEXT PRIMARY KEY,
+     status TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     record TEXT NOT NULL
+   );
+   CREATE INDEX jobs_created ON jobs(created_at);`,
+];
+
+/** The job table. All calls are synchronous: SQLite answers in microseconds and order matters. */
+export class JobStore {
+  private readonly db: DatabaseSyncType;
+
+  constructor(stateDir: string) {
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    // Lazy: node:sqlite exists only in the product's own Node (24), never needed by the client.
+    const { DatabaseSync } = require('node:sqlite') as typeof import('node:sqlite');
+    this.db = new DatabaseSync(path.join(stateDir, 'joblet.db'));
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const row = this.db.prepare('PRAGMA user_version').get() as { user_version: number };
+    for (let v = row.user_version; v < MIGRATIONS.length; v++) {
+      this.db.exec('BEGIN');
+      this.db.exec(MIGRATIONS[v]!);
+      this.db.exec(`PRAGMA user_version = ${v + 1}`);
+      this.db.exec('COMMIT');
+    }
+  }
+
+  /** Insert or replace a job. */
+  put(job: JobRecord): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO jobs (id, status, created_at, record) VALUES (?, ?, ?, ?)')
+      .run(job.id, job.status, job.createdAt, JSON.stringify(job));
+  }
+
+  /** One job by full id. */
+  get(id: string): JobRecord | undefined {
+    const row = this.db.prepare('SELECT record FROM jobs WHERE id = ?').get(id) as { record: string } | undefined;
+    return row ? (JSON.parse(row.record) as JobRecord) : undefined;
+  }
+
+  /** Ids starting with a prefix (at most `limit`), for prefix resolution. */
+  idsWithPrefix(prefix: string, limit: number): string[] {
+    // Ids are lowercase hex and dashes (validated by the caller), so no LIKE wildcard can sneak in.
+    const rows = this.db.prepare('SELECT id FROM jobs WHERE id LIKE ? ORDER BY id LIMIT ?').all(`${prefix}%`, limit) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  /** All jobs, oldest first. */
+  list(): JobRecord[] {
+    const rows = this.db.prepare('SELECT record FROM jobs ORDER BY created_at, id').all() as { record: string }[];
+    return rows.map((r) => JSON.parse(r.record) as JobRecord);
+  }
+
+  /** Jobs in the given states. */
+  withStatus(statuses: JobStatus[]): JobRecord[] {
+    const marks = statuses.map(() => '?').join(',');
+    const rows = this.db.prepare(`SELECT record FROM jobs WHERE status IN (${marks})`).all(...statuses) as { record: string }[];
+    return rows.map((r) => JSON.parse(r.record) as JobRecord);
+  }
+
+  /** Remove a job's record. */
+  delete(id: string): void {
+    this.db.prepare('DELETE FROM jobs WHERE id = ?').run(id);
+  }
+
+  /** Close the database. */
+  close(): void {
+    this.db.close();
+  }
+}

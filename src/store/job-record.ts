@@ -1,0 +1,40 @@
+/**
+ * The job as the daemon stores it. One record per job, kept in SQLite (db.ts); its output lives
+ * in a framed log file (log-file.ts).
+ */
+
+/** Life-cycle states, as the original API spells them. */
+export type JobStatus = 'INITIALIZING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'STOPPED';
+
+/** States a job never leaves. */
+export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['COMPLETED', 'FAILED', 'STOPPED']);
+
+/** True when the job has ended. */
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+/** Everything the daemon remembers about a job. Times are Unix milliseconds. */
+export interface JobRecord {
+  id: string;
+  command: string;
+  args: string[];
+  /** Environment the user asked for with --env (the sandbox adds PATH, HOME, ...). */
+  env: Record<string, string>;
+  workdir: string;
+  status: JobStatus;
+  createdAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  exitCode?: number;
+  /** Signal name when the job was killed by a signal. */
+  signal?: string;
+  /** Why the job failed or was stopped, for humans. */
+  failureReason?: string;
+  /** Paths of uploaded files, relative to /work. */
+  uploads: string[];
+  /** CN of the client certificate that started the job. */
+  owner: string;
+  /** The stored output was cut at the server's cap. */
+  outputTruncated: boolean;
+}
