@@ -1,0 +1,147 @@
+/**
+ * The daemon's config file, joblet-config.yml: schema, defaults and loading. Every object is
+ * strict so a misspelt key is refused instead of silently ignored; every key but the three PEMs
+ * has a default. `joblet init` writes a complete file (src/cli/admin/init.ts).
+ */
+import * as crypto from 'node:crypto';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { intIn, parseHostPort, parseYaml, pemBlocks, pemField, readFirstConfig, validate, versionField } from './load';
+
+/** Default config file location, also where `joblet init` writes by default. */
+export const DEFAULT_SERVER_CONFIG_PATH = '/opt/joblet/config/joblet-config.yml';
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+/** Message for a bad listen address; also used by `joblet init --address`. */
+export const ADDRESS_RULE = 'must be HOST:PORT with a port 1-65535';
+/** Message for a bad instance name; also used by `joblet init --instance`. */
+export const INSTANCE_RULE = 'must be 1-12 characters of a-z, 0-9 and -';
+/** Pattern of an instance name: it becomes part of cgroup and interface names, hence short. */
+export const INSTANCE_PATTERN = /^[a-z0-9-]{1,12}$/;
+
+const serverSection = z
+  .object({
+    address: z.string().refine((v) => parseHostPort(v) !== undefined, ADDRESS_RULE).default('0.0.0.0:50051'),
+    stateDir: z
+      .string()
+      .refine((v) => path.isAbsolute(v) && !v.includes('\0') && path.resolve(v) !== '/', 'must be an absolute path other than /')
+      .transform((v) => path.resolve(v))
+      .default('/opt/joblet'),
+    instance: z.string().regex(INSTANCE_PATTERN, INSTANCE_RULE).default('joblet'),
+    logLevel: z
+      .preprocess(
+        (v) => (typeof v === 'string' ? v.toLowerCase() : v),
+        z.enum(LOG_LEVELS, { errorMap: () => ({ message: `must be one of ${LOG_LEVELS.join(', ')} (any case)` }) }),
+      )
+      .default('info'),
+    maxMessageBytes: intIn(1024, 2147483647).default(16 * 1024 * 1024),
+  })
+  .strict()
+  .default({});
+
+const BEGIN_CERT = /-----BEGIN CERTIFICATE-----/;
+const BEGIN_KEY = /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/;
+const INIT_HINT = '`joblet init` writes one into the config';
+
+const securitySection = z
+  .object({
+    serverCert: pemField('the server certificate', BEGIN_CERT, INIT_HINT),
+    serverKey: pemField("the server certificate's private key", BEGIN_KEY, INIT_HINT),
+    caCert: pemField('the CA certificate that signs client certificates', BEGIN_CERT, INIT_HINT),
+  })
+  .strict()
+  .superRefine((sec, ctx) => {
+    const problem = (key: string, message: string) => ctx.addIssue({ code: 'custom', path: [key], message, params: { noGot: true } });
+    const server = parseCerts(sec.serverCert);
+    if (typeof server === 'string') return problem('serverCert', server);
+    const ca = parseCerts(sec.caCert);
+    if (typeof ca === 'string') return problem('caCert', ca);
+    let key: crypto.KeyObject;
+    try {
+      key = crypto.createPrivateKey(sec.serverKey);
+    } catch (err) {
+      return problem('serverKey', `is not a valid private key (${(err as Error).message})`);
+    }
+    const leaf = server[0]!;
+    if (!leaf.checkPrivateKey(key)) problem('serverKey', 'does not belong to security.serverCert (the key and certificate come from different pairs)');
+    if (Date.parse(leaf.validTo) < Date.now()) problem('serverCert', `expired on ${new Date(leaf.validTo).toISOString()}; make new certificates with \`joblet init --force\``);
+    if (!ca.some((c) => c.ca)) problem('caCert', 'is not a CA certificate (basicConstraints CA:TRUE missing)');
+  });
+
+/** Every PEM certificate in a text, parsed; a string describes why one did not parse. */
+function parseCerts(text: string): crypto.X509Certificate[] | string {
+  const blocks = pemBlocks(text, 'CERTIFICATE');
+  if (blocks.length === 0) return 'is not a valid certificate (no complete BEGIN/END CERTIFICATE block)';
+  const certs: crypto.X509Certificate[] = [];
+  for (const [i, block] of blocks.entries()) {
+    try {
+      certs.push(new crypto.X509Certificate(block));
+    } catch (err) {
+      return `is not a valid certificate${blocks.length > 1 ? ` (block ${i + 1})` : ''}: ${(err as Error).message}`;
+    }
+  }
+  return certs;
+}
+
+const jobsSection = z
+  .object({
+    // 0 (root) is refused: jobs must never run with the daemon's identity.
+    uid: intIn(1, 2 ** 31).default(65534),
+    gid: intIn(1, 2 ** 31).default(65534),
+    userName: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a user name: 1-32 characters of a-z, 0-9, _ and -, not starting with a digit or -')
+      .default('job'),
+    stopGraceSeconds: intIn(0, 3600).default(5),
+    maxLogBytes: intIn(4096, 2 ** 40).default(64 * 1024 * 1024),
+    tmpSizeMB: intIn(1, 1024 * 1024).default(64),
+    nofile: intIn(16, 1048576).default(1024),
+    maxConcurrentJobs: intIn(1, 100000).default(200),
+  })
+  .strict()
+  .default({});
+
+/** Schema of joblet-config.yml. */
+export const serverConfigSchema = z
+  .object({
+    version: versionField(['1']).default('1'),
+    server: serverSection,
+    security: securitySection,
+    jobs: jobsSection,
+  })
+  .strict();
+
+/** The daemon's validated configuration, defaults filled in. */
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
+
+/** Where the daemon looks for its config, in order (the first existing file wins). */
+export const SERVER_CONFIG_SEARCH = (env: NodeJS.ProcessEnv = process.env): string[] => {
+  const list: string[] = [];
+  if (env.JOBLET_CONFIG_PATH) list.push(env.JOBLET_CONFIG_PATH);
+  list.push(DEFAULT_SERVER_CONFIG_PATH, path.resolve('joblet-config.yml'), '/etc/joblet/joblet-config.yml');
+  return list;
+};
+
+/** Parse and validate the text of a server config; `source` prefixes error messages. Throws ConfigError. */
+export function parseServerConfig(text: string, source: string): ServerConfig {
+  return validate(serverConfigSchema, parseYaml(text, source), source);
+}
+
+/**
+ * Find, read and validate the server config: `flagPath` (from --config) if given, else
+ * $JOBLET_CONFIG_PATH if set (both must exist), else the first existing file of the search list.
+ */
+export function loadServerConfig(flagPath?: string, env: NodeJS.ProcessEnv = process.env): { config: ServerConfig; path: string } {
+  const explicit = flagPath
+    ? { path: flagPath, from: '--config' }
+    : env.JOBLET_CONFIG_PATH
+      ? { path: env.JOBLET_CONFIG_PATH, from: '$JOBLET_CONFIG_PATH' }
+      : undefined;
+  const found = readFirstConfig({
+    explicit,
+    candidates: SERVER_CONFIG_SEARCH(env),
+    notFoundHint: `create one with \`joblet init\` (writes ${DEFAULT_SERVER_CONFIG_PATH}; --dir DIR for another place) or pass --config PATH`,
+  });
+  return { config: parseServerConfig(found.text, found.path), path: found.path };
+}
