@@ -31,8 +31,10 @@ export function connect(opts: { config?: string; node?: string }): Connection {
     const missing = [!node.cert && 'cert', !node.key && 'key', !node.ca && 'ca'].filter(Boolean).join(', ');
     throw new ConfigError(`node '${node.name}' in ${path} has no ${missing}: a client certificate, its key and the server's CA are required (see 'rnx config-help')`);
   }
+  // rejectUnauthorized is explicit: NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment must not turn
+  // verification off.
   const context = tls.createSecureContext({ ca: node.ca, cert: node.cert, key: node.key, minVersion: 'TLSv1.3' });
-  const channel: Channel = createChannel(node.address, ChannelCredentials.createFromSecureContext(context), {
+  const channel: Channel = createChannel(node.address, ChannelCredentials.createFromSecureContext(context, { rejectUnauthorized: true }), {
     // Every joblet server certificate carries the name "joblet", whatever address it is reached by.
     'grpc.ssl_target_name_override': 'joblet',
     'grpc.default_authority': 'joblet',

@@ -16,10 +16,13 @@ export function isSingleExecutable(): boolean {
   }
 }
 
-/** argv prefix that starts this same program again: [binary] or [node, script]. */
+/** argv prefix that starts this same program again: [binary] or [node, ...execArgv, script]. */
 export function selfCommand(): string[] {
+  // A SEA's execPath is the program itself (symlinks resolved, so never the `rnx` link) and its
+  // execArgv is fixed at build time, so nothing else is needed.
   if (isSingleExecutable()) return [process.execPath];
   const script = process.argv[1];
   if (!script) throw new Error('cannot tell which script is running (process.argv[1] is empty)');
-  return [process.execPath, script];
+  // execArgv carries loader flags (tsx's --require/--import in dev runs) without which the script cannot load.
+  return [process.execPath, ...process.execArgv, script];
 }
