@@ -16,7 +16,7 @@ export interface JobSpec {
   env: Record<string, string>;
   /** Working directory inside the sandbox (default /work). */
   workdir: string;
-  /** Unprivileged uid and gid the command runs as. */
+  /** Unprivileged uid and gid the command runs as (0 is refused: a job never runs as root). */
   uid: number;
   gid: number;
   /** User name written into the synthesized /etc/passwd for uid. */
@@ -38,7 +38,11 @@ export interface JobSpec {
   resolvConf: string;
   /** Host cgroup.procs files the init joins as its very last step before dropping privileges. */
   cgroupProcsFiles: string[];
-  /** rlimits applied before execve: name (e.g. "NOFILE", "CORE", "NPROC") → [soft, hard]. */
+  /**
+   * rlimits applied before execve: name (e.g. "NOFILE", "CORE", "NPROC") → [soft, hard]; a negative
+   * value means unlimited. CORE defaults to [0, 0]; NOFILE, when absent, to soft 1024 under the
+   * current hard limit.
+   */
   rlimits: Record<string, [number, number]>;
 }
 

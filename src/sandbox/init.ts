@@ -1,0 +1,114 @@
+/**
+ * The init stage: runs in a fresh process of our own binary that is PID 1 of the job's new PID
+ * namespace, turns itself into the job's sandbox step by step, and execve()s the command, so no
+ * Node process stays behind per job (DESIGN §3.2).
+ *
+ * Only synchronous calls on the main thread: namespaces belong to threads, and libuv's
+ * threadpool threads stay in the old mount namespace, so an async fs call would act on the host.
+ */
+import * as fs from 'node:fs';
+import { SyscallError } from '../shared/errors';
+import { CommandError, execFailure, resolveCommand } from './command';
+import { cloexecFrom, setCloexec } from './libc/fd';
+import { useKoffiPath } from './libc/koffi';
+import { chdir, execve, sethostname, setsid, umask } from './libc/proc';
+import { resetSignals } from './libc/signals';
+import { unshareCgroupNamespace, unshareJobNamespaces } from './namespaces';
+import { dropPrivileges, setNoNewPrivs } from './privileges';
+import { readRequest, SPEC_FD, STATUS_FD, writeStatus } from './protocol';
+import { applyRlimits } from './rlimits';
+import { buildRoot, enterRoot } from './rootfs';
+import type { JobSpec, SetupFailure } from './spec';
+
+/** Runs the checklist; returns an exit code only on failure (on success execve never returns). */
+export async function runInitStage(): Promise<number> {
+  let step = 'read the job spec';
+  try {
+    const { spec, koffiPath, alternatives } = readRequest(SPEC_FD);
+    if (koffiPath) useKoffiPath(koffiPath);
+    let cgroupFds: number[] = [];
+    const checklist: Array<[string, () => void]> = [
+      // Opened now, while the host's /sys is still visible; written to last.
+      ['open cgroup.procs files', () => (cgroupFds = spec.cgroupProcsFiles.map((f) => fs.openSync(f, fs.constants.O_WRONLY)))],
+      ['create namespaces', () => unshareJobNamespaces()],
+      ['build the root filesystem', () => enterRoot(buildRoot(spec, alternatives))],
+      ['set the hostname', () => sethostname(spec.hostname)],
+      // A new session: no controlling terminal shared with the daemon, no signals from its group.
+      ['start a new session', () => setsid()],
+      ['apply rlimits', () => applyRlimits(spec.rlimits)],
+      ['enter the working directory', () => chdir(spec.workdir)],
+      // Last before dropping privileges, so the init's own memory is not charged to a small limit.
+      ['join the job cgroups', () => joinCgroups(cgroupFds)],
+      ['create the cgroup namespace', () => unshareCgroupNamespace()],
+      ['drop privileges', () => dropPrivileges(spec.uid, spec.gid)],
+      ['set no_new_privs', () => setNoNewPrivs()],
+    ];
+    for (const [name, run] of checklist) {
+      step = name;
+      run();
+    }
+    step = 'find the command';
+    const file = resolveCommand(spec.command, spec.env.PATH, spec.workdir);
+    step = 'prepare to exec';
+    finalizeBeforeExec();
+    writeStatus(STATUS_FD, { kind: 'exec' });
+    step = 'execve';
+    return exec(spec, file);
+  } catch (err) {
+    const failure = toFailure(step, err);
+    report(failure);
+    return failure.exitCode;
+  }
+}
+
+/** Moves this process into every job cgroup ("0" means the writer) and closes the files. */
+function joinCgroups(fds: number[]): void {
+  for (const fd of fds) {
+    fs.writeSync(fd, '0');
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The last step before execve, and the place where the next release installs the seccomp
+ * filter: after no_new_privs (which lets a process without CAP_SYS_ADMIN load one) and after
+ * every other setup call, so the filter need not allow mount/unshare/setns for our own use.
+ * Here: fds 3 and up close on exec (nothing of the init leaks), 0–2 stay open (Node marks them
+ * close-on-exec, DESIGN §3.3), signal dispositions and mask are reset, umask is 022.
+ */
+function finalizeBeforeExec(): void {
+  cloexecFrom(3);
+  for (const fd of [0, 1, 2]) setCloexec(fd, false);
+  resetSignals();
+  umask(0o022);
+}
+
+function exec(spec: JobSpec, file: string): never {
+  try {
+    // argv[0] is the command as the user gave it, like a shell does.
+    return execve(file, [spec.command, ...spec.args], spec.env);
+  } catch (err) {
+    if (err instanceof SyscallError) throw execFailure(spec.command, err.errno);
+    throw err;
+  }
+}
+
+/** Turns whatever a step threw into the SetupFailure the parent receives. */
+function toFailure(step: string, err: unknown): SetupFailure {
+  if (err instanceof CommandError) {
+    return { op: step === 'execve' ? 'execve' : 'resolve command', args: '', errno: '', message: err.message, exitCode: err.exitCode };
+  }
+  const message = `sandbox setup failed (${step}): ${err instanceof Error ? err.message : String(err)}`;
+  if (err instanceof SyscallError) return { op: err.op, args: err.args, errno: err.errno, message, exitCode: 125 };
+  const e = err as NodeJS.ErrnoException;
+  return { op: e.syscall ?? step, args: e.path ?? '', errno: e.code && /^E[A-Z]+$/.test(e.code) ? e.code : '', message, exitCode: 125 };
+}
+
+/** Sends the failure to the parent; stderr (the job's log) only if the status pipe is gone. */
+function report(failure: SetupFailure): void {
+  try {
+    writeStatus(STATUS_FD, { kind: 'failure', failure });
+  } catch {
+    fs.writeSync(2, `joblet: ${failure.message}\n`);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The job's root filesystem (DESIGN §3.2): a tmpfs with read-only host binds, merged-/usr
+ * symlinks, a synthesized /etc, a private /tmp, /work, a minimal /dev, /proc and /sys; then
+ * pivot_root into it and seal it read-only. Runs in the init stage, in its own mount namespace.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { JobletError } from '../shared/errors';
+import { buildDev } from './devfs';
+import { writeEtc } from './etc';
+import { chdir } from './libc/proc';
+import { MNT_DETACH, MOUNT_ATTR, MS, mount, mountSetattr, pivotRoot, umount2 } from './libc/mount';
+import { bind, ensureDir, ensureFile, mountRootTmpfs, RO, symlinkIn, tmpfs, type Root } from './mounts';
+import { mountProc, mountSys } from './procfs';
+import type { JobSpec } from './spec';
+
+/** Top-level names that merged-/usr hosts make symlinks into usr/; mirrored when the host has them. */
+export const MERGED_USR_LINKS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+
+/** Paths the sandbox builds itself; a read-only bind may not cover or sit inside them. */
+const RESERVED = ['/etc', '/proc', '/sys', '/dev', '/tmp', '/work'];
+
+/**
+ * Builds the complete new root at spec.rootDir (still in the host's view; see enterRoot);
+ * `alternatives` are the /etc/alternatives links the daemon read for it.
+ */
+export function buildRoot(spec: JobSpec, alternatives: Array<[string, string]>): Root {
+  // No propagation either way: our mounts stay out of the host, host changes stay out of the job.
+  mount(null, '/', null, MS.REC | MS.PRIVATE);
+  const root = mountRootTmpfs(spec.rootDir);
+  const done = new Set<string>();
+  for (const p of [...spec.readOnlyBinds].map((b) => path.normalize(b)).sort()) {
+    if (addHostPath(root, p)) done.add(p);
+  }
+  for (const link of MERGED_USR_LINKS) {
+    if (done.has(link)) continue;
+    const target = fs.lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink() ? fs.readlinkSync(link) : undefined;
+    if (target && /^\/?usr\//.test(target)) symlinkIn(root, link, target);
+  }
+  writeEtc(root, spec, alternatives);
+  tmpfs(ensureDir(root, '/tmp', 0o1777), MS.NOSUID | MS.NODEV, `mode=1777,size=${spec.tmpSizeBytes}`);
+  bind(spec.workDirHost, ensureDir(root, '/work'), MOUNT_ATTR.NOSUID | MOUNT_ATTR.NODEV);
+  buildDev(root, spec.tmpSizeBytes);
+  mountProc(root);
+  mountSys(root);
+  return root;
+}
+
+/** Mirrors one host path read-only: a bind for directories and files, a symlink for symlinks. */
+function addHostPath(root: Root, p: string): boolean {
+  if (!path.isAbsolute(p) || p === '/' || RESERVED.some((r) => p === r || p.startsWith(`${r}/`) || r.startsWith(`${p}/`))) {
+    throw new JobletError('INVALID_ARGUMENT', `read-only bind '${p}' is not allowed: it is / or overlaps ${RESERVED.join(', ')}`);
+  }
+  const st = fs.lstatSync(p, { throwIfNoEntry: false });
+  if (!st) return false; // the spec says missing host paths are skipped (e.g. /lib32)
+  if (st.isSymbolicLink()) symlinkIn(root, p, fs.readlinkSync(p));
+  else if (st.isDirectory()) bind(p, ensureDir(root, p), RO);
+  else if (st.isFile()) bind(p, ensureFile(root, p), RO);
+  else throw new JobletError('INVALID_ARGUMENT', `read-only bind '${p}' is neither a directory, a file nor a symlink`);
+  return true;
+}
+
+/**
+ * pivot_root into the built root and detach the host's root, then make the root tmpfs and the
+ * /dev tmpfs read-only (/tmp, /work, /dev/shm, /dev/pts are separate mounts and stay writable).
+ * pivot_root(".", ".") stacks the old root on the new one, so no put_old directory is needed.
+ */
+export function enterRoot(root: Root): void {
+  chdir(root.dir);
+  pivotRoot('.', '.');
+  umount2('.', MNT_DETACH);
+  chdir('/');
+  mountSetattr('/', MOUNT_ATTR.RDONLY, false);
+  mountSetattr('/dev', MOUNT_ATTR.RDONLY, false);
+}
