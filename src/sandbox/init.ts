@@ -14,7 +14,11 @@ import { useKoffiPath } from './libc/koffi';
 import { chdir, execve, sethostname, setsid, umask } from './libc/proc';
 import { resetSignals } from './libc/signals';
 import { unshareCgroupNamespace, unshareJobNamespaces } from './namespaces';
+import { prctl } from './libc/creds';
 import { dropPrivileges, setNoNewPrivs } from './privileges';
+
+const PR_SET_PDEATHSIG = 1;
+const SIGKILL = 9;
 import { readRequest, SPEC_FD, STATUS_FD, writeStatus } from './protocol';
 import { applyRlimits } from './rlimits';
 import { buildRoot, enterRoot } from './rootfs';
@@ -41,6 +45,9 @@ export async function runInitStage(): Promise<number> {
       ['join the job cgroups', () => joinCgroups(cgroupFds)],
       ['create the cgroup namespace', () => unshareCgroupNamespace()],
       ['drop privileges', () => dropPrivileges(spec.uid, spec.gid)],
+      // After the credential change (which clears it): if the daemon dies, so does the job's PID 1,
+      // and with it the whole PID namespace. It survives execve of a normal binary.
+      ['die with the daemon', () => prctl(PR_SET_PDEATHSIG, SIGKILL)],
       ['set no_new_privs', () => setNoNewPrivs()],
     ];
     for (const [name, run] of checklist) {

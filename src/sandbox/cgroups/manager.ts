@@ -54,4 +54,6 @@ export interface CgroupManager {
   open(jobId: string): JobCgroup | undefined;
   /** Job ids that have a cgroup under this daemon's parent (for restart clean-up). */
   list(): string[];
+  /** Remove this daemon's parent cgroup (`<own>/<instance>`) in every hierarchy; throws while job cgroups remain. Idempotent. */
+  dispose(): void;
 }
