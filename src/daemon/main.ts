@@ -51,6 +51,11 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
     server.forceShutdown();
     await jobs.shutdown();
     store.close();
+    try {
+      cgroups.dispose();
+    } catch (err) {
+      log.warn(`cgroup clean-up: ${describeError(err)}`);
+    }
     log.info('stopped');
     return 0;
   } catch (err) {

@@ -71,6 +71,9 @@ export class TestDaemon {
     this.instance = `t${process.pid.toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`.slice(0, 12);
   }
 
+  /** The rnx binary, for tests that spawn it themselves. */
+  readonly rnxBinary = RNX;
+
   /** The client config written by joblet init. */
   get rnxConfig(): string {
     return path.join(this.configDir, 'rnx-config.yml');
