@@ -44,6 +44,14 @@ export interface JobSpec {
    * current hard limit.
    */
   rlimits: Record<string, [number, number]>;
+  /**
+   * A network namespace the daemon prepared (a bind-mounted nsfs file such as /run/netns/<name>)
+   * that the init joins with setns instead of creating an empty one. Absent: a new namespace with
+   * only loopback.
+   */
+  netnsPath?: string;
+  /** Extra read-write binds (host directory → absolute path inside), e.g. volumes at /volumes/NAME. */
+  binds?: { source: string; target: string }[];
 }
 
 /** A setup failure reported by the init stage over its status pipe; never loose stderr text. */

@@ -30,12 +30,25 @@ export interface ManagerSettings extends SpecSettings {
   maxConcurrentJobs: number;
 }
 
+/**
+ * Something a job uses while it runs (a network attachment, volumes): acquired before the sandbox
+ * is spawned, released after every process of the job is gone — also when the job fails to start.
+ */
+export interface JobResource {
+  /** Name for error messages, e.g. "network". */
+  readonly name: string;
+  /** Prepare what `job` asked for; return changes to its sandbox spec and how to undo them. */
+  acquire(job: JobRecord): Promise<{ spec?: Partial<JobSpec>; release(): Promise<void> }>;
+}
+
 /** What the manager needs from the outside world (tests substitute parts). */
 export interface ManagerDeps {
   store: JobStore;
   cgroups: CgroupManager;
   spawn: (spec: JobSpec) => SandboxProcess;
   log: (msg: string) => void;
+  /** Acquired in order before each job starts, released in reverse order after it ends. */
+  resources?: JobResource[];
 }
 
 /** A job being assembled (uploads arriving) but not yet launched. */
@@ -132,10 +145,18 @@ export class JobManager {
 
   private async run(job: JobRecord, live: Live): Promise<void> {
     let result: Partial<JobRecord>;
+    const releases: (() => Promise<void>)[] = [];
     try {
       live.cgroup = this.deps.cgroups.create(job.id);
       const dir = path.join(this.jobsDir, job.id);
-      const spec = buildJobSpec(job, { root: path.join(dir, 'root'), work: path.join(dir, 'work') }, live.cgroup.procsFiles, this.s);
+      let spec = buildJobSpec(job, { root: path.join(dir, 'root'), work: path.join(dir, 'work') }, live.cgroup.procsFiles, this.s);
+      for (const r of this.deps.resources ?? []) {
+        const got = await r.acquire(job).catch((err) => {
+          throw new JobletError('FAILED_PRECONDITION', `${r.name}: ${describeError(err)}`);
+        });
+        releases.push(got.release);
+        spec = { ...spec, ...got.spec, binds: [...(spec.binds ?? []), ...(got.spec?.binds ?? [])] };
+      }
       const proc = this.deps.spawn(spec);
       live.proc = proc;
       const drained = Promise.all([pump(proc.stdout, LogStream.Stdout, live.writer), pump(proc.stderr, LogStream.Stderr, live.writer)]);
@@ -154,6 +175,7 @@ export class JobManager {
       await live.cgroup?.killAll().catch(() => undefined);
     }
     await live.cgroup?.destroy().catch((err) => this.deps.log(`job ${job.id}: cgroup clean-up: ${describeError(err)}`));
+    for (const release of releases.reverse()) await release().catch((err) => this.deps.log(`job ${job.id}: release: ${describeError(err)}`));
     this.removeJobDir(job.id);
     if (live.writer.truncated) result.outputTruncated = true;
     live.writer.close();
