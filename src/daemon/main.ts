@@ -9,7 +9,7 @@ import { ConfigError, describeError } from '../shared/errors';
 import { version } from '../shared/version';
 import { createCgroupManager } from '../sandbox/cgroups/detect';
 import { initPidNamespaceSupport, spawnSandboxed } from '../sandbox/spawn';
-import { JobStore } from '../store/db';
+import { Database, JobStore } from '../store/db';
 import { JobManager } from './jobs/manager';
 import { createLogger } from './log';
 import { lockStateDir } from './pidfile';
@@ -27,10 +27,12 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
     cleanup.push(lockStateDir(config.server.stateDir));
     initPidNamespaceSupport();
     const cgroups = createCgroupManager({ instance: config.server.instance });
-    const store = new JobStore(config.server.stateDir);
+    const db = new Database(config.server.stateDir);
+    const store = new JobStore(db);
     const jobs = new JobManager(
       { ...config.jobs, stateDir: config.server.stateDir },
-      { store, cgroups, spawn: (spec) => spawnSandboxed(spec), log: (m) => log.info(m) },
+      // Networks and volumes attach here as JobResources (acquired before spawn, released after).
+      { store, cgroups, spawn: (spec) => spawnSandboxed(spec), log: (m) => log.info(m), resources: [] },
     );
     await jobs.recover();
     const opts = {
@@ -50,7 +52,7 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
     await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 3000))]);
     server.forceShutdown();
     await jobs.shutdown();
-    store.close();
+    db.close();
     try {
       cgroups.dispose();
     } catch (err) {

@@ -1,7 +1,8 @@
 /**
- * Job metadata in SQLite (node:sqlite, WAL). The schema is deliberately small: the record is a
- * JSON document, with the columns we query on beside it. Migrations are numbered and applied in
- * order at open; `PRAGMA user_version` remembers where a database is.
+ * The daemon's metadata in SQLite (node:sqlite, WAL): jobs, networks, volumes. Each table keeps its
+ * record as a JSON document, with the columns we query on beside it. Migrations are numbered and
+ * applied in order at open; `PRAGMA user_version` remembers where a database is. Never edit a
+ * migration that has shipped: add a new one.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,29 +17,87 @@ const MIGRATIONS: string[] = [
      record TEXT NOT NULL
    );
    CREATE INDEX jobs_created ON jobs(created_at);`,
+  `CREATE TABLE networks (
+     name TEXT PRIMARY KEY,
+     created_at INTEGER NOT NULL,
+     record TEXT NOT NULL
+   );
+   CREATE TABLE volumes (
+     name TEXT PRIMARY KEY,
+     created_at INTEGER NOT NULL,
+     record TEXT NOT NULL
+   );`,
 ];
 
-/** The job table. All calls are synchronous: SQLite answers in microseconds and order matters. */
-export class JobStore {
-  private readonly db: DatabaseSyncType;
+/** The open database file of one daemon; stores for each table share it. */
+export class Database {
+  /** The SQLite handle (synchronous API). */
+  readonly raw: DatabaseSyncType;
 
   constructor(stateDir: string) {
     fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     // Lazy: node:sqlite exists only in the product's own Node (24), never needed by the client.
     const { DatabaseSync } = require('node:sqlite') as typeof import('node:sqlite');
-    this.db = new DatabaseSync(path.join(stateDir, 'joblet.db'));
-    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    this.raw = new DatabaseSync(path.join(stateDir, 'joblet.db'));
+    this.raw.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
     this.migrate();
   }
 
   private migrate(): void {
-    const row = this.db.prepare('PRAGMA user_version').get() as { user_version: number };
+    const row = this.raw.prepare('PRAGMA user_version').get() as { user_version: number };
     for (let v = row.user_version; v < MIGRATIONS.length; v++) {
-      this.db.exec('BEGIN');
-      this.db.exec(MIGRATIONS[v]!);
-      this.db.exec(`PRAGMA user_version = ${v + 1}`);
-      this.db.exec('COMMIT');
+      this.raw.exec('BEGIN');
+      this.raw.exec(MIGRATIONS[v]!);
+      this.raw.exec(`PRAGMA user_version = ${v + 1}`);
+      this.raw.exec('COMMIT');
     }
+  }
+
+  /** Close the database. */
+  close(): void {
+    this.raw.close();
+  }
+}
+
+/**
+ * A table of JSON records keyed by name (networks, volumes): the small, common shape.
+ * `table` is one of our own constant table names, never user input.
+ */
+export class RecordTable<T extends { name: string; createdAt: number }> {
+  constructor(
+    private readonly db: Database,
+    private readonly table: 'networks' | 'volumes',
+  ) {}
+
+  /** Insert or replace. */
+  put(r: T): void {
+    this.db.raw.prepare(`INSERT OR REPLACE INTO ${this.table} (name, created_at, record) VALUES (?, ?, ?)`).run(r.name, r.createdAt, JSON.stringify(r));
+  }
+
+  /** One record by name. */
+  get(name: string): T | undefined {
+    const row = this.db.raw.prepare(`SELECT record FROM ${this.table} WHERE name = ?`).get(name) as { record: string } | undefined;
+    return row ? (JSON.parse(row.record) as T) : undefined;
+  }
+
+  /** All records, by name. */
+  list(): T[] {
+    const rows = this.db.raw.prepare(`SELECT record FROM ${this.table} ORDER BY name`).all() as { record: string }[];
+    return rows.map((r) => JSON.parse(r.record) as T);
+  }
+
+  /** Remove by name. */
+  delete(name: string): void {
+    this.db.raw.prepare(`DELETE FROM ${this.table} WHERE name = ?`).run(name);
+  }
+}
+
+/** The job table. All calls are synchronous: SQLite answers in microseconds and order matters. */
+export class JobStore {
+  private readonly db: DatabaseSyncType;
+
+  constructor(database: Database) {
+    this.db = database.raw;
   }
 
   /** Insert or replace a job. */
@@ -77,10 +136,5 @@ export class JobStore {
   /** Remove a job's record. */
   delete(id: string): void {
     this.db.prepare('DELETE FROM jobs WHERE id = ?').run(id);
-  }
-
-  /** Close the database. */
-  close(): void {
-    this.db.close();
   }
 }

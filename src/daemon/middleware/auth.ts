@@ -60,8 +60,12 @@ export function isAllowed(role: Role, method: string): boolean {
 export async function* authMiddleware<Req, Res>(call: ServerMiddlewareCall<Req, Res, CallerContext>, context: CallContext) {
   const method = call.method.path.split('/').pop() ?? '';
   const ou = context.metadata.get(ROLE_KEY);
-  const name = context.metadata.get(NAME_KEY) ?? 'unknown';
-  if (!ou) throw new UnauthenticatedError('no verified client certificate: connect with a certificate issued by this server\'s CA (joblet init makes them)');
+  // The identity interceptor names every verified certificate; no name means no verified certificate.
+  const name = context.metadata.get(NAME_KEY);
+  if (!name) throw new UnauthenticatedError('no verified client certificate: connect with a certificate issued by this server\'s CA (joblet init makes them)');
+  if (!ou) {
+    throw new PermissionDeniedError(`certificate '${name}' carries no role: it needs exactly one Subject OU, admin or viewer (certificates from 'joblet init' have one)`);
+  }
   if (ou !== 'admin' && ou !== 'viewer') {
     throw new PermissionDeniedError(`certificate role '${ou}' is not allowed to call ${method}: roles are admin and viewer`);
   }

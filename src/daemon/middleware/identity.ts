@@ -6,10 +6,12 @@
  */
 import { ServerInterceptingCall, type ServerInterceptor } from '@grpc/grpc-js';
 
-/** Metadata key carrying the role (certificate OU, lower-case) — set only by this interceptor. */
+/** Metadata key carrying the role (the certificate's one OU, lower-case) — set only by this interceptor. */
 export const ROLE_KEY = 'x-joblet-verified-role';
-/** Metadata key carrying the certificate CN — set only by this interceptor. */
+/** Metadata key carrying the certificate CN; set only by this interceptor, and always when a certificate was verified. */
 export const NAME_KEY = 'x-joblet-verified-name';
+/** NAME_KEY value for a verified certificate that has no CN. */
+export const NO_NAME = '(no CN)';
 
 /** The grpc-js interceptor that stamps the verified identity onto every call. */
 export const identityInterceptor: ServerInterceptor = (_method, call) =>
@@ -22,16 +24,25 @@ export const identityInterceptor: ServerInterceptor = (_method, call) =>
           // Empty unless the TLS layer verified the certificate against our CA.
           const cert = call.getAuthContext().sslPeerCertificate;
           if (cert) {
-            const ou = firstValue(cert.subject?.OU);
-            const cn = firstValue(cert.subject?.CN);
-            if (ou) metadata.set(ROLE_KEY, ou.toLowerCase());
-            if (cn) metadata.set(NAME_KEY, cn);
+            // Two different OUs would let one certificate claim two roles: that is no role at all
+            // (the same rule as roleFromCertificate in shared/certs.ts).
+            const ous = [...new Set(values(cert.subject?.OU).map((ou) => headerSafe(ou.toLowerCase())))];
+            if (ous.length === 1 && ous[0]) metadata.set(ROLE_KEY, ous[0]);
+            metadata.set(NAME_KEY, headerSafe(values(cert.subject?.CN)[0] ?? '') || NO_NAME);
           }
           mdNext(metadata);
         },
       }),
   });
 
-function firstValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
+function values(v: string | string[] | undefined): string[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/**
+ * grpc-js throws on metadata values outside printable ASCII — inside this callback that is an
+ * uncaught exception that takes the daemon down — so a UTF-8 CN or OU is shown with '?' instead.
+ */
+function headerSafe(s: string): string {
+  return s.replace(/[^ -~]/g, '?');
 }
