@@ -22,6 +22,10 @@ export interface JobJson {
   environment: Record<string, string>;
   outputTruncated: boolean;
   owner: string;
+  /** Limits in force; 0 / "" = not limited. */
+  limits: { cpuPercent: number; cpuCores: string; memoryBytes: number; ioBps: number; pids: number; diskBytes: number; timeoutMs: number };
+  /** What the job used (so far, while it runs). */
+  usage: { cpuSeconds: number; memoryPeakBytes: number; oomKills: number };
 }
 
 const RUNNING_LIKE = new Set(['INITIALIZING', 'RUNNING', 'SCHEDULED', 'PENDING']);
@@ -46,6 +50,16 @@ export function jobJson(j: Job | GetJobStatusResponse): JobJson {
     environment: j.environment,
     outputTruncated: d?.outputTruncated ?? false,
     owner: d?.owner ?? '',
+    limits: {
+      cpuPercent: d?.limits?.maxCpu ?? 0,
+      cpuCores: d?.limits?.cpuCores ?? '',
+      memoryBytes: d?.limits?.maxMemoryBytes ?? 0,
+      ioBps: d?.limits?.maxIoBps ?? 0,
+      pids: d?.limits?.maxPids ?? 0,
+      diskBytes: d?.limits?.maxDiskBytes ?? 0,
+      timeoutMs: d?.limits?.timeoutMs ?? 0,
+    },
+    usage: { cpuSeconds: d?.usage?.cpuSeconds ?? 0, memoryPeakBytes: d?.usage?.memoryPeakBytes ?? 0, oomKills: d?.usage?.oomKills ?? 0 },
   };
 }
 

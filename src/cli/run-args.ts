@@ -4,6 +4,7 @@
  * release does not have are refused by name, never ignored.
  */
 import { InvalidArgumentError } from '../shared/errors';
+import { formatCores, parseCores, parseDuration, parsePositiveInt, parseSize } from '../shared/limits';
 
 /** What `rnx run` was asked to do. */
 export interface RunArgs {
@@ -15,19 +16,24 @@ export interface RunArgs {
   json: boolean;
   config?: string;
   node?: string;
+  limits: RunLimits;
   command: string;
   args: string[];
 }
 
+/** Limits asked for on the command line (0 / '' = the server's default). */
+export interface RunLimits {
+  maxCpu: number;
+  cpuCores: string;
+  maxMemory: number;
+  maxIoBps: number;
+  maxPids: number;
+  maxDiskBytes: number;
+  timeout: string;
+}
+
 /** Flags that later releases bring, with what they will do. */
 const LATER_FLAGS: Record<string, string> = {
-  '--max-cpu': 'CPU limits',
-  '--max-memory': 'memory limits',
-  '--max-iobps': 'I/O limits',
-  '--cpu-cores': 'CPU core pinning',
-  '--max-pids': 'process limits',
-  '--max-disk': 'disk quotas',
-  '--timeout': 'job timeouts',
   '--network': 'networks',
   '--volume': 'volumes',
   '--schedule': 'scheduling',
@@ -38,12 +44,21 @@ const LATER_FLAGS: Record<string, string> = {
   '--workflow': 'workflows',
 };
 
-const VALUE_FLAGS = new Set(['--env', '-e', '--workdir', '--upload', '--upload-dir', '--config', '--node']);
+const VALUE_FLAGS = new Set(['--env', '-e', '--workdir', '--upload', '--upload-dir', '--config', '--node', '--max-cpu', '--cpu-cores', '--max-memory', '--max-iobps', '--max-pids', '--max-disk', '--timeout']);
 const BOOL_FLAGS = new Set(['--wait', '-w', '--json']);
 
 /** Parse the words after `rnx run`. */
 export function parseRunArgs(argv: string[]): RunArgs {
-  const r: RunArgs = { env: {}, uploads: [], uploadDirs: [], wait: false, json: false, command: '', args: [] };
+  const r: RunArgs = {
+    env: {},
+    uploads: [],
+    uploadDirs: [],
+    wait: false,
+    json: false,
+    limits: { maxCpu: 0, cpuCores: '', maxMemory: 0, maxIoBps: 0, maxPids: 0, maxDiskBytes: 0, timeout: '' },
+    command: '',
+    args: [],
+  };
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i]!;
@@ -96,6 +111,29 @@ function apply(r: RunArgs, name: string, value: string): void {
       break;
     case '--node':
       r.node = value;
+      break;
+    // Syntax is checked here, before any network traffic; ranges and ceilings by the server.
+    case '--max-cpu':
+      r.limits.maxCpu = parsePositiveInt(name, value, 1, 409600, 'percent of one core');
+      break;
+    case '--cpu-cores':
+      r.limits.cpuCores = formatCores(parseCores(name, value));
+      break;
+    case '--max-memory':
+      r.limits.maxMemory = parsePositiveInt(name, value, 4, 4194304, 'MB');
+      break;
+    case '--max-iobps':
+      r.limits.maxIoBps = parsePositiveInt(name, value, 1024, 2147483647, 'bytes per second');
+      break;
+    case '--max-pids':
+      r.limits.maxPids = parsePositiveInt(name, value, 1, 4194304, 'processes and threads');
+      break;
+    case '--max-disk':
+      r.limits.maxDiskBytes = parseSize(name, value, 65536, 2 ** 40);
+      break;
+    case '--timeout':
+      parseDuration(name, value);
+      r.limits.timeout = value.trim();
       break;
   }
 }

@@ -10,6 +10,7 @@ import { version } from '../shared/version';
 import { createCgroupManager } from '../sandbox/cgroups/detect';
 import { initPidNamespaceSupport, spawnSandboxed } from '../sandbox/spawn';
 import { Database, JobStore } from '../store/db';
+import { readHostCapacity } from './jobs/limits';
 import { JobManager } from './jobs/manager';
 import { createLogger } from './log';
 import { lockStateDir } from './pidfile';
@@ -30,7 +31,7 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
     const db = new Database(config.server.stateDir);
     const store = new JobStore(db);
     const jobs = new JobManager(
-      { ...config.jobs, stateDir: config.server.stateDir },
+      { ...config.jobs, stateDir: config.server.stateDir, validation: { limits: config.limits, host: readHostCapacity() } },
       // Networks and volumes attach here as JobResources (acquired before spawn, released after).
       { store, cgroups, spawn: (spec) => spawnSandboxed(spec), log: (m) => log.info(m), resources: [] },
     );

@@ -3,6 +3,7 @@
  * running, or its creation time until then (as the original API reports it).
  */
 import type { GetJobStatusResponse, Job, JobDetail } from '../gen/joblet';
+import { formatDuration } from '../shared/limits';
 import type { JobRecord } from '../store/job-record';
 
 function rfc3339(ms: number | undefined): string {
@@ -22,10 +23,30 @@ export function toDetail(j: JobRecord, now = Date.now()): JobDetail {
     durationMs: from !== undefined && to !== undefined ? Math.max(0, to - from) : 0,
     outputTruncated: j.outputTruncated,
     owner: j.owner,
+    limits: {
+      maxCpu: j.limits.cpuPercent,
+      cpuCores: j.limits.cpuCores,
+      maxMemoryBytes: j.limits.memoryBytes,
+      maxIoBps: j.limits.ioBps,
+      maxPids: j.limits.pids,
+      maxDiskBytes: j.limits.diskBytes,
+      timeoutMs: j.limits.timeoutMs,
+    },
+    usage: j.usage,
   };
 }
 
-const NO_LIMITS = { maxCpu: 0, cpuCores: '', maxMemory: 0, maxIoBps: 0 };
+/** The original API's limit fields (percent, MB, bytes/s, duration text). */
+function legacyLimits(j: JobRecord) {
+  return {
+    maxCpu: j.limits.cpuPercent,
+    cpuCores: j.limits.cpuCores,
+    maxMemory: Math.round(j.limits.memoryBytes / 1048576),
+    maxIoBps: j.limits.ioBps,
+    timeout: j.limits.timeoutMs ? formatDuration(j.limits.timeoutMs) : '',
+  };
+}
+
 const NO_GPU = { gpuIndices: [], gpuCount: 0, gpuMemoryMb: 0 };
 
 /** A job as ListJobs returns it. */
@@ -34,7 +55,7 @@ export function toJob(j: JobRecord): Job {
     uuid: j.id,
     command: j.command,
     args: j.args,
-    ...NO_LIMITS,
+    ...legacyLimits(j),
     status: j.status,
     startTime: rfc3339(j.startedAt ?? j.createdAt),
     endTime: rfc3339(j.endedAt),
@@ -45,7 +66,6 @@ export function toJob(j: JobRecord): Job {
     secretEnvironment: {},
     ...NO_GPU,
     nodeId: '',
-    timeout: '',
     detail: toDetail(j),
   };
 }
@@ -56,7 +76,7 @@ export function toStatus(j: JobRecord): GetJobStatusResponse {
     uuid: j.id,
     command: j.command,
     args: j.args,
-    ...NO_LIMITS,
+    ...legacyLimits(j),
     status: j.status,
     startTime: rfc3339(j.startedAt ?? j.createdAt),
     endTime: rfc3339(j.endedAt),
@@ -71,7 +91,6 @@ export function toStatus(j: JobRecord): GetJobStatusResponse {
     uploads: j.uploads,
     ...NO_GPU,
     nodeId: '',
-    timeout: '',
     detail: toDetail(j),
   };
 }

@@ -77,6 +77,30 @@ export interface JobDetail {
   outputTruncated: boolean;
   /** Who started the job (client certificate CN). */
   owner: string;
+  /** The limits in force (the server's defaults fill what the job did not ask for). */
+  limits:
+    | JobLimits
+    | undefined;
+  /** What the job used, from its cgroup (final once the job has ended). */
+  usage: JobUsage | undefined;
+}
+
+/** joblet addition: a job's resource limits; 0 / "" means not limited. */
+export interface JobLimits {
+  maxCpu: number;
+  cpuCores: string;
+  maxMemoryBytes: number;
+  maxIoBps: number;
+  maxPids: number;
+  maxDiskBytes: number;
+  timeoutMs: number;
+}
+
+/** joblet addition: resources a job used. */
+export interface JobUsage {
+  cpuSeconds: number;
+  memoryPeakBytes: number;
+  oomKills: number;
 }
 
 export interface EmptyRequest {
@@ -208,6 +232,9 @@ export interface RunJobRequest {
   gpuCount: number;
   gpuMemoryMb: number;
   timeout: string;
+  /** joblet additions: process/thread limit and /work quota in bytes (0 = the server's default). */
+  maxPids: number;
+  maxDiskBytes: number;
 }
 
 export interface RunJobRequest_EnvironmentEntry {
@@ -1211,6 +1238,8 @@ function createBaseJobDetail(): JobDetail {
     durationMs: 0,
     outputTruncated: false,
     owner: "",
+    limits: undefined,
+    usage: undefined,
   };
 }
 
@@ -1239,6 +1268,12 @@ export const JobDetail = {
     }
     if (message.owner !== "") {
       writer.uint32(66).string(message.owner);
+    }
+    if (message.limits !== undefined) {
+      JobLimits.encode(message.limits, writer.uint32(74).fork()).ldelim();
+    }
+    if (message.usage !== undefined) {
+      JobUsage.encode(message.usage, writer.uint32(82).fork()).ldelim();
     }
     return writer;
   },
@@ -1306,6 +1341,20 @@ export const JobDetail = {
 
           message.owner = reader.string();
           continue;
+        case 9:
+          if (tag !== 74) {
+            break;
+          }
+
+          message.limits = JobLimits.decode(reader, reader.uint32());
+          continue;
+        case 10:
+          if (tag !== 82) {
+            break;
+          }
+
+          message.usage = JobUsage.decode(reader, reader.uint32());
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1328,6 +1377,190 @@ export const JobDetail = {
     message.durationMs = object.durationMs ?? 0;
     message.outputTruncated = object.outputTruncated ?? false;
     message.owner = object.owner ?? "";
+    message.limits = (object.limits !== undefined && object.limits !== null)
+      ? JobLimits.fromPartial(object.limits)
+      : undefined;
+    message.usage = (object.usage !== undefined && object.usage !== null)
+      ? JobUsage.fromPartial(object.usage)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseJobLimits(): JobLimits {
+  return { maxCpu: 0, cpuCores: "", maxMemoryBytes: 0, maxIoBps: 0, maxPids: 0, maxDiskBytes: 0, timeoutMs: 0 };
+}
+
+export const JobLimits = {
+  encode(message: JobLimits, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.maxCpu !== 0) {
+      writer.uint32(8).int32(message.maxCpu);
+    }
+    if (message.cpuCores !== "") {
+      writer.uint32(18).string(message.cpuCores);
+    }
+    if (message.maxMemoryBytes !== 0) {
+      writer.uint32(24).int64(message.maxMemoryBytes);
+    }
+    if (message.maxIoBps !== 0) {
+      writer.uint32(32).int64(message.maxIoBps);
+    }
+    if (message.maxPids !== 0) {
+      writer.uint32(40).int32(message.maxPids);
+    }
+    if (message.maxDiskBytes !== 0) {
+      writer.uint32(48).int64(message.maxDiskBytes);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(56).int64(message.timeoutMs);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): JobLimits {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseJobLimits();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.maxCpu = reader.int32();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.cpuCores = reader.string();
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.maxMemoryBytes = longToNumber(reader.int64() as Long);
+          continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.maxIoBps = longToNumber(reader.int64() as Long);
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.maxPids = reader.int32();
+          continue;
+        case 6:
+          if (tag !== 48) {
+            break;
+          }
+
+          message.maxDiskBytes = longToNumber(reader.int64() as Long);
+          continue;
+        case 7:
+          if (tag !== 56) {
+            break;
+          }
+
+          message.timeoutMs = longToNumber(reader.int64() as Long);
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<JobLimits>, I>>(base?: I): JobLimits {
+    return JobLimits.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<JobLimits>, I>>(object: I): JobLimits {
+    const message = createBaseJobLimits();
+    message.maxCpu = object.maxCpu ?? 0;
+    message.cpuCores = object.cpuCores ?? "";
+    message.maxMemoryBytes = object.maxMemoryBytes ?? 0;
+    message.maxIoBps = object.maxIoBps ?? 0;
+    message.maxPids = object.maxPids ?? 0;
+    message.maxDiskBytes = object.maxDiskBytes ?? 0;
+    message.timeoutMs = object.timeoutMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseJobUsage(): JobUsage {
+  return { cpuSeconds: 0, memoryPeakBytes: 0, oomKills: 0 };
+}
+
+export const JobUsage = {
+  encode(message: JobUsage, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.cpuSeconds !== 0) {
+      writer.uint32(9).double(message.cpuSeconds);
+    }
+    if (message.memoryPeakBytes !== 0) {
+      writer.uint32(16).int64(message.memoryPeakBytes);
+    }
+    if (message.oomKills !== 0) {
+      writer.uint32(24).int32(message.oomKills);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): JobUsage {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseJobUsage();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 9) {
+            break;
+          }
+
+          message.cpuSeconds = reader.double();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.memoryPeakBytes = longToNumber(reader.int64() as Long);
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.oomKills = reader.int32();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<JobUsage>, I>>(base?: I): JobUsage {
+    return JobUsage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<JobUsage>, I>>(object: I): JobUsage {
+    const message = createBaseJobUsage();
+    message.cpuSeconds = object.cpuSeconds ?? 0;
+    message.memoryPeakBytes = object.memoryPeakBytes ?? 0;
+    message.oomKills = object.oomKills ?? 0;
     return message;
   },
 };
@@ -2582,6 +2815,8 @@ function createBaseRunJobRequest(): RunJobRequest {
     gpuCount: 0,
     gpuMemoryMb: 0,
     timeout: "",
+    maxPids: 0,
+    maxDiskBytes: 0,
   };
 }
 
@@ -2637,6 +2872,12 @@ export const RunJobRequest = {
     }
     if (message.timeout !== "") {
       writer.uint32(170).string(message.timeout);
+    }
+    if (message.maxPids !== 0) {
+      writer.uint32(8000).int32(message.maxPids);
+    }
+    if (message.maxDiskBytes !== 0) {
+      writer.uint32(8008).int64(message.maxDiskBytes);
     }
     return writer;
   },
@@ -2773,6 +3014,20 @@ export const RunJobRequest = {
 
           message.timeout = reader.string();
           continue;
+        case 1000:
+          if (tag !== 8000) {
+            break;
+          }
+
+          message.maxPids = reader.int32();
+          continue;
+        case 1001:
+          if (tag !== 8008) {
+            break;
+          }
+
+          message.maxDiskBytes = longToNumber(reader.int64() as Long);
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -2820,6 +3075,8 @@ export const RunJobRequest = {
     message.gpuCount = object.gpuCount ?? 0;
     message.gpuMemoryMb = object.gpuMemoryMb ?? 0;
     message.timeout = object.timeout ?? "";
+    message.maxPids = object.maxPids ?? 0;
+    message.maxDiskBytes = object.maxDiskBytes ?? 0;
     return message;
   },
 };

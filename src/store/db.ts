@@ -9,6 +9,13 @@ import * as path from 'node:path';
 import type { DatabaseSync as DatabaseSyncType } from 'node:sqlite';
 import type { JobRecord, JobStatus } from './job-record';
 
+/** Records written before limits existed read as "no limits recorded". */
+function parseJob(text: string): JobRecord {
+  const j = JSON.parse(text) as JobRecord;
+  j.limits ??= { cpuPercent: 0, cpuCores: '', memoryBytes: 0, ioBps: 0, pids: 0, diskBytes: 0, timeoutMs: 0 };
+  return j;
+}
+
 const MIGRATIONS: string[] = [
   `CREATE TABLE jobs (
      id TEXT PRIMARY KEY,
@@ -110,7 +117,7 @@ export class JobStore {
   /** One job by full id. */
   get(id: string): JobRecord | undefined {
     const row = this.db.prepare('SELECT record FROM jobs WHERE id = ?').get(id) as { record: string } | undefined;
-    return row ? (JSON.parse(row.record) as JobRecord) : undefined;
+    return row ? parseJob(row.record) : undefined;
   }
 
   /** Ids starting with a prefix (at most `limit`), for prefix resolution. */
@@ -123,14 +130,14 @@ export class JobStore {
   /** All jobs, oldest first. */
   list(): JobRecord[] {
     const rows = this.db.prepare('SELECT record FROM jobs ORDER BY created_at, id').all() as { record: string }[];
-    return rows.map((r) => JSON.parse(r.record) as JobRecord);
+    return rows.map((r) => parseJob(r.record));
   }
 
   /** Jobs in the given states. */
   withStatus(statuses: JobStatus[]): JobRecord[] {
     const marks = statuses.map(() => '?').join(',');
     const rows = this.db.prepare(`SELECT record FROM jobs WHERE status IN (${marks})`).all(...statuses) as { record: string }[];
-    return rows.map((r) => JSON.parse(r.record) as JobRecord);
+    return rows.map((r) => parseJob(r.record));
   }
 
   /** Remove a job's record. */

@@ -37,4 +37,26 @@ export interface JobRecord {
   owner: string;
   /** The stored output was cut at the server's cap. */
   outputTruncated: boolean;
+  /** Limits in force (bytes, percent, ms; 0 / '' = not limited). */
+  limits: JobLimitsRecord;
+  /** What the job used, read from its cgroup when it ended (live values while it runs). */
+  usage?: JobUsageRecord;
+}
+
+/** Limits as stored with a job. */
+export interface JobLimitsRecord {
+  cpuPercent: number;
+  cpuCores: string;
+  memoryBytes: number;
+  ioBps: number;
+  pids: number;
+  diskBytes: number;
+  timeoutMs: number;
+}
+
+/** Resource usage as stored with a job. */
+export interface JobUsageRecord {
+  cpuSeconds: number;
+  memoryPeakBytes: number;
+  oomKills: number;
 }

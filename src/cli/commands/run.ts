@@ -21,6 +21,8 @@ export class RunCommand extends BaseCommand {
     details: `
       Flags (before the command): --env KEY=VALUE (repeatable), --workdir DIR (default /work), --upload FILE (repeatable; lands in /work under its base name), --upload-dir DIR (keeps relative paths), --wait (stream output, exit with the job's exit code), --json, --config PATH, --node NAME.
 
+      Limits (the server's defaults apply to what you do not give; its ceilings bound what you may ask): --max-cpu=PERCENT (100 = one core), --cpu-cores=0-1,4, --max-memory=MB, --max-iobps=BYTES_PER_SECOND, --max-pids=N, --max-disk=SIZE (quota of /work, e.g. 10MB), --timeout=DURATION (90s, 5m, 2h30m).
+
       Everything after the command is passed to it verbatim; put \`--\` before the command when it starts with a dash.
     `,
     examples: [
@@ -61,10 +63,7 @@ export class RunCommand extends BaseCommand {
       args: a.args,
       environment: a.env,
       workDir: a.workdir ?? '',
-      maxCpu: 0,
-      cpuCores: '',
-      maxMemory: 0,
-      maxIoBps: 0,
+      ...a.limits,
       uploads: [],
       schedule: '',
       network: '',
@@ -73,7 +72,6 @@ export class RunCommand extends BaseCommand {
       secretEnvironment: {},
       gpuCount: 0,
       gpuMemoryMb: 0,
-      timeout: '',
     };
     const uploads = collectUploads(a.uploads, a.uploadDirs);
     const res =

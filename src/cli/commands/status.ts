@@ -1,7 +1,8 @@
 /** `rnx status <id>`: everything about one job. */
 import { Option } from 'clipanion';
 import { ClientCommand } from '../base';
-import { commandLine, duration, jobJson, localTime } from '../format';
+import { formatDuration, formatSize } from '../../shared/limits';
+import { commandLine, duration, jobJson, localTime, type JobJson } from '../format';
 
 /** Show a job's status. */
 export class StatusCommand extends ClientCommand {
@@ -29,6 +30,10 @@ export class StatusCommand extends ClientCommand {
     if (j.signal) rows.push(['Signal', j.signal]);
     if (j.failureReason) rows.push([j.status === 'STOPPED' ? 'Reason' : 'Failure', j.failureReason]);
     rows.push(['Work Dir', j.workDir]);
+    rows.push(['Limits', limitsLine(j.limits)]);
+    rows.push(['CPU Time', `${j.usage.cpuSeconds.toFixed(2)}s`]);
+    rows.push(['Peak Memory', j.usage.memoryPeakBytes ? formatSize(j.usage.memoryPeakBytes) : 'unknown']);
+    rows.push(['OOM Kills', String(j.usage.oomKills)]);
     if (j.uploads.length) rows.push(['Uploads', j.uploads.join(', ')]);
     if (j.outputTruncated) rows.push(['Output', 'truncated at the server\'s cap']);
     const env = Object.keys(j.environment);
@@ -37,4 +42,17 @@ export class StatusCommand extends ClientCommand {
     for (const [k, v] of rows) this.out(`${`${k}:`.padEnd(w)} ${v}`);
     return 0;
   }
+}
+
+/** "cpu 50%, cores 0-1, memory 512MB, pids 512, disk 1MB, io 1048576 B/s, timeout 5m". */
+function limitsLine(l: JobJson['limits']): string {
+  const parts: string[] = [];
+  if (l.cpuPercent) parts.push(`cpu ${l.cpuPercent}%`);
+  if (l.cpuCores) parts.push(`cores ${l.cpuCores}`);
+  if (l.memoryBytes) parts.push(`memory ${formatSize(l.memoryBytes)}`);
+  if (l.pids) parts.push(`pids ${l.pids}`);
+  if (l.diskBytes) parts.push(`disk ${formatSize(l.diskBytes)}`);
+  if (l.ioBps) parts.push(`io ${l.ioBps} B/s`);
+  if (l.timeoutMs) parts.push(`timeout ${formatDuration(l.timeoutMs)}`);
+  return parts.join(', ') || 'none';
 }

@@ -18,9 +18,13 @@ import { JobStore } from '../../store/db';
 import { isTerminal, type JobRecord } from '../../store/job-record';
 import { LogStream, LogWriter, logSize, type LogFrame } from '../../store/log-file';
 import { followLog, LogSignal } from './log-follow';
+import { formatDuration } from '../../shared/limits';
+import type { RunJobRequest } from '../../gen/joblet';
+import { exitOutcome, usageFrom, withOomCause, type StopCause } from './outcome';
 import { buildJobSpec, type SpecSettings } from './sandbox-spec';
+import { createWorkspace, removeWorkspace } from './workspace';
 import { WorkspaceWriter } from './uploads';
-import type { JobRequest } from './validate';
+import { validateRunRequest, type JobRequest, type ValidationContext } from './validate';
 
 /** Settings the manager needs from the server config. */
 export interface ManagerSettings extends SpecSettings {
@@ -28,6 +32,8 @@ export interface ManagerSettings extends SpecSettings {
   stopGraceSeconds: number;
   maxLogBytes: number;
   maxConcurrentJobs: number;
+  /** Limits policy and host capacity, for checking requests. */
+  validation: ValidationContext;
 }
 
 /**
@@ -64,7 +70,8 @@ interface Live {
   cgroup?: JobCgroup;
   writer: LogWriter;
   signal: LogSignal;
-  stopReason?: string;
+  stop?: StopCause;
+  timer?: NodeJS.Timeout;
   done: Promise<void>;
 }
 
@@ -110,16 +117,24 @@ export class JobManager {
     for (const entry of fs.readdirSync(this.jobsDir)) this.removeJobDir(entry);
   }
 
-  /** Reserve an id and a workspace for a new job. */
-  prepare(): PendingJob {
+  /** Check a RunJob request against this server's rules and limits. */
+  check(req: RunJobRequest): JobRequest {
+    return validateRunRequest(req, this.s.validation);
+  }
+
+  /** Reserve an id and a workspace (sized to the job's quota plus its uploads) for a new job. */
+  prepare(req: JobRequest, uploadBytes: number, uploadEntries: number): PendingJob {
     if (this.live.size + this.pendingCount >= this.s.maxConcurrentJobs) {
       throw new JobletError('RESOURCE_EXHAUSTED', `this server already runs ${this.s.maxConcurrentJobs} jobs (jobs.maxConcurrentJobs); wait for some to finish`);
     }
     const id = newJobId();
     const dir = path.join(this.jobsDir, id);
-    fs.mkdirSync(path.join(dir, 'root'), { recursive: true, mode: 0o700 });
-    fs.mkdirSync(path.join(dir, 'work'), { mode: 0o755 });
-    fs.chownSync(path.join(dir, 'work'), this.s.uid, this.s.gid);
+    try {
+      createWorkspace(dir, { diskBytes: req.limits.diskBytes, uploadBytes, uploadEntries }, this.s.uid, this.s.gid);
+    } catch (err) {
+      removeWorkspace(dir);
+      throw new JobletError('INTERNAL', `cannot create the job's workspace: ${describeError(err)}`);
+    }
     this.pendingCount++;
     return { id, workspace: new WorkspaceWriter(path.join(dir, 'work'), this.s.uid, this.s.gid), uploads: [] };
   }
@@ -157,23 +172,40 @@ export class JobManager {
         releases.push(got.release);
         spec = { ...spec, ...got.spec, binds: [...(spec.binds ?? []), ...(got.spec?.binds ?? [])] };
       }
+      // A limit that was asked for and cannot be applied fails the job; it is never dropped.
+      live.cgroup.setLimits({
+        cpuPercent: job.limits.cpuPercent || undefined,
+        cpuCores: job.limits.cpuCores || undefined,
+        memoryBytes: job.limits.memoryBytes,
+        pids: job.limits.pids,
+        ioBps: job.limits.ioBps ? { bps: job.limits.ioBps, devices: blockDevices() } : undefined,
+      });
       const proc = this.deps.spawn(spec);
       live.proc = proc;
+      if (job.limits.timeoutMs) {
+        live.timer = setTimeout(() => {
+          void this.terminate(live, { reason: `timeout: the job ran longer than ${formatDuration(job.limits.timeoutMs)}`, status: 'FAILED' });
+        }, job.limits.timeoutMs);
+      }
       const drained = Promise.all([pump(proc.stdout, LogStream.Stdout, live.writer), pump(proc.stderr, LogStream.Stderr, live.writer)]);
       result = await this.awaitStart(job, live, proc);
       if (!result.status) {
         const exit = await proc.exited;
-        result = exitResult(exit, live.stopReason);
+        result = exitOutcome(exit, live.stop);
       }
       // PID 1 is gone, so the kernel killed its namespace; the cgroup catches anything else.
       await live.cgroup.killAll();
+      const usage = usageFrom(live.cgroup.stats());
+      result = { ...withOomCause(result, usage, job.limits.memoryBytes), usage };
       await withTimeout(drained, 5000);
     } catch (err) {
       result = { status: 'FAILED', exitCode: 125, failureReason: `could not start the job: ${describeError(err)}` };
+      clearTimeout(live.timer);
       live.writer.notice(`[joblet] ${result.failureReason}\n`);
       if (live.proc) await live.proc.exited.catch(() => undefined);
       await live.cgroup?.killAll().catch(() => undefined);
     }
+    clearTimeout(live.timer);
     await live.cgroup?.destroy().catch((err) => this.deps.log(`job ${job.id}: cgroup clean-up: ${describeError(err)}`));
     for (const release of releases.reverse()) await release().catch((err) => this.deps.log(`job ${job.id}: release: ${describeError(err)}`));
     this.removeJobDir(job.id);
@@ -192,7 +224,7 @@ export class JobManager {
     } catch (err) {
       const failure = (err as { failure?: { message: string; exitCode: number } }).failure;
       await proc.exited.catch(() => undefined);
-      if (live.stopReason) return { status: 'STOPPED', exitCode: 143, failureReason: live.stopReason };
+      if (live.stop) return { status: live.stop.status, exitCode: 143, failureReason: live.stop.reason };
       const reason = failure?.message ?? describeError(err);
       // The job never ran: say why where the user looks first, in its output.
       live.writer.notice(`[joblet] ${reason}\n`);
@@ -215,10 +247,17 @@ export class JobManager {
     return ids[0]!;
   }
 
-  /** One job by id or prefix. */
+  /** One job by id or prefix; a running job carries its usage so far. */
   get(idOrPrefix: string): JobRecord {
     const id = this.resolve(idOrPrefix);
-    return this.deps.store.get(id)!;
+    const job = this.deps.store.get(id)!;
+    const cg = this.live.get(id)?.cgroup;
+    if (!cg) return job;
+    try {
+      return { ...job, usage: usageFrom(cg.stats()) };
+    } catch {
+      return job; // the cgroup is going away as the job ends
+    }
   }
 
   /** Every job, oldest first. */
@@ -231,12 +270,12 @@ export class JobManager {
     const job = this.get(idOrPrefix);
     const live = this.live.get(job.id);
     if (!live || isTerminal(job.status)) throw new FailedPreconditionError(`job ${job.id} is not running (status ${job.status})`);
-    await this.terminate(live, `stopped by ${by}`);
+    await this.terminate(live, { reason: `stopped by ${by}`, status: 'STOPPED' });
     return this.deps.store.get(job.id)!;
   }
 
-  private async terminate(live: Live, reason: string): Promise<void> {
-    live.stopReason ??= reason;
+  private async terminate(live: Live, cause: StopCause): Promise<void> {
+    live.stop ??= cause;
     const exited = live.proc ? live.proc.exited.then(() => true) : Promise.resolve(true);
     live.cgroup?.signalAll('SIGTERM');
     const inTime = await Promise.race([exited, sleep(this.s.stopGraceSeconds * 1000).then(() => false)]);
@@ -287,7 +326,7 @@ export class JobManager {
 
   /** Stop every running job (daemon shutdown). */
   async shutdown(): Promise<void> {
-    await Promise.all([...this.live.values()].map((l) => this.terminate(l, 'stopped because the joblet daemon shut down')));
+    await Promise.all([...this.live.values()].map((l) => this.terminate(l, { reason: 'stopped because the joblet daemon shut down', status: 'STOPPED' })));
   }
 
   private logFile(id: string): string {
@@ -297,18 +336,24 @@ export class JobManager {
   private removeJobDir(id: string): void {
     // Only names we create ourselves; never follow anything else.
     if (!isJobId(id)) return;
-    fs.rmSync(path.join(this.jobsDir, id), { recursive: true, force: true });
+    removeWorkspace(path.join(this.jobsDir, id));
   }
 }
 
-/** The final state of a job from how its PID 1 ended. */
-function exitResult(exit: { code: number | null; signal: NodeJS.Signals | null }, stopReason: string | undefined): Partial<JobRecord> {
-  const signum = exit.signal ? (require('node:os') as typeof import('node:os')).constants.signals[exit.signal] : undefined;
-  const exitCode = exit.code ?? (signum !== undefined ? 128 + signum : -1);
-  if (stopReason) return { status: 'STOPPED', exitCode, signal: exit.signal ?? undefined, failureReason: stopReason };
-  if (exit.signal) return { status: 'FAILED', exitCode, signal: exit.signal, failureReason: `killed by signal ${exit.signal} (exit code ${exitCode})` };
-  if (exitCode === 0) return { status: 'COMPLETED', exitCode };
-  return { status: 'FAILED', exitCode, failureReason: `exited with code ${exitCode}` };
+
+/** Whole-disk block devices ("major:minor") that --max-iobps throttles: every real disk and active loop device. */
+function blockDevices(): string[] {
+  const out: string[] = [];
+  for (const name of fs.readdirSync('/sys/block')) {
+    if (/^(ram|zram)/.test(name)) continue;
+    try {
+      if (Number(fs.readFileSync(`/sys/block/${name}/size`, 'utf8')) === 0) continue; // detached loop devices
+      out.push(fs.readFileSync(`/sys/block/${name}/dev`, 'utf8').trim());
+    } catch {
+      /* vanished meanwhile */
+    }
+  }
+  return out;
 }
 
 /** Copy a job's output stream into its log. */

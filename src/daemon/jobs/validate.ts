@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { InvalidArgumentError, UnimplementedError } from '../../shared/errors';
 import { printable } from '../../shared/ids';
 import type { RunJobRequest } from '../../gen/joblet';
+import { resolveLimits, type HostCapacity, type JobLimits, type LimitSettings } from './limits';
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_ARGS = 4096;
@@ -19,10 +20,17 @@ export interface JobRequest {
   args: string[];
   env: Record<string, string>;
   workdir: string;
+  limits: JobLimits;
+}
+
+/** What validation needs to know about this server. */
+export interface ValidationContext {
+  limits: LimitSettings;
+  host: HostCapacity;
 }
 
 /** Validate a RunJob request; throws InvalidArgumentError / UnimplementedError. */
-export function validateRunRequest(req: RunJobRequest): JobRequest {
+export function validateRunRequest(req: RunJobRequest, ctx: ValidationContext): JobRequest {
   refuseLaterFeatures(req);
   const command = req.command;
   if (!command) throw new InvalidArgumentError('command is required: give the program to run, e.g. rnx run echo hello');
@@ -49,7 +57,7 @@ export function validateRunRequest(req: RunJobRequest): JobRequest {
   if (!path.posix.isAbsolute(workdir) || (norm !== workdir && `${norm}/` !== workdir)) {
     throw new InvalidArgumentError(`work_dir '${printable(workdir)}' must be an absolute, normalized path such as /work`);
   }
-  return { command, args: [...req.args], env, workdir };
+  return { command, args: [...req.args], env, workdir, limits: resolveLimits(req, ctx.limits, ctx.host) };
 }
 
 function checkText(field: string, value: string, max: number): void {
@@ -60,11 +68,6 @@ function checkText(field: string, value: string, max: number): void {
 /** Fields of the public API that this release does not implement yet: refuse, never ignore. */
 function refuseLaterFeatures(req: RunJobRequest): void {
   const later: [boolean, string][] = [
-    [req.maxCpu !== 0, 'max_cpu (--max-cpu)'],
-    [req.cpuCores !== '', 'cpu_cores (--cpu-cores)'],
-    [req.maxMemory !== 0, 'max_memory (--max-memory)'],
-    [req.maxIoBps !== 0, 'max_io_bps (--max-iobps)'],
-    [req.timeout !== '', 'timeout (--timeout)'],
     [req.schedule !== '', 'schedule (--schedule)'],
     [req.network !== '' && req.network !== 'none', `network '${printable(req.network)}' (--network; only 'none' exists in this release)`],
     [req.volumes.length > 0, 'volumes (--volume)'],

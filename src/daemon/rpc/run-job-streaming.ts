@@ -8,7 +8,7 @@ import { InvalidArgumentError } from '../../shared/errors';
 import type { CallerContext } from '../middleware/auth';
 import type { JobManager, PendingJob } from '../jobs/manager';
 import { checkUploadList, type UploadEntry } from '../jobs/uploads';
-import { validateRunRequest, type JobRequest } from '../jobs/validate';
+import type { JobRequest } from '../jobs/validate';
 import { toJob } from '../mappers';
 
 /** Handler factory. */
@@ -23,10 +23,10 @@ export function runJobStreaming(jobs: JobManager) {
         const msg = m.message;
         if (msg?.$case === 'request') {
           if (spec) throw new InvalidArgumentError('the job request was sent twice; send it once, first');
-          spec = validateRunRequest(msg.request);
+          spec = jobs.check(msg.request);
           entries = msg.request.uploads.map((u) => ({ path: u.path, mode: u.mode, isDirectory: u.isDirectory, size: u.isDirectory ? -1 : u.size }));
           checkUploadList(entries);
-          pending = jobs.prepare();
+          pending = jobs.prepare(spec, entries.reduce((n, e) => n + Math.max(0, e.size), 0), entries.length);
           for (const e of entries) if (e.isDirectory) pending.workspace.mkdir(e);
         } else if (msg?.$case === 'chunk') {
           if (!pending) throw new InvalidArgumentError('upload data arrived before the job request');

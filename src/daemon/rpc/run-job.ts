@@ -3,16 +3,15 @@ import type { RunJobRequest, RunJobResponse } from '../../gen/joblet';
 import type { CallerContext } from '../middleware/auth';
 import type { JobManager } from '../jobs/manager';
 import { checkUploadList, type UploadEntry } from '../jobs/uploads';
-import { validateRunRequest } from '../jobs/validate';
 import { toJob } from '../mappers';
 
 /** Handler factory. */
 export function runJob(jobs: JobManager) {
   return async (req: RunJobRequest, ctx: CallerContext): Promise<RunJobResponse> => {
-    const spec = validateRunRequest(req);
+    const spec = jobs.check(req);
     const entries: UploadEntry[] = req.uploads.map((u) => ({ path: u.path, mode: u.mode, isDirectory: u.isDirectory, size: -1 }));
     checkUploadList(entries);
-    const pending = jobs.prepare();
+    const pending = jobs.prepare(spec, req.uploads.reduce((n, u) => n + u.content.length, 0), req.uploads.length);
     try {
       req.uploads.forEach((u, i) => {
         const entry = entries[i]!;

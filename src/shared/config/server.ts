@@ -102,6 +102,40 @@ const jobsSection = z
   .strict()
   .default({});
 
+/**
+ * Resource limits: defaults fill what a job did not ask for (memory and pids always finite), and
+ * ceilings bound what anyone may ask for. A ceiling of 0 means "what the host has" for CPU and
+ * memory, and "none" for I/O.
+ */
+const limitsSection = z
+  .object({
+    defaultMemoryMB: intIn(4, 4194304).default(512),
+    defaultPids: intIn(8, 4194304).default(512),
+    defaultCpuPercent: intIn(0, 409600).default(0),
+    defaultIoBps: intIn(0, 2147483647).default(0),
+    defaultTimeoutSeconds: intIn(0, 31622400).default(0),
+    defaultDiskQuotaBytes: intIn(65536, 2 ** 40).default(1048576),
+    maxCpuPercent: intIn(0, 409600).default(0),
+    maxMemoryMB: intIn(0, 4194304).default(0),
+    maxPids: intIn(8, 4194304).default(32768),
+    maxIoBps: intIn(0, 2147483647).default(0),
+    maxTimeoutSeconds: intIn(1, 31622400).default(7 * 24 * 3600),
+    maxDiskBytes: intIn(65536, 2 ** 40).default(1024 ** 3),
+  })
+  .strict()
+  .superRefine((l, ctx) => {
+    const over = (key: string, def: number, max: number) => {
+      if (max > 0 && def > max) ctx.addIssue({ code: 'custom', path: [key], message: `must not exceed its ceiling (${max})`, params: { noGot: true } });
+    };
+    over('defaultMemoryMB', l.defaultMemoryMB, l.maxMemoryMB);
+    over('defaultPids', l.defaultPids, l.maxPids);
+    over('defaultCpuPercent', l.defaultCpuPercent, l.maxCpuPercent);
+    over('defaultIoBps', l.defaultIoBps, l.maxIoBps);
+    over('defaultTimeoutSeconds', l.defaultTimeoutSeconds, l.maxTimeoutSeconds);
+    over('defaultDiskQuotaBytes', l.defaultDiskQuotaBytes, l.maxDiskBytes);
+  })
+  .default({});
+
 /** Schema of joblet-config.yml. */
 export const serverConfigSchema = z
   .object({
@@ -109,6 +143,7 @@ export const serverConfigSchema = z
     server: serverSection,
     security: securitySection,
     jobs: jobsSection,
+    limits: limitsSection,
   })
   .strict();
 
