@@ -178,8 +178,11 @@ async function inject() {
 }
 
 function linkClient() {
-  removeIfPresent(CLIENT_LINK);
-  fs.symlinkSync('joblet', CLIENT_LINK);
+  // Made beside and renamed over, so dist/rnx never disappears while tests use it.
+  const tmp = `${CLIENT_LINK}.tmp-${process.pid}`;
+  removeIfPresent(tmp);
+  fs.symlinkSync('joblet', tmp);
+  fs.renameSync(tmp, CLIENT_LINK);
 }
 
 function size(file) {
@@ -193,8 +196,8 @@ async function main() {
   const commit = gitCommit();
   const nodeVersion = await step('preflight', preflight);
   fs.mkdirSync(DIST, { recursive: true });
-  // A failed build must not leave the previous executable looking current.
-  for (const f of [EXE, CLIENT_LINK, SEA_BLOB, SEA_CONFIG]) removeIfPresent(f);
+  // The old executable stays in place while we build (a running test or daemon may be using it);
+  // a failed build removes it below, so a stale one never looks current.
   const modules = await step('bundle', () => bundle(pkg.version, commit));
   await step('sea blob', () => {
     writeSeaConfig({ useCodeCache: true });
@@ -216,6 +219,7 @@ async function main() {
 }
 
 main().catch((err) => {
+  for (const f of [EXE, CLIENT_LINK, SEA_BLOB, SEA_CONFIG]) removeIfPresent(f);
   process.stderr.write(`build: FAILED: ${err instanceof Error ? err.message : String(err)}\n`);
   if (!(err instanceof BuildError) && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   process.exitCode = 1;
