@@ -13,11 +13,10 @@ export class LogCommand extends ClientCommand {
   static override usage = ClientCommand.Usage({ description: 'Print a job\'s output, following it live until the job ends' });
 
   id = Option.String({ name: 'id' });
-  noFollow = Option.Boolean('--no-follow', false, { description: 'Print what is stored and exit, even if the job is still running' });
-  follow = Option.Boolean('-f,--follow', true, { hidden: true });
+  follow = Option.Boolean('-f,--follow', true, { description: 'Follow live output until the job ends (the default); --no-follow prints what is stored and exits' });
 
   async run(): Promise<number> {
-    await this.withNode((c) => writeChunks(c.jobs.getJobLogs({ uuid: this.id, noFollow: this.noFollow }), this.context));
+    await this.withNode((c) => writeChunks(c.jobs.getJobLogs({ uuid: this.id, noFollow: !this.follow }), this.context));
     return 0;
   }
 }
