@@ -54,6 +54,14 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Two random adjacent /24 blocks in 10.128.0.0/9 for a test daemon's bridge and isolated networks. */
+export function testNetworkCidrs(): { bridge: string; isolated: string } {
+  const k = Math.floor(Math.random() * 16384);
+  const b = `10.${128 + (k >> 7)}.${(k & 127) * 2}`;
+  const i = `10.${128 + (k >> 7)}.${(k & 127) * 2 + 1}`;
+  return { bridge: `${b}.0/24`, isolated: `${i}.0/24` };
+}
+
 /** One running test daemon. */
 export class TestDaemon {
   proc?: ChildProcess;
@@ -84,12 +92,30 @@ export class TestDaemon {
     return path.join(this.configDir, 'joblet-config.yml');
   }
 
-  /** init + serve; resolves when the daemon listens. */
+  /** init + serve; resolves when the daemon listens. Failures are printed: uvu hides errors thrown in hooks. */
   static async start(opts: { configEdit?: (yaml: string) => string } = {}): Promise<TestDaemon> {
+    try {
+      return await TestDaemon.startInner(opts);
+    } catch (err) {
+      process.stderr.write(`TestDaemon.start failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      throw err;
+    }
+  }
+
+  private static async startInner(opts: { configEdit?: (yaml: string) => string }): Promise<TestDaemon> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joblet-test-'));
     const d = new TestDaemon(dir, await freePort());
     const init = await exec(JOBLET, ['init', '--dir', d.configDir, '--address', `127.0.0.1:${d.port}`, '--state-dir', d.stateDir, '--instance', d.instance]);
     if (init.code !== 0) throw new Error(`joblet init failed: ${init.stderr}`);
+    // Daemons of parallel tests need separate blocks for their built-in networks (overlaps are refused).
+    const cidrs = testNetworkCidrs();
+    fs.writeFileSync(
+      d.serverConfig,
+      fs
+        .readFileSync(d.serverConfig, 'utf8')
+        .replace(/^  bridgeCidr: .*$/m, `  bridgeCidr: "${cidrs.bridge}"`)
+        .replace(/^  isolatedCidr: .*$/m, `  isolatedCidr: "${cidrs.isolated}"`),
+    );
     if (opts.configEdit) fs.writeFileSync(d.serverConfig, opts.configEdit(fs.readFileSync(d.serverConfig, 'utf8')));
     await d.serve();
     return d;
