@@ -45,10 +45,24 @@ function restorePidNamespace(): void {
   }
 }
 
-/** Child half: private mount, UTS, IPC and network namespaces, with loopback up. */
-export function unshareJobNamespaces(): void {
-  unshare(CLONE.NEWNS | CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWNET);
-  // A new network namespace has only lo, and it starts down.
+/**
+ * Child half: private mount, UTS and IPC namespaces, and a network namespace with loopback up:
+ * the one the daemon prepared at `netnsPath` (joined with setns), else a new, empty one.
+ */
+export function unshareJobNamespaces(netnsPath?: string): void {
+  if (!netnsPath) {
+    unshare(CLONE.NEWNS | CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWNET);
+  } else {
+    // Opened before the mount namespace changes, while the path certainly names the host's file.
+    const fd = fs.openSync(netnsPath, fs.constants.O_RDONLY);
+    try {
+      unshare(CLONE.NEWNS | CLONE.NEWUTS | CLONE.NEWIPC);
+      setns(fd, CLONE.NEWNET);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  // A new network namespace has only lo, and it starts down (a prepared one has it up already).
   interfaceUp('lo');
 }
 
