@@ -8,17 +8,10 @@ import * as os from 'node:os';
 import { InvalidArgumentError } from '../../shared/errors';
 import { formatCores, formatDuration, formatSize, parseCores, parseDuration } from '../../shared/limits';
 import type { RunJobRequest } from '../../gen/joblet';
+import type { JobLimitsRecord } from '../../store/job-record';
 
-/** Limits in force for one job; 0 / '' = not limited. */
-export interface JobLimits {
-  cpuPercent: number;
-  cpuCores: string;
-  memoryBytes: number;
-  ioBps: number;
-  pids: number;
-  diskBytes: number;
-  timeoutMs: number;
-}
+/** Limits in force for one job; 0 / '' = not limited (stored with the job as is). */
+export type JobLimits = JobLimitsRecord;
 
 /** The server's limit settings (config `limits:`). */
 export interface LimitSettings {
