@@ -8,7 +8,16 @@ import { X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
 import { ChannelCredentials } from '@grpc/grpc-js';
 import { ClientError, Status, createChannel, createClientFactory, type Channel } from 'nice-grpc';
-import { JobServiceDefinition, JobTransferServiceDefinition, type JobServiceClient, type JobTransferServiceClient } from '../gen/joblet';
+import {
+  JobServiceDefinition,
+  JobTransferServiceDefinition,
+  NetworkServiceDefinition,
+  VolumeServiceDefinition,
+  type JobServiceClient,
+  type JobTransferServiceClient,
+  type NetworkServiceClient,
+  type VolumeServiceClient,
+} from '../gen/joblet';
 import { loadClientConfig, resolveNode, type NodeConfig } from '../shared/config/client';
 import { ConfigError, JobletError, type ErrorCode } from '../shared/errors';
 import { globalOptions } from './globals';
@@ -19,6 +28,8 @@ export interface Connection {
   configPath: string;
   jobs: JobServiceClient;
   transfer: JobTransferServiceClient;
+  networks: NetworkServiceClient;
+  volumes: VolumeServiceClient;
   close(): void;
 }
 
@@ -46,6 +57,8 @@ export function connect(opts: { config?: string; node?: string }): Connection {
     configPath: path,
     jobs: factory.create(JobServiceDefinition, channel),
     transfer: factory.create(JobTransferServiceDefinition, channel),
+    networks: factory.create(NetworkServiceDefinition, channel),
+    volumes: factory.create(VolumeServiceDefinition, channel),
     close: () => channel.close(),
   };
   return conn;

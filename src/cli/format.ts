@@ -26,6 +26,10 @@ export interface JobJson {
   limits: { cpuPercent: number; cpuCores: string; memoryBytes: number; ioBps: number; pids: number; diskBytes: number; timeoutMs: number };
   /** What the job used (so far, while it runs). */
   usage: { cpuSeconds: number; memoryPeakBytes: number; oomKills: number };
+  /** Volumes mounted at /volumes/NAME; only in `rnx status` (ListJobs does not carry them). */
+  volumes?: string[];
+  /** Network the job runs on; only in `rnx status` (ListJobs does not carry it). */
+  network?: string;
 }
 
 const RUNNING_LIKE = new Set(['INITIALIZING', 'RUNNING', 'SCHEDULED', 'PENDING']);
@@ -60,6 +64,8 @@ export function jobJson(j: Job | GetJobStatusResponse): JobJson {
       timeoutMs: d?.limits?.timeoutMs ?? 0,
     },
     usage: { cpuSeconds: d?.usage?.cpuSeconds ?? 0, memoryPeakBytes: d?.usage?.memoryPeakBytes ?? 0, oomKills: d?.usage?.oomKills ?? 0 },
+    ...('volumes' in j ? { volumes: j.volumes } : {}),
+    ...('network' in j ? { network: j.network } : {}),
   };
 }
 
@@ -70,7 +76,17 @@ export function commandLine(command: string, args: string[]): string {
 
 function quote(s: string): string {
   if (s !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
-  return `'${s.replace(/'/g, `'\\''`)}'`;
+  return `'${safeText(s).replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Text from a job or another client, made safe for a terminal: control characters (ESC, BEL, C1
+ * codes...) are shown as \xNN, so nobody can move another user's cursor, retitle their window or
+ * write their clipboard through `rnx list` or `rnx status`. JSON output escapes them by itself.
+ */
+export function safeText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** Local time as "2006-01-02 15:04:05", or "N/A". */

@@ -8,10 +8,16 @@ import { ConfigHelpCommand } from './commands/config-help';
 import { DeleteCommand } from './commands/delete';
 import { ListCommand } from './commands/list';
 import { LogCommand } from './commands/log';
+import { NetworkCreateCommand } from './commands/network-create';
+import { NetworkListCommand } from './commands/network-list';
+import { NetworkRemoveCommand } from './commands/network-remove';
 import { NodesCommand } from './commands/nodes';
 import { RunCommand } from './commands/run';
 import { StatusCommand } from './commands/status';
 import { StopCommand } from './commands/stop';
+import { VolumeCreateCommand } from './commands/volume-create';
+import { VolumeListCommand } from './commands/volume-list';
+import { VolumeRemoveCommand } from './commands/volume-remove';
 import { setGlobalOptions, takeGlobalOptions } from './globals';
 
 /** Run rnx with argv (without node and script); returns the exit code. */
@@ -31,6 +37,8 @@ export async function runClient(argv: string[], io = { stdin: process.stdin, std
   }
   const cli = new Cli<CliContext>({ binaryLabel: 'rnx — joblet client', binaryName: 'rnx', binaryVersion: version() });
   for (const c of [RunCommand, ListCommand, StatusCommand, LogCommand, StopCommand, DeleteCommand, NodesCommand, ConfigHelpCommand]) cli.register(c);
+  for (const c of [VolumeCreateCommand, VolumeListCommand, VolumeRemoveCommand]) cli.register(c);
+  for (const c of [NetworkCreateCommand, NetworkListCommand, NetworkRemoveCommand]) cli.register(c);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   return cli.run(rest, { ...Cli.defaultContext, ...io, program: 'rnx' });

@@ -4,6 +4,7 @@
  * release does not have are refused by name, never ignored.
  */
 import { InvalidArgumentError } from '../shared/errors';
+import { checkVolumeName } from '../shared/volumes';
 import { formatCores, parseCores, parseDuration, parsePositiveInt, parseSize } from '../shared/limits';
 
 /** What `rnx run` was asked to do. */
@@ -12,6 +13,10 @@ export interface RunArgs {
   workdir?: string;
   uploads: string[];
   uploadDirs: string[];
+  /** Volumes to mount at /volumes/NAME (--volume, repeatable). */
+  volumes: string[];
+  /** --network: none, isolated, bridge or a custom network; '' = the server's default. */
+  network: string;
   wait: boolean;
   json: boolean;
   config?: string;
@@ -34,8 +39,6 @@ export interface RunLimits {
 
 /** Flags that later releases bring, with what they will do. */
 const LATER_FLAGS: Record<string, string> = {
-  '--network': 'networks',
-  '--volume': 'volumes',
   '--schedule': 'scheduling',
   '--runtime': 'runtimes',
   '--secret-env': 'secret environment variables',
@@ -44,7 +47,7 @@ const LATER_FLAGS: Record<string, string> = {
   '--workflow': 'workflows',
 };
 
-const VALUE_FLAGS = new Set(['--env', '-e', '--workdir', '--upload', '--upload-dir', '--config', '--node', '--max-cpu', '--cpu-cores', '--max-memory', '--max-iobps', '--max-pids', '--max-disk', '--timeout']);
+const VALUE_FLAGS = new Set(['--env', '-e', '--workdir', '--upload', '--upload-dir', '--volume', '--network', '--config', '--node', '--max-cpu', '--cpu-cores', '--max-memory', '--max-iobps', '--max-pids', '--max-disk', '--timeout']);
 const BOOL_FLAGS = new Set(['--wait', '-w', '--json']);
 
 /** Parse the words after `rnx run`. */
@@ -53,6 +56,8 @@ export function parseRunArgs(argv: string[]): RunArgs {
     env: {},
     uploads: [],
     uploadDirs: [],
+    volumes: [],
+    network: '',
     wait: false,
     json: false,
     limits: { maxCpu: 0, cpuCores: '', maxMemory: 0, maxIoBps: 0, maxPids: 0, maxDiskBytes: 0, timeout: '' },
@@ -69,7 +74,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
     if (!a.startsWith('-') || a === '-') break;
     const eq = a.indexOf('=');
     const name = eq > 0 ? a.slice(0, eq) : a;
-    if (LATER_FLAGS[name]) throw new InvalidArgumentError(`${name}: ${LATER_FLAGS[name]} are not available in this release of joblet`);
+    if (LATER_FLAGS[name]) throw new InvalidArgumentError(`${name} (${LATER_FLAGS[name]}) is not available in this release of joblet`);
     if (BOOL_FLAGS.has(name)) {
       if (eq > 0) throw new InvalidArgumentError(`${name} takes no value`);
       if (name === '--json') r.json = true;
@@ -105,6 +110,15 @@ function apply(r: RunArgs, name: string, value: string): void {
       break;
     case '--upload-dir':
       r.uploadDirs.push(value);
+      break;
+    case '--volume':
+      checkVolumeName(value);
+      if (r.volumes.includes(value)) throw new InvalidArgumentError(`--volume=${value} is given twice; mount each volume once`);
+      r.volumes.push(value);
+      break;
+    case '--network':
+      if (!value) throw new InvalidArgumentError('--network needs a name: none, isolated, bridge or a network from \'rnx network list\'');
+      r.network = value;
       break;
     case '--config':
       r.config = value;

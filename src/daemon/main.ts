@@ -9,16 +9,24 @@ import { ConfigError, describeError } from '../shared/errors';
 import { version } from '../shared/version';
 import { createCgroupManager } from '../sandbox/cgroups/detect';
 import { initPidNamespaceSupport, spawnSandboxed } from '../sandbox/spawn';
-import { Database, JobStore } from '../store/db';
+import { Database, JobStore, RecordTable } from '../store/db';
+import type { NetworkRecord } from '../store/network-record';
+import type { VolumeRecord } from '../store/volume-record';
 import { readHostCapacity } from './jobs/limits';
 import { JobManager } from './jobs/manager';
 import { createLogger } from './log';
 import { lockStateDir } from './pidfile';
 import { buildServer, serverCredentials } from './server';
+import { VolumeManager } from './volumes/manager';
+import { NetworkManager } from './network/manager';
+import { HostTools } from './network/tools';
 
 /** Run until a signal; returns the exit code (2 for configuration errors). */
 export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.WritableStream): Promise<number> {
   let cleanup: (() => void)[] = [];
+  // A log reader that goes away (a closed pipe) must not take the daemon and its jobs with it:
+  // without a listener, EPIPE on stderr is an uncaught exception.
+  for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
   try {
     const { config, path: configPath } = loadServerConfig(configFlag);
     const log = createLogger(config.server.logLevel, stderr);
@@ -30,12 +38,24 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
     const cgroups = createCgroupManager({ instance: config.server.instance });
     const db = new Database(config.server.stateDir);
     const store = new JobStore(db);
+    const volumes = new VolumeManager(
+      { ...config.volumes, stateDir: config.server.stateDir, uid: config.jobs.uid, gid: config.jobs.gid },
+      { table: new RecordTable<VolumeRecord>(db, 'volumes'), log: (m) => log.info(m) },
+    );
+    const networks = new NetworkManager(
+      { ...config.network, instance: config.server.instance },
+      { tools: HostTools.locate(), table: new RecordTable<NetworkRecord>(db, 'networks'), log },
+    );
     const jobs = new JobManager(
       { ...config.jobs, stateDir: config.server.stateDir, validation: { limits: config.limits, host: readHostCapacity() } },
       // Networks and volumes attach here as JobResources (acquired before spawn, released after).
-      { store, cgroups, spawn: (spec) => spawnSandboxed(spec), log: (m) => log.info(m), resources: [] },
+      { store, cgroups, spawn: (spec) => spawnSandboxed(spec), log: (m) => log.info(m), resources: [networks, volumes.resource()] },
     );
     await jobs.recover();
+    // After recovery: no job of an earlier run holds a volume any more.
+    await volumes.start();
+    // Also after recovery: namespaces and veths of killed jobs are stale and go.
+    await networks.start();
     const opts = {
       address: config.server.address,
       caCert: config.security.caCert,
@@ -43,16 +63,19 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
       serverKey: config.security.serverKey,
       maxMessageBytes: config.server.maxMessageBytes,
     };
-    const server = buildServer(jobs, opts, (m) => log.error(m));
+    const server = buildServer(jobs, opts, (m) => log.error(m), { volumes, networks });
     const port = await server.listen(opts.address, serverCredentials(opts)).catch((err: Error) => {
       throw new ConfigError(`server.address: cannot listen on ${opts.address}: ${err.message}`);
     });
     log.info(`joblet ${version()} listening on ${opts.address.replace(/:\d+$/, `:${port}`)} (config ${configPath}, state ${config.server.stateDir}, cgroups ${cgroups.kind}, instance ${config.server.instance})`);
     await waitForSignal();
     log.info('shutting down: stopping running jobs');
-    await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 3000))]);
+    // In-flight calls (log followers) get 3 s to finish; the timer must not keep the process alive.
+    await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 3000).unref())]);
     server.forceShutdown();
     await jobs.shutdown();
+    await volumes.shutdown();
+    await networks.shutdown().catch((err) => log.warn(`network clean-up: ${describeError(err)}`));
     db.close();
     try {
       cgroups.dispose();

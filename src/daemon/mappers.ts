@@ -1,10 +1,12 @@
 /**
- * Job records to wire messages. Times are RFC3339 (UTC); start_time is when the job started
+ * Job and volume records to wire messages. Times are RFC3339 (UTC); start_time is when the job started
  * running, or its creation time until then (as the original API reports it).
  */
-import type { GetJobStatusResponse, Job, JobDetail } from '../gen/joblet';
+import type { GetJobStatusResponse, Job, JobDetail, Volume } from '../gen/joblet';
 import { formatDuration } from '../shared/limits';
 import type { JobRecord } from '../store/job-record';
+import { formatVolumeSize } from '../shared/volumes';
+import type { VolumeInfo } from './volumes/manager';
 
 function rfc3339(ms: number | undefined): string {
   return ms === undefined ? '' : new Date(ms).toISOString();
@@ -84,13 +86,26 @@ export function toStatus(j: JobRecord): GetJobStatusResponse {
     scheduledTime: '',
     environment: j.env,
     secretEnvironment: {},
-    network: 'none',
-    volumes: [],
+    network: j.network ?? 'none',
+    volumes: j.volumes ?? [],
     runtime: '',
     workDir: j.workdir,
     uploads: j.uploads,
     ...NO_GPU,
     nodeId: '',
     detail: toDetail(j),
+  };
+}
+
+/** A volume as CreateVolume and ListVolumes return it (path: its mount on the server). */
+export function toVolume(v: VolumeInfo): Volume {
+  return {
+    name: v.record.name,
+    size: formatVolumeSize(v.record.sizeBytes),
+    type: v.record.type,
+    path: v.path,
+    createdTime: rfc3339(v.record.createdAt),
+    jobCount: v.jobs,
+    problem: v.problem ?? '',
   };
 }

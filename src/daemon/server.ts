@@ -26,6 +26,14 @@ import { listJobs } from './rpc/list-jobs';
 import { runJob } from './rpc/run-job';
 import { runJobStreaming } from './rpc/run-job-streaming';
 import { stopJob } from './rpc/stop-job';
+import { createVolume } from './rpc/create-volume';
+import { listVolumes } from './rpc/list-volumes';
+import { removeVolume } from './rpc/remove-volume';
+import type { VolumeManager } from './volumes/manager';
+import type { NetworkManager } from './network/manager';
+import { createNetwork } from './rpc/create-network';
+import { listNetworks } from './rpc/list-networks';
+import { removeNetwork } from './rpc/remove-network';
 import { unimplementedMethods } from './rpc/unimplemented';
 
 /** TLS material and limits for the listener. */
@@ -37,8 +45,14 @@ export interface ListenOptions {
   maxMessageBytes: number;
 }
 
+/** The managers behind the services other than jobs. */
+export interface Services {
+  volumes: VolumeManager;
+  networks: NetworkManager;
+}
+
 /** Build the server with every service registered; call listen() on it. */
-export function buildServer(jobs: JobManager, opts: ListenOptions, log: (msg: string) => void): Server {
+export function buildServer(jobs: JobManager, opts: ListenOptions, log: (msg: string) => void, services: Services): Server {
   const server = createServer({
     interceptors: [identityInterceptor],
     'grpc.max_receive_message_length': opts.maxMessageBytes,
@@ -62,8 +76,16 @@ export function buildServer(jobs: JobManager, opts: ListenOptions, log: (msg: st
     ...unimplementedMethods(['CancelJob', 'StreamJobMetrics', 'GetJobMetrics', 'StreamJobTelematics', 'GetJobTelematics']),
   } as never);
   base.add(JobTransferServiceDefinition, { runJobStreaming: runJobStreaming(jobs) } as never);
-  base.add(NetworkServiceDefinition, unimplementedMethods(['CreateNetwork', 'ListNetworks', 'RemoveNetwork']) as never);
-  base.add(VolumeServiceDefinition, unimplementedMethods(['CreateVolume', 'ListVolumes', 'RemoveVolume']) as never);
+  base.add(NetworkServiceDefinition, {
+    createNetwork: createNetwork(services.networks),
+    listNetworks: listNetworks(services.networks),
+    removeNetwork: removeNetwork(services.networks),
+  } as never);
+  base.add(VolumeServiceDefinition, {
+    createVolume: createVolume(services.volumes),
+    listVolumes: listVolumes(services.volumes),
+    removeVolume: removeVolume(services.volumes),
+  } as never);
   base.add(MonitoringServiceDefinition, unimplementedMethods(['GetSystemStatus', 'StreamSystemMetrics']) as never);
   base.add(
     RuntimeServiceDefinition,

@@ -111,8 +111,11 @@ export interface FileUpload {
   content: Buffer;
   mode: number;
   isDirectory: boolean;
-  /** joblet addition: size in bytes of a file whose content is streamed (RunJobStreaming). */
-  size: number;
+  /**
+   * joblet addition: size in bytes of a file whose content is streamed (RunJobStreaming). A string
+   * in JavaScript: any int64 decodes, and the server range-checks it with a clear message.
+   */
+  size: string;
 }
 
 export interface GetJobStatusRequest {
@@ -234,7 +237,7 @@ export interface RunJobRequest {
   timeout: string;
   /** joblet additions: process/thread limit and /work quota in bytes (0 = the server's default). */
   maxPids: number;
-  maxDiskBytes: number;
+  maxDiskBytes: string;
 }
 
 export interface RunJobRequest_EnvironmentEntry {
@@ -387,6 +390,8 @@ export interface Volume {
   path: string;
   createdTime: string;
   jobCount: number;
+  /** joblet addition: why the volume cannot be used right now ("" when it can), e.g. its image is missing. */
+  problem: string;
 }
 
 export interface Volumes {
@@ -1600,7 +1605,7 @@ export const EmptyRequest = {
 };
 
 function createBaseFileUpload(): FileUpload {
-  return { path: "", content: Buffer.alloc(0), mode: 0, isDirectory: false, size: 0 };
+  return { path: "", content: Buffer.alloc(0), mode: 0, isDirectory: false, size: "0" };
 }
 
 export const FileUpload = {
@@ -1617,7 +1622,7 @@ export const FileUpload = {
     if (message.isDirectory !== false) {
       writer.uint32(32).bool(message.isDirectory);
     }
-    if (message.size !== 0) {
+    if (message.size !== "0") {
       writer.uint32(8000).int64(message.size);
     }
     return writer;
@@ -1663,7 +1668,7 @@ export const FileUpload = {
             break;
           }
 
-          message.size = longToNumber(reader.int64() as Long);
+          message.size = longToString(reader.int64() as Long);
           continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
@@ -1683,7 +1688,7 @@ export const FileUpload = {
     message.content = object.content ?? Buffer.alloc(0);
     message.mode = object.mode ?? 0;
     message.isDirectory = object.isDirectory ?? false;
-    message.size = object.size ?? 0;
+    message.size = object.size ?? "0";
     return message;
   },
 };
@@ -2816,7 +2821,7 @@ function createBaseRunJobRequest(): RunJobRequest {
     gpuMemoryMb: 0,
     timeout: "",
     maxPids: 0,
-    maxDiskBytes: 0,
+    maxDiskBytes: "0",
   };
 }
 
@@ -2876,7 +2881,7 @@ export const RunJobRequest = {
     if (message.maxPids !== 0) {
       writer.uint32(8000).int32(message.maxPids);
     }
-    if (message.maxDiskBytes !== 0) {
+    if (message.maxDiskBytes !== "0") {
       writer.uint32(8008).int64(message.maxDiskBytes);
     }
     return writer;
@@ -3026,7 +3031,7 @@ export const RunJobRequest = {
             break;
           }
 
-          message.maxDiskBytes = longToNumber(reader.int64() as Long);
+          message.maxDiskBytes = longToString(reader.int64() as Long);
           continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
@@ -3076,7 +3081,7 @@ export const RunJobRequest = {
     message.gpuMemoryMb = object.gpuMemoryMb ?? 0;
     message.timeout = object.timeout ?? "";
     message.maxPids = object.maxPids ?? 0;
-    message.maxDiskBytes = object.maxDiskBytes ?? 0;
+    message.maxDiskBytes = object.maxDiskBytes ?? "0";
     return message;
   },
 };
@@ -4688,7 +4693,7 @@ export const RemoveVolumeResponse = {
 };
 
 function createBaseVolume(): Volume {
-  return { name: "", size: "", type: "", path: "", createdTime: "", jobCount: 0 };
+  return { name: "", size: "", type: "", path: "", createdTime: "", jobCount: 0, problem: "" };
 }
 
 export const Volume = {
@@ -4710,6 +4715,9 @@ export const Volume = {
     }
     if (message.jobCount !== 0) {
       writer.uint32(48).int32(message.jobCount);
+    }
+    if (message.problem !== "") {
+      writer.uint32(8002).string(message.problem);
     }
     return writer;
   },
@@ -4763,6 +4771,13 @@ export const Volume = {
 
           message.jobCount = reader.int32();
           continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.problem = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -4783,6 +4798,7 @@ export const Volume = {
     message.path = object.path ?? "";
     message.createdTime = object.createdTime ?? "";
     message.jobCount = object.jobCount ?? 0;
+    message.problem = object.problem ?? "";
     return message;
   },
 };
@@ -9477,6 +9493,10 @@ function longToNumber(long: Long): number {
     throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
   }
   return long.toNumber();
+}
+
+function longToString(long: Long) {
+  return long.toString();
 }
 
 if (_m0.util.Long !== Long) {

@@ -23,10 +23,15 @@ export function groupFile(spec: Pick<JobSpec, 'gid' | 'userName'>): string {
   return `root:x:0:\n${spec.userName}:x:${spec.gid}:\n`;
 }
 
-/** /etc/hosts: loopback names, the job's hostname, then the daemon's extra lines. */
+/**
+ * /etc/hosts: loopback names, the job's hostname, then the daemon's extra lines. When those name
+ * the host (a job on a network: its own address), 127.0.1.1 is left out so the name resolves
+ * to the address other jobs reach it at.
+ */
 export function hostsFile(spec: Pick<JobSpec, 'hostname' | 'hostsExtra'>): string {
   const extra = spec.hostsExtra && !spec.hostsExtra.endsWith('\n') ? `${spec.hostsExtra}\n` : spec.hostsExtra;
-  return `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${spec.hostname}\n${extra}`;
+  const named = extra.split('\n').some((l) => l.split(/\s+/).slice(1).includes(spec.hostname));
+  return `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${named ? '' : `127.0.1.1\t${spec.hostname}\n`}${extra}`;
 }
 
 /** /etc/nsswitch.conf: files only for users, DNS for hosts; no host NSS modules (sssd, ldap). */

@@ -1,11 +1,13 @@
 /**
  * The job's root filesystem (DESIGN §3.2): a tmpfs with read-only host binds, merged-/usr
- * symlinks, a synthesized /etc, a private /tmp, /work, a minimal /dev, /proc and /sys; then
- * pivot_root into it and seal it read-only. Runs in the init stage, in its own mount namespace.
+ * symlinks, a synthesized /etc, a private /tmp, /work, volumes under /volumes, a minimal /dev,
+ * /proc and /sys; then pivot_root into it and seal it read-only. Runs in the init stage, in its
+ * own mount namespace.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { JobletError } from '../shared/errors';
+import { VOLUMES_MOUNT_DIR } from '../shared/volumes';
 import { buildDev } from './devfs';
 import { writeEtc } from './etc';
 import { chdir } from './libc/proc';
@@ -40,6 +42,7 @@ export function buildRoot(spec: JobSpec, alternatives: Array<[string, string]>):
   writeEtc(root, spec, alternatives);
   tmpfs(ensureDir(root, '/tmp', 0o1777), MS.NOSUID | MS.NODEV, `mode=1777,size=${spec.tmpSizeBytes}`);
   bind(spec.workDirHost, ensureDir(root, '/work'), MOUNT_ATTR.NOSUID | MOUNT_ATTR.NODEV);
+  for (const b of spec.binds ?? []) addReadWriteBind(root, b);
   buildDev(root, spec.tmpSizeBytes);
   mountProc(root);
   mountSys(root);
@@ -58,6 +61,21 @@ function addHostPath(root: Root, p: string): boolean {
   else if (st.isFile()) bind(p, ensureFile(root, p), RO);
   else throw new JobletError('INVALID_ARGUMENT', `read-only bind '${p}' is neither a directory, a file nor a symlink`);
   return true;
+}
+
+/**
+ * Binds a host directory (a volume's mount) read-write, nosuid, nodev at its target, which must lie
+ * under /volumes: the mount point is then made in the root tmpfs, never in a host bind.
+ */
+function addReadWriteBind(root: Root, b: { source: string; target: string }): void {
+  const target = path.posix.normalize(b.target);
+  if (target !== b.target || !target.startsWith(`${VOLUMES_MOUNT_DIR}/`)) {
+    throw new JobletError('INVALID_ARGUMENT', `read-write bind target '${b.target}' is not allowed: it must be a normalized path under ${VOLUMES_MOUNT_DIR}/`);
+  }
+  if (!path.isAbsolute(b.source) || !fs.statSync(b.source, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new JobletError('INVALID_ARGUMENT', `read-write bind source '${b.source}' is not an existing directory`);
+  }
+  bind(b.source, ensureDir(root, target), MOUNT_ATTR.NOSUID | MOUNT_ATTR.NODEV);
 }
 
 /**

@@ -37,10 +37,14 @@ export interface JobRecord {
   owner: string;
   /** The stored output was cut at the server's cap. */
   outputTruncated: boolean;
+  /** Names of the volumes mounted at /volumes/NAME (absent in records from before volumes existed). */
+  volumes: string[];
   /** Limits in force (bytes, percent, ms; 0 / '' = not limited). */
   limits: JobLimitsRecord;
   /** What the job used, read from its cgroup when it ended (live values while it runs). */
   usage?: JobUsageRecord;
+  /** Network the job runs on (none, isolated, bridge or a custom name); absent in records older than networks: none. */
+  network?: string;
 }
 
 /** Limits as stored with a job. */

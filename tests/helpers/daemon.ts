@@ -38,6 +38,8 @@ export function exec(cmd: string, args: string[], opts: { env?: Record<string, s
       clearTimeout(timer);
       resolve({ code: code ?? 128 + (signal ? os.constants.signals[signal] : 0), stdout, stderr });
     });
+    // A program that exits without reading its input closes the pipe first: EPIPE is no failure.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
 }
@@ -125,10 +127,12 @@ export class TestDaemon {
   async serve(): Promise<void> {
     const proc = spawn(JOBLET, ['serve', '--config', this.serverConfig], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
+    // Only this run's output counts: after a restart the log already holds an earlier "listening on".
+    const from = this.log.length;
     await new Promise<void>((resolve, reject) => {
       const onData = (d: Buffer) => {
         this.log += d.toString();
-        if (this.log.includes('listening on')) resolve();
+        if (this.log.slice(from).includes('listening on')) resolve();
       };
       proc.stdout!.on('data', onData);
       proc.stderr!.on('data', onData);

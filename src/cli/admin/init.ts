@@ -97,6 +97,7 @@ function renderServerConfig(flags: ServerFlags, ca: CertAndKey, server: CertAndK
   // Single source of defaults: the schema itself.
   const jobs = serverConfigSchema.shape.jobs.parse(undefined);
   const srv = serverConfigSchema.shape.server.parse(undefined);
+  const net = serverConfigSchema.shape.network.parse(undefined);
   return [
     `# joblet daemon configuration, written by \`joblet init\` on ${new Date().toISOString()}.`,
     '# It holds the server private key: keep it mode 0600, readable only by the user running `joblet serve`.',
@@ -120,6 +121,10 @@ function renderServerConfig(flags: ServerFlags, ca: CertAndKey, server: CertAndK
     `  tmpSizeMB: ${jobs.tmpSizeMB}  # size of each job's private /tmp`,
     `  nofile: ${jobs.nofile}  # open-file limit inside jobs`,
     `  maxConcurrentJobs: ${jobs.maxConcurrentJobs}`,
+    'network:',
+    `  defaultMode: ${net.defaultMode}  # network of jobs that ask for none: bridge | isolated | none`,
+    `  bridgeCidr: ${q(net.bridgeCidr)}  # the built-in shared network (gateway: the first address)`,
+    `  isolatedCidr: ${q(net.isolatedCidr)}  # the built-in network whose jobs reach only the outside`,
     '',
   ].join('\n');
 }

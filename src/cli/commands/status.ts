@@ -2,7 +2,7 @@
 import { Option } from 'clipanion';
 import { ClientCommand } from '../base';
 import { formatDuration, formatSize } from '../../shared/limits';
-import { commandLine, duration, jobJson, localTime, type JobJson } from '../format';
+import { commandLine, duration, jobJson, localTime, safeText, type JobJson } from '../format';
 
 /** Show a job's status. */
 export class StatusCommand extends ClientCommand {
@@ -34,12 +34,14 @@ export class StatusCommand extends ClientCommand {
     rows.push(['CPU Time', `${j.usage.cpuSeconds.toFixed(2)}s`]);
     rows.push(['Peak Memory', j.usage.memoryPeakBytes ? formatSize(j.usage.memoryPeakBytes) : 'unknown']);
     rows.push(['OOM Kills', String(j.usage.oomKills)]);
+    if (j.network) rows.push(['Network', j.network]);
+    if (j.volumes?.length) rows.push(['Volumes', j.volumes.map((v) => `${v} (/volumes/${v})`).join(', ')]);
     if (j.uploads.length) rows.push(['Uploads', j.uploads.join(', ')]);
     if (j.outputTruncated) rows.push(['Output', 'truncated at the server\'s cap']);
     const env = Object.keys(j.environment);
     if (env.length) rows.push(['Environment', env.map((k) => `${k}=${j.environment[k]}`).join(' ')]);
     const w = Math.max(...rows.map(([k]) => k.length)) + 1;
-    for (const [k, v] of rows) this.out(`${`${k}:`.padEnd(w)} ${v}`);
+    for (const [k, v] of rows) this.out(`${`${k}:`.padEnd(w)} ${safeText(v)}`);
     return 0;
   }
 }

@@ -18,7 +18,7 @@ import { JobStore } from '../../store/db';
 import { isTerminal, type JobRecord } from '../../store/job-record';
 import { LogStream, LogWriter, logSize, type LogFrame } from '../../store/log-file';
 import { followLog, LogSignal } from './log-follow';
-import { formatDuration } from '../../shared/limits';
+import { formatDuration, formatSize } from '../../shared/limits';
 import type { RunJobRequest } from '../../gen/joblet';
 import { exitOutcome, usageFrom, withOomCause, type StopCause } from './outcome';
 import { buildJobSpec, type SpecSettings } from './sandbox-spec';
@@ -43,6 +43,8 @@ export interface ManagerSettings extends SpecSettings {
 export interface JobResource {
   /** Name for error messages, e.g. "network". */
   readonly name: string;
+  /** Check and complete what a validated request asks of this resource (e.g. the default network); throws to refuse before anything is created. */
+  admit?(req: JobRequest): JobRequest;
   /** Prepare what `job` asked for; return changes to its sandbox spec and how to undo them. */
   acquire(job: JobRecord): Promise<{ spec?: Partial<JobSpec>; release(): Promise<void> }>;
 }
@@ -119,13 +121,20 @@ export class JobManager {
 
   /** Check a RunJob request against this server's rules and limits. */
   check(req: RunJobRequest): JobRequest {
-    return validateRunRequest(req, this.s.validation);
+    let checked = validateRunRequest(req, this.s.validation);
+    for (const r of this.deps.resources ?? []) if (r.admit) checked = r.admit(checked);
+    return checked;
   }
 
   /** Reserve an id and a workspace (sized to the job's quota plus its uploads) for a new job. */
   prepare(req: JobRequest, uploadBytes: number, uploadEntries: number): PendingJob {
     if (this.live.size + this.pendingCount >= this.s.maxConcurrentJobs) {
       throw new JobletError('RESOURCE_EXHAUSTED', `this server already runs ${this.s.maxConcurrentJobs} jobs (jobs.maxConcurrentJobs); wait for some to finish`);
+    }
+    // The workspace is RAM (tmpfs) written by the daemon: uploads are bounded like any quota.
+    const ceiling = this.s.validation.limits.maxDiskBytes;
+    if (uploadBytes > ceiling) {
+      throw new JobletError('RESOURCE_EXHAUSTED', `uploads total ${formatSize(uploadBytes)}; this server accepts at most ${formatSize(ceiling)} per job (limits.maxDiskBytes)`);
     }
     const id = newJobId();
     const dir = path.join(this.jobsDir, id);

@@ -78,11 +78,17 @@ function isRealDir(p: string): boolean {
 
 /** The host's resolvers, without anything that points at the host's own stub resolver. */
 function hostResolvConf(): string {
-  try {
-    const lines = fs.readFileSync('/etc/resolv.conf', 'utf8').split('\n');
-    // A job has its own network namespace: 127.0.0.x resolvers there are not the host's.
-    return lines.filter((l) => !/^\s*nameserver\s+(127\.|::1)/.test(l)).join('\n');
-  } catch {
-    return '';
+  const loopback = /^\s*nameserver\s+(127\.|::1)/;
+  // systemd-resolved's stub (127.0.0.53) forwards to the servers listed in its own file.
+  for (const file of ['/etc/resolv.conf', '/run/systemd/resolve/resolv.conf']) {
+    try {
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      // A job has its own network namespace: 127.0.0.x resolvers there are not the host's.
+      const kept = lines.filter((l) => !loopback.test(l));
+      if (kept.some((l) => /^\s*nameserver\s/.test(l))) return kept.join('\n');
+    } catch {
+      /* try the next */
+    }
   }
+  return '';
 }

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { InvalidArgumentError, UnimplementedError } from '../../shared/errors';
 import { printable } from '../../shared/ids';
+import { MAX_VOLUMES_PER_JOB, checkVolumeName } from '../../shared/volumes';
 import type { RunJobRequest } from '../../gen/joblet';
 import { resolveLimits, type HostCapacity, type JobLimits, type LimitSettings } from './limits';
 
@@ -21,6 +22,10 @@ export interface JobRequest {
   env: Record<string, string>;
   workdir: string;
   limits: JobLimits;
+  /** Network asked for; '' until the network resource fills in the server's default. */
+  network: string;
+  /** Volumes to mount at /volumes/NAME (names checked; whether they exist is the volume resource's check). */
+  volumes: string[];
 }
 
 /** What validation needs to know about this server. */
@@ -57,7 +62,20 @@ export function validateRunRequest(req: RunJobRequest, ctx: ValidationContext): 
   if (!path.posix.isAbsolute(workdir) || (norm !== workdir && `${norm}/` !== workdir)) {
     throw new InvalidArgumentError(`work_dir '${printable(workdir)}' must be an absolute, normalized path such as /work`);
   }
-  return { command, args: [...req.args], env, workdir, limits: resolveLimits(req, ctx.limits, ctx.host) };
+  checkText('network', req.network, 64);
+  return { command, args: [...req.args], env, workdir, limits: resolveLimits(req, ctx.limits, ctx.host), network: req.network, volumes: checkVolumes(req.volumes) };
+}
+
+/** Volume names: valid, each once, not too many. */
+function checkVolumes(names: string[]): string[] {
+  if (names.length > MAX_VOLUMES_PER_JOB) throw new InvalidArgumentError(`too many volumes (${names.length}); a job may mount at most ${MAX_VOLUMES_PER_JOB}`);
+  const seen = new Set<string>();
+  for (const name of names) {
+    checkVolumeName(name);
+    if (seen.has(name)) throw new InvalidArgumentError(`volume '${name}' is given twice; mount each volume once`);
+    seen.add(name);
+  }
+  return [...names];
 }
 
 function checkText(field: string, value: string, max: number): void {
@@ -69,8 +87,6 @@ function checkText(field: string, value: string, max: number): void {
 function refuseLaterFeatures(req: RunJobRequest): void {
   const later: [boolean, string][] = [
     [req.schedule !== '', 'schedule (--schedule)'],
-    [req.network !== '' && req.network !== 'none', `network '${printable(req.network)}' (--network; only 'none' exists in this release)`],
-    [req.volumes.length > 0, 'volumes (--volume)'],
     [req.runtime !== '', 'runtime (--runtime)'],
     [Object.keys(req.secretEnvironment ?? {}).length > 0, 'secret_environment (--secret-env)'],
     [req.gpuCount !== 0 || req.gpuMemoryMb !== 0, 'gpu_count / gpu_memory_mb (--gpu)'],

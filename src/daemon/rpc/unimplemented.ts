@@ -9,8 +9,6 @@ const LATER: Record<string, string[]> = {
   'job scheduling': ['CancelJob'],
   'per-job metrics': ['StreamJobMetrics', 'GetJobMetrics'],
   'job telematics': ['StreamJobTelematics', 'GetJobTelematics'],
-  networks: ['CreateNetwork', 'ListNetworks', 'RemoveNetwork'],
-  volumes: ['CreateVolume', 'ListVolumes', 'RemoveVolume'],
   'system monitoring': ['GetSystemStatus', 'StreamSystemMetrics'],
   runtimes: ['ListRuntimes', 'GetRuntimeInfo', 'TestRuntime', 'RemoveRuntime', 'BuildRuntime', 'ValidateRuntimeYAML'],
 };

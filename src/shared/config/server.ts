@@ -6,7 +6,11 @@
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { overlaps, parseCidr, parseNetworkCidr } from '../cidr';
 import { intIn, parseHostPort, parseYaml, pemBlocks, pemField, readFirstConfig, validate, versionField } from './load';
+
+/** Network modes the server may give a job that names none (`network.defaultMode`). */
+export const NETWORK_MODES = ['bridge', 'isolated', 'none'] as const;
 
 /** Default config file location, also where `joblet init` writes by default. */
 export const DEFAULT_SERVER_CONFIG_PATH = '/opt/joblet/config/joblet-config.yml';
@@ -136,6 +140,49 @@ const limitsSection = z
   })
   .default({});
 
+/** A job network's IPv4 block, checked like `rnx network create --cidr` checks it. */
+const networkCidr = z.string().superRefine((v, ctx) => {
+  try {
+    parseNetworkCidr(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^CIDR /, ''), params: { noGot: true } });
+  }
+});
+
+/**
+ * Job networks: the mode a job gets when it asks for none, and the blocks of the two built-in
+ * networks (each gets a bridge; the gateway is the first address).
+ */
+const networkSection = z
+  .object({
+    defaultMode: z.enum(NETWORK_MODES, { errorMap: () => ({ message: `must be one of ${NETWORK_MODES.join(', ')}` }) }).default('bridge'),
+    bridgeCidr: networkCidr.default('172.20.0.0/16'),
+    isolatedCidr: networkCidr.default('172.21.0.0/16'),
+  })
+  .strict()
+  .superRefine((n, ctx) => {
+    try {
+      if (overlaps(parseCidr(n.bridgeCidr), parseCidr(n.isolatedCidr))) {
+        ctx.addIssue({ code: 'custom', path: ['isolatedCidr'], message: `overlaps network.bridgeCidr (${n.bridgeCidr}); give the two networks separate blocks`, params: { noGot: true } });
+      }
+    } catch {
+      /* each field already reported its own syntax problem */
+    }
+  })
+  .default({});
+
+/**
+ * Volumes: the largest volume anyone may create (filesystem volumes must also fit the free disk),
+ * and the RAM all memory volumes may take together (0: half the host's RAM).
+ */
+const volumesSection = z
+  .object({
+    maxSizeBytes: intIn(1024 ** 2, 1024 ** 5).default(1024 ** 4),
+    maxMemoryBytes: intIn(0, 1024 ** 5).default(0),
+  })
+  .strict()
+  .default({});
+
 /** Schema of joblet-config.yml. */
 export const serverConfigSchema = z
   .object({
@@ -144,6 +191,8 @@ export const serverConfigSchema = z
     security: securitySection,
     jobs: jobsSection,
     limits: limitsSection,
+    network: networkSection,
+    volumes: volumesSection,
   })
   .strict();
 

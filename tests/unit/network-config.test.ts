@@ -1,0 +1,43 @@
+import * as yaml from 'js-yaml';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { generateCa, issueServerCert, type CertAndKey } from '../../src/shared/certs';
+import { parseServerConfig } from '../../src/shared/config/server';
+import { ConfigError } from '../../src/shared/errors';
+
+let ca: CertAndKey;
+let server: CertAndKey;
+test.before(async () => {
+  ca = await generateCa();
+  server = await issueServerCert(ca, []);
+});
+
+function config(network?: Record<string, unknown>): string {
+  return yaml.dump({ version: '1', security: { serverCert: server.cert, serverKey: server.key, caCert: ca.cert }, ...(network ? { network } : {}) });
+}
+
+function problem(network: Record<string, unknown>): string {
+  try {
+    parseServerConfig(config(network), 'joblet-config.yml');
+  } catch (err) {
+    assert.instance(err, ConfigError);
+    return (err as Error).message;
+  }
+  assert.unreachable('accepted');
+  return '';
+}
+
+test('network defaults: bridge mode, 172.20.0.0/16 and 172.21.0.0/16', () => {
+  assert.equal(parseServerConfig(config(), 'x').network, { defaultMode: 'bridge', bridgeCidr: '172.20.0.0/16', isolatedCidr: '172.21.0.0/16' });
+  assert.equal(parseServerConfig(config({ defaultMode: 'none', bridgeCidr: '10.5.0.0/24' }), 'x').network.defaultMode, 'none');
+});
+
+test('bad network settings name the key and the rule', () => {
+  assert.is(problem({ defaultMode: 'host' }), 'joblet-config.yml: network.defaultMode: must be one of bridge, isolated, none (got "host")');
+  assert.is(problem({ bridgeCidr: '10.5.0.1/24' }), 'joblet-config.yml: network.bridgeCidr: 10.5.0.1/24 has host bits set: the network address of that block is 10.5.0.0/24');
+  assert.match(problem({ isolatedCidr: '127.0.0.0/16' }), /^joblet-config\.yml: network\.isolatedCidr: 127\.0\.0\.0\/16 overlaps loopback/);
+  assert.match(problem({ bridgeCidr: '10.0.0.0/30', isolatedCidr: '10.0.0.0/24' }), /network\.isolatedCidr: overlaps network\.bridgeCidr \(10\.0\.0\.0\/30\)/);
+  assert.is(problem({ bridge: '10.0.0.0/24' }), 'joblet-config.yml: network.bridge: unknown key (allowed: defaultMode, bridgeCidr, isolatedCidr)');
+});
+
+test.run();
