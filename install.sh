@@ -29,7 +29,6 @@ ETC_CLIENT_CONFIG=/etc/joblet/rnx-config.yml
 READY_TIMEOUT=20
 # command:Debian package, for what the daemon runs as child processes: `ip` (iproute2) sets up
 # job network namespaces (DESIGN §5). Namespaces, mounts and cgroups need no tool (syscalls).
-REQUIRED_COMMANDS=(ip:iproute2)
 
 usage() {
   cat <<EOF
@@ -223,19 +222,11 @@ uninstall() {
   fi
 }
 
-# Install the Debian packages that provide the commands the daemon runs, only those missing.
+# Install the Debian packages that provide the commands the daemon runs, only those missing
+# (one list for install.sh and the tests: scripts/install-deps.sh).
 ensure_packages() {
-  local missing=() cmd pkg pair
-  for pair in "${REQUIRED_COMMANDS[@]}"; do
-    cmd="${pair%%:*}"
-    pkg="${pair#*:}"
-    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  command -v apt-get >/dev/null 2>&1 || die "missing packages (${missing[*]}) and no apt-get: install them with your package manager"
-  say "installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  command -v apt-get >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v nft >/dev/null 2>&1 || die "no apt-get: install iproute2, nftables, e2fsprogs and mount with your package manager"
+  bash "$REPO/scripts/install-deps.sh"
 }
 
 # Build dist/joblet unless it is newer than every input of the build.

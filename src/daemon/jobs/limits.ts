@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { InvalidArgumentError } from '../../shared/errors';
+import { printable } from '../../shared/ids';
 import { formatCores, formatDuration, formatSize, parseCores, parseDuration } from '../../shared/limits';
 import type { RunJobRequest } from '../../gen/joblet';
 import type { JobLimitsRecord } from '../../store/job-record';
@@ -69,13 +70,21 @@ export function resolveLimits(req: RunJobRequest, s: LimitSettings, host: HostCa
   const memoryMB = pick('--max-memory', req.maxMemory, s.defaultMemoryMB, 4, memCeilingMB, 'MB');
   const ioBps = pick('--max-iobps', req.maxIoBps, s.defaultIoBps, 1024, s.maxIoBps || 2147483647, 'bytes per second');
   const pids = pick('--max-pids', req.maxPids, s.defaultPids, 1, s.maxPids, 'processes and threads');
-  const diskBytes = pick('--max-disk', req.maxDiskBytes, s.defaultDiskQuotaBytes, 65536, s.maxDiskBytes, 'bytes');
+  const diskBytes = pick('--max-disk', int64('--max-disk', req.maxDiskBytes), s.defaultDiskQuotaBytes, 65536, s.maxDiskBytes, 'bytes');
   let timeoutMs = s.defaultTimeoutSeconds * 1000;
   if (req.timeout) timeoutMs = parseDuration('--timeout', req.timeout, s.maxTimeoutSeconds * 1000);
   if (cores.length && req.maxCpu > 100 * cores.length) {
     throw new InvalidArgumentError(`--max-cpu: ${req.maxCpu} is more than the ${cores.length} core(s) given with --cpu-cores can provide; allowed: 1-${100 * cores.length}`);
   }
   return { cpuPercent, cpuCores: formatCores(cores), memoryBytes: memoryMB * MB, ioBps, pids, diskBytes, timeoutMs };
+}
+
+/** An int64 field (decoded as text so any value decodes) as a number; out-of-range values are refused. */
+export function int64(flag: string, text: string): number {
+  if (text === '') return 0;
+  const n = Number(text);
+  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${flag}: ${printable(text)} is out of range`);
+  return n;
 }
 
 /** The asked value if given (checked against min..max), else the default. */

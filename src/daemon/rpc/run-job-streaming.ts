@@ -7,7 +7,9 @@ import type { RunJobResponse, RunJobStreamMessage } from '../../gen/joblet';
 import { InvalidArgumentError } from '../../shared/errors';
 import type { CallerContext } from '../middleware/auth';
 import type { JobManager, PendingJob } from '../jobs/manager';
+import { int64 } from '../jobs/limits';
 import { checkUploadList, type UploadEntry } from '../jobs/uploads';
+import { printable } from '../../shared/ids';
 import type { JobRequest } from '../jobs/validate';
 import { toJob } from '../mappers';
 
@@ -24,9 +26,9 @@ export function runJobStreaming(jobs: JobManager) {
         if (msg?.$case === 'request') {
           if (spec) throw new InvalidArgumentError('the job request was sent twice; send it once, first');
           spec = jobs.check(msg.request);
-          entries = msg.request.uploads.map((u) => ({ path: u.path, mode: u.mode, isDirectory: u.isDirectory, size: u.isDirectory ? -1 : u.size }));
-          checkUploadList(entries);
-          pending = jobs.prepare(spec, entries.reduce((n, e) => n + Math.max(0, e.size), 0), entries.length);
+          entries = msg.request.uploads.map((u) => ({ path: u.path, mode: u.mode, isDirectory: u.isDirectory, size: u.isDirectory ? -1 : int64(`upload '${printable(u.path)}' size`, u.size) }));
+          const inodes = checkUploadList(entries);
+          pending = jobs.prepare(spec, entries.reduce((n, e) => n + Math.max(0, e.size), 0), inodes);
           for (const e of entries) if (e.isDirectory) pending.workspace.mkdir(e);
         } else if (msg?.$case === 'chunk') {
           if (!pending) throw new InvalidArgumentError('upload data arrived before the job request');

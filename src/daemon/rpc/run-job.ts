@@ -10,8 +10,8 @@ export function runJob(jobs: JobManager) {
   return async (req: RunJobRequest, ctx: CallerContext): Promise<RunJobResponse> => {
     const spec = jobs.check(req);
     const entries: UploadEntry[] = req.uploads.map((u) => ({ path: u.path, mode: u.mode, isDirectory: u.isDirectory, size: -1 }));
-    checkUploadList(entries);
-    const pending = jobs.prepare(spec, req.uploads.reduce((n, u) => n + u.content.length, 0), req.uploads.length);
+    const inodes = checkUploadList(entries);
+    const pending = jobs.prepare(spec, req.uploads.reduce((n, u) => n + u.content.length, 0), inodes);
     try {
       req.uploads.forEach((u, i) => {
         const entry = entries[i]!;

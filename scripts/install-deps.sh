@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# System packages joblet needs on a Debian/Ubuntu host, installed with apt when missing.
+#   scripts/install-deps.sh           what the daemon needs
+#   scripts/install-deps.sh --test    also what the test suite runs inside jobs
+# Each entry is COMMAND:PACKAGE; a command already on the PATH (or in /usr/sbin) is not reinstalled.
+set -euo pipefail
+
+DAEMON=(
+  ip:iproute2          # network namespaces, bridges, veth pairs
+  nft:nftables         # the daemon's own firewall table for job networks
+  mkfs.ext4:e2fsprogs  # filesystem volumes
+  losetup:mount        # loop devices for filesystem volumes
+)
+TEST=(
+  ps:procps            # process probes inside jobs
+  perl:perl-base       # syscall probes of the security suite
+  /usr/bin/python3:python3-minimal  # tiny servers and clients in network tests
+)
+
+want=("${DAEMON[@]}")
+if [ "${1:-}" = "--test" ]; then want+=("${TEST[@]}"); fi
+
+missing=()
+for pair in "${want[@]}"; do
+  cmd="${pair%%:*}"
+  pkg="${pair#*:}"
+  if [[ "$cmd" == /* ]]; then
+    [ -x "$cmd" ] && continue
+  else
+    PATH="$PATH:/usr/sbin:/sbin" command -v "$cmd" >/dev/null 2>&1 && continue
+  fi
+  missing+=("$pkg")
+done
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]} — run as root (or: apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
