@@ -107,6 +107,26 @@ test('/work quota: ENOSPC past 1 MB for bytes and for inodes; --max-disk raises 
   assert.match(over.stderr, /--max-disk: .* out of range/);
 });
 
+test('--max-iobps throttles direct I/O to disk-backed storage (a filesystem volume)', async () => {
+  const vol = `io${Date.now().toString(36)}`;
+  const created = await d.rnx(['volume', 'create', vol, '--size=64MB']);
+  assert.is(created.code, 0, created.stderr);
+  try {
+    // 6 MiB of O_DIRECT writes at 1 MiB/s take about 6 s; unthrottled they take well under one.
+    const write = `dd if=/dev/zero of=/volumes/${vol}/f bs=1M count=6 oflag=direct 2>&1`;
+    const t0 = Date.now();
+    const r = await d.rnx(['run', '--wait', `--volume=${vol}`, '--max-iobps=1048576', 'sh', '-c', write], { timeoutMs: 60000 });
+    const secs = (Date.now() - t0) / 1000;
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /6291456 bytes/);
+    assert.ok(secs > 3.5, `6 MiB at 1 MiB/s finished in ${secs.toFixed(1)} s`);
+    const free = await d.rnx(['run', '--wait', `--volume=${vol}`, 'sh', '-c', write]);
+    assert.is(free.code, 0, free.stdout);
+  } finally {
+    await d.rnx(['volume', 'remove', vol]);
+  }
+});
+
 test('bad limit values are refused with the flag and the allowed range', async () => {
   const cases: [string, RegExp][] = [
     ['--max-memory=abc', /--max-memory: 'abc' is not a whole number; allowed: 4-4194304 MB/],
