@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { testNetworkCidrs } from '../../tests/helpers/daemon';
 
 /** A running benchmark daemon. */
 export class BenchDaemon {
@@ -41,6 +42,16 @@ export class BenchDaemon {
       fs.rmSync(dir, { recursive: true, force: true });
       throw new Error(`joblet init failed (${init.status ?? init.signal}): ${init.stderr || init.error?.message}`);
     }
+    // Networks of its own, so the bench runs beside an installed daemon (which owns the defaults).
+    const serverConfig = path.join(dir, 'config', 'joblet-config.yml');
+    const cidrs = testNetworkCidrs();
+    fs.writeFileSync(
+      serverConfig,
+      fs
+        .readFileSync(serverConfig, 'utf8')
+        .replace(/^  bridgeCidr: .*$/m, `  bridgeCidr: "${cidrs.bridge}"`)
+        .replace(/^  isolatedCidr: .*$/m, `  isolatedCidr: "${cidrs.isolated}"`),
+    );
     // Own process group: a Ctrl-C reaches only the bench, which then stops the daemon in order.
     const proc = spawn(exe, ['serve', '--config', path.join(dir, 'config', 'joblet-config.yml')], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const d = new BenchDaemon(dir, instance, proc);

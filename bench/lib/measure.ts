@@ -47,7 +47,8 @@ export function jobletRunner(conn: Connection, started: string[]): Runner {
   return async () => {
     const t0 = performance.now();
     try {
-      const res = await conn.jobs.runJob({ command: 'echo', args: ['hi'] });
+      // Network 'none' (loopback only), like the peers' --unshare-net: the same isolation is compared.
+      const res = await conn.jobs.runJob({ command: 'echo', args: ['hi'], network: 'none' });
       const replyMs = performance.now() - t0;
       const uuid = res.job?.uuid;
       if (!uuid) return { ms: replyMs, error: 'RunJob returned no job' };
