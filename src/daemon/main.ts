@@ -36,6 +36,14 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
     cleanup.push(lockStateDir(config.server.stateDir));
     initPidNamespaceSupport();
     const cgroups = createCgroupManager({ instance: config.server.instance });
+    // Also when start-up fails below: the instance cgroup must not outlive this daemon.
+    cleanup.push(() => {
+      try {
+        cgroups.dispose();
+      } catch (err) {
+        log.warn(`cgroup clean-up: ${describeError(err)}`);
+      }
+    });
     const db = new Database(config.server.stateDir);
     const store = new JobStore(db);
     const volumes = new VolumeManager(
@@ -77,11 +85,6 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
     await volumes.shutdown();
     await networks.shutdown().catch((err) => log.warn(`network clean-up: ${describeError(err)}`));
     db.close();
-    try {
-      cgroups.dispose();
-    } catch (err) {
-      log.warn(`cgroup clean-up: ${describeError(err)}`);
-    }
     log.info('stopped');
     return 0;
   } catch (err) {

@@ -107,6 +107,17 @@ export class TestDaemon {
   private static async startInner(opts: { configEdit?: (yaml: string) => string }): Promise<TestDaemon> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joblet-test-'));
     const d = new TestDaemon(dir, await freePort());
+    try {
+      await d.setUp(opts);
+    } catch (err) {
+      await d.destroy();
+      throw err;
+    }
+    return d;
+  }
+
+  private async setUp(opts: { configEdit?: (yaml: string) => string }): Promise<void> {
+    const d = this;
     const init = await exec(JOBLET, ['init', '--dir', d.configDir, '--address', `127.0.0.1:${d.port}`, '--state-dir', d.stateDir, '--instance', d.instance]);
     if (init.code !== 0) throw new Error(`joblet init failed: ${init.stderr}`);
     // Daemons of parallel tests need separate blocks for their built-in networks (overlaps are refused).
@@ -120,7 +131,6 @@ export class TestDaemon {
     );
     if (opts.configEdit) fs.writeFileSync(d.serverConfig, opts.configEdit(fs.readFileSync(d.serverConfig, 'utf8')));
     await d.serve();
-    return d;
   }
 
   /** Start (or restart) `joblet serve`. */

@@ -6,9 +6,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LogStream, LogWriter, readFrames } from '../../src/store/log-file';
 
+const dirs: string[] = [];
 function tmpFile(): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'joblet-log-')), 'job.log');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joblet-log-'));
+  dirs.push(dir);
+  return path.join(dir, 'job.log');
 }
+test.after(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 test('frames keep stdout and stderr apart, in order, and resume at any offset', async () => {
   const file = tmpFile();
