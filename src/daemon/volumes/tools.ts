@@ -4,30 +4,12 @@
  * Found by absolute path (a service's PATH may lack /usr/sbin); every failure names the command
  * line and what the tool printed.
  */
-import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { FailedPreconditionError, JobletError } from '../../shared/errors';
+import { locateTools, runTool } from '../host-tools';
 
 /** Tool name → the Debian package that provides it. */
-const PACKAGES = { losetup: 'util-linux', 'mkfs.ext4': 'e2fsprogs' } as const;
+const PACKAGES = { losetup: 'mount', 'mkfs.ext4': 'e2fsprogs' } as const;
 type Tool = keyof typeof PACKAGES;
-
-const SYSTEM_DIRS = ['/usr/sbin', '/sbin', '/usr/bin', '/bin', '/usr/local/sbin', '/usr/local/bin'];
-
-/** Absolute path of executable `name` in the system directories or $PATH, or undefined. */
-function findTool(name: string, envPath = process.env.PATH ?? ''): string | undefined {
-  for (const dir of [...SYSTEM_DIRS, ...envPath.split(':').filter((d) => path.isAbsolute(d))]) {
-    const p = path.join(dir, name);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      if (fs.statSync(p).isFile()) return p;
-    } catch {
-      /* not here */
-    }
-  }
-  return undefined;
-}
 
 /** Runs losetup and mkfs.ext4. */
 export class VolumeTools {
@@ -35,14 +17,8 @@ export class VolumeTools {
 
   /** Find both tools, or throw an error that names the missing ones and their packages. */
   static locate(): VolumeTools {
-    const found: Partial<Record<Tool, string>> = {};
-    const missing: Tool[] = [];
-    for (const t of Object.keys(PACKAGES) as Tool[]) {
-      const p = findTool(t);
-      if (p) found[t] = p;
-      else missing.push(t);
-    }
-    if (missing.length === 0) return new VolumeTools(found as Record<Tool, string>);
+    const { paths, missing } = locateTools(PACKAGES);
+    if (missing.length === 0) return new VolumeTools(paths as Record<Tool, string>);
     throw new FailedPreconditionError(
       `filesystem volumes need ${missing.map((t) => `'${t}'`).join(' and ')}, not installed on this server ` +
         `(apt-get install ${missing.map((t) => PACKAGES[t]).join(' ')}); memory volumes (--type=memory) work without`,
@@ -76,12 +52,6 @@ export class VolumeTools {
   }
 
   private run(tool: Tool, args: string[]): Promise<string> {
-    return new Promise((resolve, reject) => {
-      execFile(this.paths[tool], args, { encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
-        if (!err) return resolve(stdout);
-        const detail = (stderr || err.message).trim().split('\n').slice(0, 4).join('; ');
-        reject(new JobletError('INTERNAL', `${tool} ${args.join(' ')} failed: ${detail}`));
-      });
-    });
+    return runTool(this.paths[tool], tool, args, { timeoutMs: 120_000, detailLines: 4 });
   }
 }
