@@ -51,8 +51,8 @@ function legacyLimits(j: JobRecord) {
 
 const NO_GPU = { gpuIndices: [], gpuCount: 0, gpuMemoryMb: 0 };
 
-/** A job as ListJobs returns it. */
-export function toJob(j: JobRecord): Job {
+/** Fields that Job and GetJobStatusResponse share. */
+function commonFields(j: JobRecord) {
   return {
     uuid: j.id,
     command: j.command,
@@ -72,28 +72,19 @@ export function toJob(j: JobRecord): Job {
   };
 }
 
+/** A job as ListJobs returns it. */
+export function toJob(j: JobRecord): Job {
+  return commonFields(j);
+}
+
 /** A job as GetJobStatus returns it: everything. */
 export function toStatus(j: JobRecord): GetJobStatusResponse {
   return {
-    uuid: j.id,
-    command: j.command,
-    args: j.args,
-    ...legacyLimits(j),
-    status: j.status,
-    startTime: rfc3339(j.startedAt ?? j.createdAt),
-    endTime: rfc3339(j.endedAt),
-    exitCode: j.exitCode ?? 0,
-    scheduledTime: '',
-    environment: j.env,
-    secretEnvironment: {},
+    ...commonFields(j),
     network: j.network ?? 'none',
     volumes: j.volumes ?? [],
-    runtime: '',
     workDir: j.workdir,
     uploads: j.uploads,
-    ...NO_GPU,
-    nodeId: '',
-    detail: toDetail(j),
   };
 }
 
