@@ -9,6 +9,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { testNetworkCidrs } from '../../tests/helpers/daemon';
+import { removeEmptyCgroupTree } from '../../tests/helpers/cgroups';
 
 /** A running benchmark daemon. */
 export class BenchDaemon {
@@ -92,7 +93,7 @@ export class BenchDaemon {
     // empty cgroups, so anything still in use stays (and is worth noticing).
     for (const own of this.cgroupDirs) {
       const base = path.basename(own) === `${this.instance}-daemon` ? path.dirname(own) : own;
-      for (const sub of [path.join(base, this.instance), path.join(base, `${this.instance}-daemon`)]) removeEmptyTree(sub);
+      for (const sub of [path.join(base, this.instance), path.join(base, `${this.instance}-daemon`)]) removeEmptyCgroupTree(sub);
     }
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
@@ -131,18 +132,3 @@ function cgroupDirsOf(pid: number): string[] {
   return dirs;
 }
 
-/** rmdir a cgroup directory tree bottom-up; non-empty or busy cgroups are left in place. */
-function removeEmptyTree(dir: string): void {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) if (e.isDirectory()) removeEmptyTree(path.join(dir, e.name));
-  try {
-    fs.rmdirSync(dir);
-  } catch {
-    /* still has processes, or already gone */
-  }
-}

@@ -1,16 +1,8 @@
 /** Namespace system calls: unshare(2) and setns(2). */
+import { CLONE } from '../clone-flags';
 import { check, flagNames, fn } from './libc';
 
-/** clone(2) namespace flags (linux/sched.h). */
-export const CLONE = {
-  NEWNS: 0x00020000,
-  NEWCGROUP: 0x02000000,
-  NEWUTS: 0x04000000,
-  NEWIPC: 0x08000000,
-  NEWUSER: 0x10000000,
-  NEWPID: 0x20000000,
-  NEWNET: 0x40000000,
-} as const;
+export { CLONE };
 
 /** unshare(2): moves the calling thread into new namespaces. */
 export function unshare(flags: number): void {

@@ -18,6 +18,7 @@
  * lacks, and the mode field is in memory a filter cannot read.
  */
 import * as os from 'node:os';
+import { CLONE } from '../clone-flags';
 import { AUDIT_ARCH, type SyscallName } from './syscalls-x86_64';
 
 const { EPERM, ENOSYS } = os.constants.errno;
@@ -55,15 +56,7 @@ export interface Policy {
 const deny: Action = { kind: 'errno', errno: EPERM };
 
 /** clone(2) namespace flags (linux/sched.h). */
-export const CLONE_NS_FLAGS = {
-  NEWNS: 0x00020000,
-  NEWCGROUP: 0x02000000,
-  NEWUTS: 0x04000000,
-  NEWIPC: 0x08000000,
-  NEWUSER: 0x10000000,
-  NEWPID: 0x20000000,
-  NEWNET: 0x40000000,
-} as const;
+export const CLONE_NS_FLAGS = CLONE;
 
 /** Every namespace flag clone(2) accepts; CLONE_NEWTIME (0x80) cannot be one, it is in CSIGNAL there. */
 export const CLONE_NS_MASK = Object.values(CLONE_NS_FLAGS).reduce((a, b) => a | b, 0);

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as assert from 'uvu/assert';
 import { TestDaemon, type RunResult } from '../../helpers/daemon';
+import { removeEmptyCgroupTree } from '../../helpers/cgroups';
 
 export { TestDaemon, type RunResult };
 
@@ -35,7 +36,7 @@ export async function destroyDaemon(d: TestDaemon | undefined): Promise<void> {
   if (!d) return;
   const bases = d.proc?.pid ? instanceCgroupDirs(d.proc.pid, d.instance) : [];
   await d.destroy();
-  for (const dir of bases) removeEmptyTree(dir);
+  for (const dir of bases) removeEmptyCgroupTree(dir);
 }
 
 /** Sets a key that `joblet init` writes (server:, jobs: sections); values are single tokens. */
@@ -185,21 +186,6 @@ export function instanceCgroupDirs(daemonPid: number, instance: string): string[
   return dirs;
 }
 
-/** rmdir a cgroup tree bottom-up; busy or non-empty cgroups stay. */
-function removeEmptyTree(dir: string): void {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) if (e.isDirectory()) removeEmptyTree(path.join(dir, e.name));
-  try {
-    fs.rmdirSync(dir);
-  } catch {
-    /* in use, or gone */
-  }
-}
 
 /** Poll until `cond` holds or `ms` pass; returns whether it held. */
 export async function eventually(cond: () => boolean | Promise<boolean>, ms = 10000): Promise<boolean> {
