@@ -12,10 +12,12 @@ import {
   JobServiceDefinition,
   JobTransferServiceDefinition,
   NetworkServiceDefinition,
+  RuntimeServiceDefinition,
   VolumeServiceDefinition,
   type JobServiceClient,
   type JobTransferServiceClient,
   type NetworkServiceClient,
+  type RuntimeServiceClient,
   type VolumeServiceClient,
 } from '../gen/joblet';
 import { loadClientConfig, resolveNode, type NodeConfig } from '../shared/config/client';
@@ -30,6 +32,7 @@ export interface Connection {
   transfer: JobTransferServiceClient;
   networks: NetworkServiceClient;
   volumes: VolumeServiceClient;
+  runtimes: RuntimeServiceClient;
   close(): void;
 }
 
@@ -59,6 +62,7 @@ export function connect(opts: { config?: string; node?: string }): Connection {
     transfer: factory.create(JobTransferServiceDefinition, channel),
     networks: factory.create(NetworkServiceDefinition, channel),
     volumes: factory.create(VolumeServiceDefinition, channel),
+    runtimes: factory.create(RuntimeServiceDefinition, channel),
     close: () => channel.close(),
   };
   return conn;

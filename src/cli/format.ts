@@ -30,6 +30,8 @@ export interface JobJson {
   volumes?: string[];
   /** Network the job runs on; only in `rnx status` (ListJobs does not carry it). */
   network?: string;
+  /** Runtime (NAME@VERSION) in place of the server's /usr; "" when none. */
+  runtime: string;
 }
 
 const RUNNING_LIKE = new Set(['INITIALIZING', 'RUNNING', 'SCHEDULED', 'PENDING']);
@@ -64,6 +66,7 @@ export function jobJson(j: Job | GetJobStatusResponse): JobJson {
       timeoutMs: d?.limits?.timeoutMs ?? 0,
     },
     usage: { cpuSeconds: d?.usage?.cpuSeconds ?? 0, memoryPeakBytes: d?.usage?.memoryPeakBytes ?? 0, oomKills: d?.usage?.oomKills ?? 0 },
+    runtime: j.runtime,
     ...('volumes' in j ? { volumes: j.volumes } : {}),
     ...('network' in j ? { network: j.network } : {}),
   };

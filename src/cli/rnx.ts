@@ -12,6 +12,7 @@ import { NetworkCreateCommand } from './commands/network-create';
 import { NetworkListCommand } from './commands/network-list';
 import { NetworkRemoveCommand } from './commands/network-remove';
 import { NodesCommand } from './commands/nodes';
+import { RUNTIME_COMMANDS } from './commands/runtime-commands';
 import { RunCommand } from './commands/run';
 import { StatusCommand } from './commands/status';
 import { StopCommand } from './commands/stop';
@@ -39,6 +40,7 @@ export async function runClient(argv: string[], io = { stdin: process.stdin, std
   for (const c of [RunCommand, ListCommand, StatusCommand, LogCommand, StopCommand, DeleteCommand, NodesCommand, ConfigHelpCommand]) cli.register(c);
   for (const c of [VolumeCreateCommand, VolumeListCommand, VolumeRemoveCommand]) cli.register(c);
   for (const c of [NetworkCreateCommand, NetworkListCommand, NetworkRemoveCommand]) cli.register(c);
+  for (const c of RUNTIME_COMMANDS) cli.register(c);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   return cli.run(rest, { ...Cli.defaultContext, ...io, program: 'rnx' });

@@ -17,6 +17,8 @@ export interface RunArgs {
   volumes: string[];
   /** --network: none, isolated, bridge or a custom network; '' = the server's default. */
   network: string;
+  /** --runtime: a runtime (name, alias or NAME@VERSION) in place of the host's /usr; '' = none. */
+  runtime: string;
   wait: boolean;
   json: boolean;
   config?: string;
@@ -40,14 +42,13 @@ export interface RunLimits {
 /** Flags that later releases bring, with what they will do. */
 const LATER_FLAGS: Record<string, string> = {
   '--schedule': 'scheduling',
-  '--runtime': 'runtimes',
   '--secret-env': 'secret environment variables',
   '--gpu': 'GPUs',
   '--gpu-memory': 'GPUs',
   '--workflow': 'workflows',
 };
 
-const VALUE_FLAGS = new Set(['--env', '-e', '--workdir', '--upload', '--upload-dir', '--volume', '--network', '--config', '--node', '--max-cpu', '--cpu-cores', '--max-memory', '--max-iobps', '--max-pids', '--max-disk', '--timeout']);
+const VALUE_FLAGS = new Set(['--env', '-e', '--workdir', '--upload', '--upload-dir', '--volume', '--network', '--runtime', '--config', '--node', '--max-cpu', '--cpu-cores', '--max-memory', '--max-iobps', '--max-pids', '--max-disk', '--timeout']);
 const BOOL_FLAGS = new Set(['--wait', '-w', '--json']);
 
 /** Parse the words after `rnx run`. */
@@ -58,6 +59,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
     uploadDirs: [],
     volumes: [],
     network: '',
+    runtime: '',
     wait: false,
     json: false,
     limits: { maxCpu: 0, cpuCores: '', maxMemory: 0, maxIoBps: 0, maxPids: 0, maxDiskBytes: 0, timeout: '' },
@@ -119,6 +121,10 @@ function apply(r: RunArgs, name: string, value: string): void {
     case '--network':
       if (!value) throw new InvalidArgumentError('--network needs a name: none, isolated, bridge or a network from \'rnx network list\'');
       r.network = value;
+      break;
+    case '--runtime':
+      if (!value.trim()) throw new InvalidArgumentError('--runtime needs a name, e.g. --runtime=python:3.11-ml (see \'rnx runtime list\')');
+      r.runtime = value.trim();
       break;
     case '--config':
       r.config = value;

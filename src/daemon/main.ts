@@ -20,6 +20,7 @@ import { buildServer, serverCredentials } from './server';
 import { VolumeManager } from './volumes/manager';
 import { NetworkManager } from './network/manager';
 import { HostTools } from './network/tools';
+import { RuntimeManager } from './runtimes/manager';
 
 /** Run until a signal; returns the exit code (2 for configuration errors). */
 export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.WritableStream): Promise<number> {
@@ -54,12 +55,19 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
       { ...config.network, instance: config.server.instance },
       { tools: HostTools.locate(), table: new RecordTable<NetworkRecord>(db, 'networks'), log },
     );
+    // Runtime builds run as sandboxed processes of their own, on the build network.
+    const runtimes = new RuntimeManager(
+      { stateDir: config.server.stateDir, runtimes: config.runtimes, jobletVersion: version(), spec: config.jobs },
+      { build: { cgroups, spawn: (spec) => spawnSandboxed(spec), network: networks, specSettings: config.jobs }, log: (m) => log.info(m) },
+    );
     const jobs = new JobManager(
       { ...config.jobs, stateDir: config.server.stateDir, validation: { limits: config.limits, host: readHostCapacity() } },
-      // Networks and volumes attach here as JobResources (acquired before spawn, released after).
-      { store, cgroups, spawn: (spec) => spawnSandboxed(spec), log: (m) => log.info(m), resources: [networks, volumes.resource()] },
+      // Networks, volumes and runtimes attach here as JobResources (acquired before spawn, released after).
+      { store, cgroups, spawn: (spec) => spawnSandboxed(spec), log: (m) => log.info(m), resources: [networks, volumes.resource(), runtimes.resource()] },
     );
     await jobs.recover();
+    // After recovery (which killed the cgroups of interrupted builds): their staging directories go.
+    runtimes.start();
     // After recovery: no job of an earlier run holds a volume any more.
     await volumes.start();
     // Also after recovery: namespaces and veths of killed jobs are stale and go.
@@ -71,7 +79,7 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
       serverKey: config.security.serverKey,
       maxMessageBytes: config.server.maxMessageBytes,
     };
-    const server = buildServer(jobs, opts, (m) => log.error(m), { volumes, networks });
+    const server = buildServer(jobs, opts, (m) => log.error(m), { volumes, networks, runtimes });
     const port = await server.listen(opts.address, serverCredentials(opts)).catch((err: Error) => {
       throw new ConfigError(`server.address: cannot listen on ${opts.address}: ${err.message}`);
     });
@@ -81,6 +89,7 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
     // In-flight calls (log followers) get 3 s to finish; the timer must not keep the process alive.
     await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 3000).unref())]);
     server.forceShutdown();
+    await runtimes.shutdown();
     await jobs.shutdown();
     await volumes.shutdown();
     await networks.shutdown().catch((err) => log.warn(`network clean-up: ${describeError(err)}`));

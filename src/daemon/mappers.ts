@@ -63,7 +63,7 @@ function commonFields(j: JobRecord) {
     endTime: rfc3339(j.endedAt),
     exitCode: j.exitCode ?? 0,
     scheduledTime: '',
-    runtime: '',
+    runtime: j.runtime ?? '',
     environment: j.env,
     secretEnvironment: {},
     ...NO_GPU,

@@ -35,6 +35,8 @@ import { createNetwork } from './rpc/create-network';
 import { listNetworks } from './rpc/list-networks';
 import { removeNetwork } from './rpc/remove-network';
 import { unimplementedMethods } from './rpc/unimplemented';
+import type { RuntimeManager } from './runtimes/manager';
+import { runtimeService } from './rpc/runtime-service';
 
 /** TLS material and limits for the listener. */
 export interface ListenOptions {
@@ -49,6 +51,7 @@ export interface ListenOptions {
 export interface Services {
   volumes: VolumeManager;
   networks: NetworkManager;
+  runtimes: RuntimeManager;
 }
 
 /** Build the server with every service registered; call listen() on it. */
@@ -87,10 +90,7 @@ export function buildServer(jobs: JobManager, opts: ListenOptions, log: (msg: st
     removeVolume: removeVolume(services.volumes),
   } as never);
   base.add(MonitoringServiceDefinition, unimplementedMethods(['GetSystemStatus', 'StreamSystemMetrics']) as never);
-  base.add(
-    RuntimeServiceDefinition,
-    unimplementedMethods(['ListRuntimes', 'GetRuntimeInfo', 'TestRuntime', 'RemoveRuntime', 'BuildRuntime', 'ValidateRuntimeYAML']) as never,
-  );
+  base.add(RuntimeServiceDefinition, runtimeService(services.runtimes, jobs) as never);
   return base as unknown as Server;
 }
 

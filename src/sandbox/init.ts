@@ -68,7 +68,7 @@ export async function runInitStage(options: InitStageOptions = {}): Promise<numb
     step = 'find the command';
     const file = resolveCommand(spec.command, spec.env.PATH, spec.workdir);
     step = 'prepare to exec';
-    finalizeBeforeExec(options.seccomp !== false);
+    finalizeBeforeExec(options.seccomp !== false, spec.seccompProfile);
     writeStatus(STATUS_FD, { kind: 'exec' });
     step = 'execve';
     return exec(spec, file);
@@ -94,12 +94,12 @@ function joinCgroups(fds: number[]): void {
  * without CAP_SYS_ADMIN load one) and after every other setup call, so the filter need not allow
  * mount/unshare/setns for our own use (seccomp/install.ts).
  */
-function finalizeBeforeExec(seccomp: boolean): void {
+function finalizeBeforeExec(seccomp: boolean, profile: JobSpec['seccompProfile']): void {
   cloexecFrom(3);
   for (const fd of [0, 1, 2]) setCloexec(fd, false);
   resetSignals();
   umask(0o022);
-  if (seccomp) installJobFilter();
+  if (seccomp) installJobFilter(profile);
 }
 
 function exec(spec: JobSpec, file: string): never {

@@ -45,6 +45,8 @@ export interface JobRecord {
   usage?: JobUsageRecord;
   /** Network the job runs on (none, isolated, bridge or a custom name); absent in records older than networks: none. */
   network?: string;
+  /** Runtime in place of the host's /usr, as NAME@VERSION; absent: the host's /usr. */
+  runtime?: string;
 }
 
 /** Limits as stored with a job. */

@@ -32,4 +32,11 @@ test('bad input: unknown flags, missing values, no command, later features', () 
   assert.throws(() => parseRunArgs(['--schedule=5m', 'true']), /^--schedule \(scheduling\) is not available in this release of joblet$/);
 });
 
+test('--runtime names a runtime for the job', () => {
+  assert.is(parseRunArgs(['--runtime=python:3.11-ml', 'python3']).runtime, 'python:3.11-ml');
+  assert.is(parseRunArgs(['--runtime', 'java:17', 'java', '-version']).runtime, 'java:17');
+  assert.is(parseRunArgs(['true']).runtime, '');
+  assert.throws(() => parseRunArgs(['--runtime=', 'true']), /--runtime needs a name/);
+});
+
 test.run();

@@ -19,7 +19,7 @@ export class RunCommand extends BaseCommand {
   static override usage = BaseCommand.Usage({
     description: 'Run a command in an isolated job on the server',
     details: `
-      Flags (before the command): --env KEY=VALUE (repeatable), --workdir DIR (default /work), --upload FILE (repeatable; lands in /work under its base name), --upload-dir DIR (keeps relative paths), --volume NAME (repeatable; mounts volume NAME read-write at /volumes/NAME, see 'rnx volume'), --network MODE (none: loopback only; isolated: the outside only; bridge: the shared network; or a network from 'rnx network create'; default: the server's network.defaultMode), --wait (stream output, exit with the job's exit code), --json, --config PATH, --node NAME.
+      Flags (before the command): --env KEY=VALUE (repeatable), --workdir DIR (default /work), --upload FILE (repeatable; lands in /work under its base name), --upload-dir DIR (keeps relative paths), --volume NAME (repeatable; mounts volume NAME read-write at /volumes/NAME, see 'rnx volume'), --network MODE (none: loopback only; isolated: the outside only; bridge: the shared network; or a network from 'rnx network create'; default: the server's network.defaultMode), --runtime NAME (a runtime from 'rnx runtime list' in place of the server's /usr, e.g. python:3.11-ml, java:17, node:18), --wait (stream output, exit with the job's exit code), --json, --config PATH, --node NAME.
 
       Limits (the server's defaults apply to what you do not give; its ceilings bound what you may ask): --max-cpu=PERCENT (100 = one core), --cpu-cores=0-1,4, --max-memory=MB, --max-iobps=BYTES_PER_SECOND, --max-pids=N, --max-disk=SIZE (quota of /work, e.g. 10MB), --timeout=DURATION (90s, 5m, 2h30m).
 
@@ -29,6 +29,7 @@ export class RunCommand extends BaseCommand {
       ['Run and return at once', 'rnx run echo hello'],
       ['Run and wait, with output', 'rnx run --wait sh -c "echo out; echo err >&2; exit 3"'],
       ['Upload a script and run it', 'rnx run --upload=job.sh --wait sh job.sh'],
+      ['Use a runtime', 'rnx run --runtime=python:3.11-ml --wait python3 -c "import numpy; print(numpy.__version__)"'],
     ],
   });
 
@@ -69,7 +70,7 @@ export class RunCommand extends BaseCommand {
       schedule: '',
       network: a.network,
       volumes: a.volumes,
-      runtime: '',
+      runtime: a.runtime,
       secretEnvironment: {},
       gpuCount: 0,
       gpuMemoryMb: 0,

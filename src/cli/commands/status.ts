@@ -35,6 +35,7 @@ export class StatusCommand extends ClientCommand {
     rows.push(['Peak Memory', j.usage.memoryPeakBytes ? formatSize(j.usage.memoryPeakBytes) : 'unknown']);
     rows.push(['OOM Kills', String(j.usage.oomKills)]);
     if (j.network) rows.push(['Network', j.network]);
+    if (j.runtime) rows.push(['Runtime', j.runtime]);
     if (j.volumes?.length) rows.push(['Volumes', j.volumes.map((v) => `${v} (/volumes/${v})`).join(', ')]);
     if (j.uploads.length) rows.push(['Uploads', j.uploads.join(', ')]);
     if (j.outputTruncated) rows.push(['Output', 'truncated at the server\'s cap']);

@@ -29,8 +29,11 @@ export function jobHostname(id: string): string {
   return `job-${id.slice(0, 8)}`;
 }
 
-/** The job's complete environment: ours first, then --env (which may override all but JOB_ID). */
-export function jobEnvironment(job: JobRecord, s: SpecSettings): Record<string, string> {
+/**
+ * The job's complete environment: ours first, then the runtime's (PATH, JAVA_HOME, ...), then
+ * --env (which may override all but JOB_ID).
+ */
+export function jobEnvironment(job: JobRecord, s: SpecSettings, runtimeEnv: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: JOB_PATH,
     HOME: '/work',
@@ -38,6 +41,7 @@ export function jobEnvironment(job: JobRecord, s: SpecSettings): Record<string, 
     LOGNAME: s.userName,
     HOSTNAME: jobHostname(job.id),
     LANG: 'C.UTF-8',
+    ...runtimeEnv,
     ...job.env,
     JOB_ID: job.id,
   };

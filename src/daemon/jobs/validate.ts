@@ -26,6 +26,8 @@ export interface JobRequest {
   network: string;
   /** Volumes to mount at /volumes/NAME (names checked; whether they exist is the volume resource's check). */
   volumes: string[];
+  /** Runtime asked for ('' = the host's /usr); the runtime resource resolves it to NAME@VERSION. */
+  runtime: string;
 }
 
 /** What validation needs to know about this server. */
@@ -63,7 +65,8 @@ export function validateRunRequest(req: RunJobRequest, ctx: ValidationContext): 
     throw new InvalidArgumentError(`work_dir '${printable(workdir)}' must be an absolute, normalized path such as /work`);
   }
   checkText('network', req.network, 64);
-  return { command, args: [...req.args], env, workdir, limits: resolveLimits(req, ctx.limits, ctx.host), network: req.network, volumes: checkVolumes(req.volumes) };
+  checkText('runtime', req.runtime, 130);
+  return { command, args: [...req.args], env, workdir, limits: resolveLimits(req, ctx.limits, ctx.host), network: req.network, volumes: checkVolumes(req.volumes), runtime: req.runtime.trim() };
 }
 
 /** Volume names: valid, each once, not too many. */
@@ -87,7 +90,6 @@ function checkText(field: string, value: string, max: number): void {
 function refuseLaterFeatures(req: RunJobRequest): void {
   const later: [boolean, string][] = [
     [req.schedule !== '', 'schedule (--schedule)'],
-    [req.runtime !== '', 'runtime (--runtime)'],
     [Object.keys(req.secretEnvironment ?? {}).length > 0, 'secret_environment (--secret-env)'],
     [req.gpuCount !== 0 || req.gpuMemoryMb !== 0, 'gpu_count / gpu_memory_mb (--gpu)'],
   ];

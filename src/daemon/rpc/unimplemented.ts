@@ -10,7 +10,6 @@ const LATER: Record<string, string[]> = {
   'per-job metrics': ['StreamJobMetrics', 'GetJobMetrics'],
   'job telematics': ['StreamJobTelematics', 'GetJobTelematics'],
   'system monitoring': ['GetSystemStatus', 'StreamSystemMetrics'],
-  runtimes: ['ListRuntimes', 'GetRuntimeInfo', 'TestRuntime', 'RemoveRuntime', 'BuildRuntime', 'ValidateRuntimeYAML'],
 };
 
 /** A handler that refuses, naming the feature. Works for unary and streaming RPCs alike. */

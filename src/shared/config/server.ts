@@ -183,6 +183,32 @@ const volumesSection = z
   .strict()
   .default({});
 
+/**
+ * Runtimes (src/daemon/runtimes/): where builds cache downloaded packages (shared by every daemon
+ * on the host), the host id range a build's user namespace maps onto, what a build may use, and
+ * which archive it installs from ([] = the host's own configured Debian/Ubuntu archive).
+ */
+const runtimesSection = z
+  .object({
+    aptCacheDir: z
+      .string()
+      .refine((v) => path.isAbsolute(v) && !v.includes('\0') && path.resolve(v) !== '/', 'must be an absolute path other than /')
+      .transform((v) => path.resolve(v))
+      .default('/var/cache/joblet/apt'),
+    aptCacheMaxMB: intIn(64, 1024 * 1024).default(4096),
+    // uids/gids buildIdBase … buildIdBase+65535 become root … 65535 inside a build; nothing else may use them.
+    buildIdBase: intIn(65536, 2 ** 32 - 65536 - 2).default(1_500_000_000),
+    buildMemoryMB: intIn(256, 4194304).default(2048),
+    buildTimeoutSeconds: intIn(60, 86400).default(3600),
+    buildNetwork: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be a network name: none, isolated, bridge or a custom network').default('isolated'),
+    minFreeMB: intIn(1, 1024 * 1024).default(1024),
+    sources: z
+      .array(z.string().regex(/^deb\s+(\[[^\]\n]*\]\s+)?\S+\s+\S+(\s+\S+)*$/, 'must be one-line apt source entries: "deb [options] URI SUITE COMPONENT..."'))
+      .default([]),
+  })
+  .strict()
+  .default({});
+
 /** Schema of joblet-config.yml. */
 export const serverConfigSchema = z
   .object({
@@ -193,6 +219,7 @@ export const serverConfigSchema = z
     limits: limitsSection,
     network: networkSection,
     volumes: volumesSection,
+    runtimes: runtimesSection,
   })
   .strict();
 
