@@ -10,6 +10,8 @@
  *   install.sh    mmdebstrap --mode=root into /work/rootfs: packages come from the shared cache or
  *                 the archive (apt checks their signatures on download); maintainer scripts run
  *                 chrooted into the new root
+ *   derive.sh     instead of install.sh for a user runtime whose base runtime is installed: the
+ *                 daemon copied the base's root into /work/rootfs, apt inside it adds the packages
  *   customize.sh  user runtimes only: hooks, pip and npm, chrooted into the new root, in a sandbox
  *                 that has NO apt cache (nothing a hook does can poison what other builds install:
  *                 apt does not re-check the hashes of cached packages)
@@ -72,9 +74,12 @@ export function aptConf(arch: string, aptOptions: string[]): string {
   ].join('\n');
 }
 
-/** resolve.sh: refresh the package lists, then simulate installing the essential set, apt and the plan's packages. */
-export function resolveScript(plan: BuildPlan): string {
-  const pkgs = ["'?essential'", 'apt', ...plan.packages.map(shq)].join(' ');
+/**
+ * resolve.sh: refresh the package lists, then simulate installing the essential set, apt and the
+ * plan's packages (with `derived`, only the packages: apt's status is then the base runtime's).
+ */
+export function resolveScript(plan: BuildPlan, derived = false): string {
+  const pkgs = [...(derived ? [] : ["'?essential'", 'apt']), ...plan.packages.map(shq)].join(' ');
   return `#!/bin/sh
 ${BECOME_ROOT}
 export APT_CONFIG=${IN_BUILD.apt}/apt.conf
@@ -101,6 +106,8 @@ export interface InstallOptions {
 const DPKG_OPTIONS = [
   'force-unsafe-io',
   'path-exclude=/usr/share/man/*',
+  // The section directories stay: update-alternatives links man pages into them (openjdk does).
+  'path-include=/usr/share/man/man[1-9]',
   'path-exclude=/usr/share/info/*',
   'path-exclude=/usr/share/doc/*',
   'path-include=/usr/share/doc/*/copyright',
@@ -140,6 +147,55 @@ exec flock -w ${o.cacheLockSeconds} ${IN_BUILD.cache}/.joblet-build.lock mmdebst
 `;
 }
 
+/** Mounts a chrooted apt or hook step needs inside /work/rootfs, and their undoing. */
+const CHROOT_MOUNTS = `mount --rbind /proc "$R/proc"
+made=""
+for d in null zero full random urandom tty; do
+  if [ ! -e "$R/dev/$d" ]; then : > "$R/dev/$d"; made="$made $d"; fi
+  mount --bind "/dev/$d" "$R/dev/$d"
+done
+mkdir -p "$R/dev/shm"
+mount -t tmpfs -o mode=1777,size=64m tmpfs "$R/dev/shm"
+[ -e "$R/etc/resolv.conf" ] && cp -a "$R/etc/resolv.conf" /tmp/resolv.conf.orig
+cp /etc/resolv.conf "$R/etc/resolv.conf"`;
+
+const CHROOT_UNMOUNTS = `if [ -e /tmp/resolv.conf.orig ]; then cp -a /tmp/resolv.conf.orig "$R/etc/resolv.conf"; else rm -f "$R/etc/resolv.conf"; fi
+umount "$R/dev/shm"
+for d in null zero full random urandom tty; do umount "$R/dev/$d"; done
+for d in $made; do rm -f "$R/dev/$d"; done
+umount -l "$R/proc"`;
+
+/** derive.sh: add the plan's packages with apt inside a copy of the base runtime, the shared cache bound in. */
+export function deriveScript(plan: BuildPlan, o: { aptOptions: string[]; cacheLockSeconds: number }): string {
+  const opts = ['-o', 'APT::Sandbox::User=root', '-o', 'Acquire::Languages=none', '-o', 'Dpkg::Options::=--force-unsafe-io', '-o', 'Dpkg::Use-Pty=false', ...o.aptOptions.flatMap((a) => ['-o', a.replace(/^(\S+) "(.*)";$/, '$1=$2')])];
+  return `#!/bin/sh
+${BECOME_ROOT}
+R=${IN_BUILD.rootfs}
+mkdir -p ${IN_BUILD.cache}/partial "$R/var/cache/apt/archives" "$R/var/lib/apt/lists"
+cp -a ${IN_BUILD.apt}/var/lib/apt/lists/. "$R/var/lib/apt/lists/"
+# The lists were fetched and their signatures checked by resolve.sh; apt inside only installs,
+# from exactly the sources those lists belong to (the base's own are put back afterwards).
+mkdir -p /tmp/apt-orig "$R/etc/apt/sources.list.d"
+mv "$R/etc/apt/sources.list.d" /tmp/apt-orig/sources.list.d
+[ -e "$R/etc/apt/sources.list" ] && mv "$R/etc/apt/sources.list" /tmp/apt-orig/sources.list
+mkdir "$R/etc/apt/sources.list.d"
+cp ${IN_BUILD.work}/sources.chroot.list "$R/etc/apt/sources.list"
+${CHROOT_MOUNTS}
+echo "joblet: waiting for the shared apt cache" >&2
+exec 9>>${IN_BUILD.cache}/.joblet-build.lock
+flock -w ${o.cacheLockSeconds} 9
+mount --bind ${IN_BUILD.cache} "$R/var/cache/apt/archives"
+chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive apt-get ${opts.map(shq).join(' ')} install -y --no-install-recommends ${plan.packages.map(shq).join(' ')}
+umount "$R/var/cache/apt/archives"
+flock -u 9
+rm -rf "$R/var/lib/apt/lists/"* "$R/etc/apt/sources.list.d" "$R/etc/apt/sources.list"
+mv /tmp/apt-orig/sources.list.d "$R/etc/apt/sources.list.d"
+[ -e /tmp/apt-orig/sources.list ] && mv /tmp/apt-orig/sources.list "$R/etc/apt/sources.list"
+true
+${CHROOT_UNMOUNTS}
+`;
+}
+
 /** True when the plan has a customize step (hooks, pip or npm). */
 export function needsCustomize(plan: BuildPlan): boolean {
   return !!(plan.hooks.preInstall || plan.hooks.postInstall || plan.pip.length || plan.npm.length);
@@ -161,25 +217,13 @@ export function customizeScript(plan: BuildPlan): string {
 ${BECOME_ROOT}
 R=${r}
 # What a chrooted step needs: its own view of /proc, a few devices, name resolution.
-mount --rbind /proc "$R/proc"
-made=""
-for d in null zero full random urandom tty; do
-  if [ ! -e "$R/dev/$d" ]; then : > "$R/dev/$d"; made="$made $d"; fi
-  mount --bind "/dev/$d" "$R/dev/$d"
-done
-mkdir -p "$R/tmp/joblet-hooks" "$R/dev/shm"
-mount -t tmpfs -o mode=1777,size=64m tmpfs "$R/dev/shm"
+${CHROOT_MOUNTS}
+mkdir -p "$R/tmp/joblet-hooks"
 cp -R ${IN_BUILD.hooks}/. "$R/tmp/joblet-hooks/"
-[ -e "$R/etc/resolv.conf" ] && cp -a "$R/etc/resolv.conf" /tmp/resolv.conf.orig
-cp /etc/resolv.conf "$R/etc/resolv.conf"
 run() { timeout --kill-after=10 ${secs} chroot "$R" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
 ${steps.join('\n')}
 echo "joblet: cleaning up"
 rm -rf "$R/tmp/joblet-hooks" "$R/root/.npm" "$R/root/.cache"
-if [ -e /tmp/resolv.conf.orig ]; then cp -a /tmp/resolv.conf.orig "$R/etc/resolv.conf"; else rm -f "$R/etc/resolv.conf"; fi
-umount "$R/dev/shm"
-for d in null zero full random urandom tty; do umount "$R/dev/$d"; done
-for d in $made; do rm -f "$R/dev/$d"; done
-umount -l "$R/proc"
+${CHROOT_UNMOUNTS}
 `;
 }

@@ -25,13 +25,14 @@ import { formatSize } from '../../shared/limits';
 import { newJobId } from '../../shared/ids';
 import type { ServerConfig } from '../../shared/config/server';
 import { BUILD_ID_COUNT, runBuildStep, type BuildSandboxDeps, type StepResult } from './build-sandbox';
-import { aptConf, customizeScript, EXIT_UNRESOLVED, IN_BUILD, installScript, needsCustomize, resolveScript } from './build-script';
+import { aptConf, customizeScript, deriveScript, EXIT_UNRESOLVED, IN_BUILD, installScript, needsCustomize, resolveScript } from './build-script';
 import { missingPackages, parseDpkgStatus, parseSimulatedInstall, unmetDependencies, upstreamVersion } from './dpkg';
 import { MANIFEST_FILE, renderManifest, type Manifest } from './manifest';
 import { logEvent, PackageTracker, PHASES, type BuildEvent, type PhaseName } from './progress';
 import type { BuildPlan } from './recipes';
 import { buildSources, describeArchive, formatEntry, hostAptOptions, hostArchitecture, hostPlatform, trustedKeyrings, type SourceEntry } from './sources';
-import { finalizeTree, freeBytes, isRealDir, readInside } from './tree';
+import { finalizeTree, freeBytes, isRealDir, readInside, shiftIds } from './tree';
+import { evict, touchUsed } from './cache';
 
 /** What a build needs to know about this daemon. */
 export interface BuildSettings {
@@ -40,6 +41,13 @@ export interface BuildSettings {
   jobletVersion: string;
   /** Host tools a build runs inside its sandbox (host /usr); a test may point them elsewhere. */
   tools?: string[];
+}
+
+/** An installed runtime a user runtime starts from, instead of a new root (same language and version). */
+export interface BuildBase {
+  name: string;
+  version: string;
+  rootfs: string;
 }
 
 /** Where a build's result waits to be renamed into place. */
@@ -60,15 +68,15 @@ export async function runBuild(
   deps: BuildSandboxDeps,
   s: BuildSettings,
   plan: BuildPlan,
-  o: { emit: (e: BuildEvent) => void; signal: AbortSignal; place: (r: BuildResult) => Promise<string> },
+  o: { emit: (e: BuildEvent) => void; signal: AbortSignal; place: (r: BuildResult) => Promise<string>; base?: BuildBase },
 ): Promise<{ installPath: string; manifest: Manifest }> {
   const started = Date.now();
   const phase = (name: PhaseName, message: string, extra: Partial<Extract<BuildEvent, { kind: 'phase' }>> = {}) =>
     o.emit({ kind: 'phase', phase: name, number: PHASES.indexOf(name) + 1, total: PHASES.length, message, ...extra });
   const staging = path.join(s.runtimesDir, STAGING, newJobId());
-  const b = new Build(deps, s, plan, staging, o.emit, o.signal);
+  const b = new Build(deps, s, plan, staging, o.emit, o.signal, o.base);
   try {
-    phase('Validate', `${plan.name} ${plan.version}: ${plan.packages.length} package(s) (${plan.packages.join(', ')})`);
+    phase('Validate', `${plan.name} ${plan.version}: ${plan.packages.length} package(s) (${plan.packages.join(', ')})${o.base ? `, on the installed ${o.base.name} ${o.base.version}` : ''}`);
     const missing = (s.tools ?? TOOLS).filter((t) => !fs.existsSync(t));
     if (missing.length) throw new FailedPreconditionError(`runtime builds need ${missing.join(', ')} on the server: apt-get install mmdebstrap util-linux (scripts/install-deps.sh does)`);
     const { entries, suite } = buildSources(s.runtimes.sources);
@@ -83,7 +91,7 @@ export async function runBuild(
     phase('Prepare build directory', staging);
     phase('Resolve packages', `refreshing the package lists of ${archive.join('; ')}`);
     const closure = await b.resolve(archive);
-    phase('Resolve packages', `${closure.size} packages to install (${plan.languagePackage} ${closure.get(plan.languagePackage)})`);
+    phase('Resolve packages', `${closure.size} packages to install${closure.has(plan.languagePackage) ? ` (${plan.languagePackage} ${closure.get(plan.languagePackage)})` : ''}`);
     await b.install(closure.size, (msg, extra) => phase('Install packages', msg, extra));
     if (needsCustomize(plan)) {
       phase('Customize', 'running hooks and language package installs inside the new root');
@@ -94,6 +102,7 @@ export async function runBuild(
     phase('Finalize', `${formatSize(result.manifest.sizeBytes)}, ${Object.keys(result.manifest.installed).length} packages`);
     const installPath = await o.place(result);
     phase('Install into place', installPath);
+    b.maintainCache(result.manifest);
     return { installPath, manifest: result.manifest };
   } catch (err) {
     throw b.explain(err);
@@ -117,12 +126,13 @@ class Build {
     private readonly staging: string,
     private readonly emit: (e: BuildEvent) => void,
     private readonly signal: AbortSignal,
+    private readonly base?: BuildBase,
   ) {
     this.work = path.join(staging, 'work');
     this.rootfs = path.join(this.work, 'rootfs');
   }
 
-  private get base(): number {
+  private get idBase(): number {
     return this.s.runtimes.buildIdBase;
   }
 
@@ -134,9 +144,10 @@ class Build {
     fs.mkdirSync(this.work, { mode: 0o755 });
     const apt = path.join(this.work, 'apt');
     for (const d of ['var/lib/apt/lists/partial', 'var/cache/apt/archives/partial', 'etc/apt/apt.conf.d', 'etc/apt/preferences.d', 'empty']) fs.mkdirSync(path.join(apt, d), { recursive: true });
-    fs.writeFileSync(path.join(apt, 'status'), '');
+    // A derived build resolves against what its base already has.
+    fs.writeFileSync(path.join(apt, 'status'), this.base ? (readInside(this.base.rootfs, 'var/lib/dpkg/status') ?? '') : '');
     fs.mkdirSync(this.rootfs, { mode: 0o755 });
-    for (const p of [this.rootfs, apt]) chownTree(p, this.base);
+    for (const p of [this.rootfs, apt]) chownTree(p, this.idBase);
     const keyrings = path.join(this.work, 'keyrings');
     fs.mkdirSync(keyrings);
     trustedKeyrings().forEach((k, i) => fs.copyFileSync(k, path.join(keyrings, `trusted-${i}${path.extname(k)}`)));
@@ -149,10 +160,12 @@ class Build {
       return formatEntry(e, `${IN_BUILD.keyrings}/${file}`);
     });
     fs.writeFileSync(path.join(this.work, 'sources.list'), `${lines.join('\n')}\n`);
+    fs.writeFileSync(path.join(this.work, 'sources.chroot.list'), `${entries.map((e) => formatEntry(e, '')).join('\n')}\n`);
     const aptOptions = hostAptOptions();
     fs.writeFileSync(path.join(apt, 'apt.conf'), aptConf(hostArchitecture(), aptOptions));
-    fs.writeFileSync(path.join(this.work, 'resolve.sh'), resolveScript(this.plan));
-    fs.writeFileSync(path.join(this.work, 'install.sh'), installScript(this.plan, { suite, aptOptions, cacheLockSeconds: this.s.runtimes.buildTimeoutSeconds }));
+    fs.writeFileSync(path.join(this.work, 'resolve.sh'), resolveScript(this.plan, !!this.base));
+    const lock = this.s.runtimes.buildTimeoutSeconds;
+    fs.writeFileSync(path.join(this.work, 'install.sh'), this.base ? deriveScript(this.plan, { aptOptions, cacheLockSeconds: lock }) : installScript(this.plan, { suite, aptOptions, cacheLockSeconds: lock }));
     if (needsCustomize(this.plan)) {
       fs.mkdirSync(path.join(this.work, 'hooks'));
       if (this.plan.hooks.preInstall) fs.writeFileSync(path.join(this.work, 'hooks', 'pre_install.sh'), this.plan.hooks.preInstall);
@@ -162,7 +175,7 @@ class Build {
     const cache = this.s.runtimes.aptCacheDir;
     fs.mkdirSync(cache, { recursive: true, mode: 0o755 });
     // The cache belongs to the builds' root; entries from a daemon with another buildIdBase are taken over.
-    chownTree(cache, this.base, 2);
+    chownTree(cache, this.idBase, 2);
   }
 
   private async step(name: string, script: string, opts: { cache: boolean; timeoutMs: number; onLine?: (line: string) => void }): Promise<StepResult> {
@@ -174,7 +187,7 @@ class Build {
       network: this.s.runtimes.buildNetwork,
       memoryBytes: this.s.runtimes.buildMemoryMB * 1024 * 1024,
       timeoutMs: opts.timeoutMs,
-      idBase: this.base,
+      idBase: this.idBase,
       signal: this.signal,
       onLine: (stream, line) => {
         this.lines.push(line);
@@ -205,8 +218,9 @@ class Build {
     }
     if (r.exitCode !== 0) throw new JobletError('UNAVAILABLE', `cannot read the package lists of ${archive.join('; ')} (exit ${r.exitCode}): ${lastErrors(out)}`);
     const closure = parseSimulatedInstall(text);
-    const lang = closure.get(this.plan.languagePackage);
+    const lang = closure.get(this.plan.languagePackage) ?? (this.base ? 'installed' : undefined);
     if (!lang) throw new FailedPreconditionError(`runtime ${this.plan.name}: the archive does not provide ${this.plan.languagePackage}`);
+    if (this.base) return closure;
     if (this.plan.versionPrefix && !upstreamVersion(lang).startsWith(this.plan.versionPrefix)) {
       throw new FailedPreconditionError(
         `runtime ${this.plan.name} needs ${this.plan.language} ${this.plan.languageVersion}, but the archive's ${this.plan.languagePackage} is ${lang}`,
@@ -215,8 +229,15 @@ class Build {
     return closure;
   }
 
-  /** Phase 6: mmdebstrap, with the shared apt cache. */
+  /** Phase 6: mmdebstrap (or a copy of the base and apt inside it), with the shared apt cache. */
   async install(total: number, report: (msg: string, extra: { currentPackage: string; packagesDone: number; packagesTotal: number }) => void): Promise<void> {
+    if (this.base) {
+      report(`copying ${this.base.name} ${this.base.version}`, { currentPackage: '', packagesDone: 0, packagesTotal: 0 });
+      await copyTree(this.base.rootfs, this.rootfs);
+      // The copy becomes the build's: its root is the build namespace's root.
+      shiftIds(this.rootfs, 0, this.idBase, BUILD_ID_COUNT);
+      if (total === 0) return;
+    }
     const tracker = new PackageTracker(total);
     const tail: string[] = [];
     const r = await this.step('install', 'install.sh', {
@@ -250,7 +271,7 @@ class Build {
   /** Phase 8: ownership, inventory and the manifest, in `<staging>/out`. */
   finalize(archive: string[], durationMs: number): BuildResult {
     if (!isRealDir(path.join(this.rootfs, 'usr'))) throw new JobletError('INTERNAL', 'the build produced no usr directory');
-    const tree = finalizeTree(this.rootfs, this.base, BUILD_ID_COUNT);
+    const tree = finalizeTree(this.rootfs, this.idBase, BUILD_ID_COUNT);
     const installed = parseDpkgStatus(readInside(this.rootfs, 'var/lib/dpkg/status') ?? '');
     const wanted = this.plan.packages.map((p) => p.replace(/[=/].*$/, ''));
     const absent = wanted.filter((p) => !installed.has(p));
@@ -275,7 +296,14 @@ class Build {
       installed: Object.fromEntries([...installed].sort(([a], [b]) => a.localeCompare(b))),
       libraries: this.plan.libraries,
       sizeBytes: tree.bytes,
-      build: { builtAt: new Date().toISOString(), builtWith: `mmdebstrap ${mmdebstrapVersion()}`, platform: hostPlatform(), archive, durationMs, joblet: this.s.jobletVersion },
+      build: {
+        builtAt: new Date().toISOString(),
+        builtWith: this.base ? `apt on ${this.base.name}@${this.base.version}` : `mmdebstrap ${mmdebstrapVersion()}`,
+        platform: hostPlatform(),
+        archive,
+        durationMs,
+        joblet: this.s.jobletVersion,
+      },
       smokeTest: this.plan.smokeTest,
       ...(this.plan.originalYaml !== undefined ? { originalYaml: this.plan.originalYaml } : {}),
     };
@@ -284,6 +312,14 @@ class Build {
     fs.writeFileSync(path.join(out, MANIFEST_FILE), renderManifest(manifest), { mode: 0o644 });
     fs.renameSync(this.rootfs, path.join(out, 'rootfs'));
     return { outDir: out, manifest };
+  }
+
+  /** Keeps the shared apt cache under its cap, dropping what builds used least recently. */
+  maintainCache(m: Manifest): void {
+    const dir = this.s.runtimes.aptCacheDir;
+    touchUsed(dir, m.installed, hostArchitecture());
+    const freed = evict(dir, this.s.runtimes.aptCacheMaxMB * 1024 * 1024);
+    if (freed.files) this.emit(logEvent(`joblet: dropped ${freed.files} package(s) (${formatSize(freed.bytes)}) from the apt cache (runtimes.aptCacheMaxMB)`, 'stdout'));
   }
 
   /** The error the user gets: a full disk says so, whatever failed first. */
@@ -301,6 +337,16 @@ class Build {
     if (err instanceof JobletError) return err;
     return new JobletError('INTERNAL', `runtime ${this.plan.name}: ${describeError(err)}`);
   }
+}
+
+/** cp -a of a trusted tree (an installed runtime) into an empty directory, keeping owners, modes and links. */
+async function copyTree(from: string, to: string): Promise<void> {
+  const { execFile } = require('node:child_process') as typeof import('node:child_process');
+  await new Promise<void>((resolve, reject) =>
+    execFile('cp', ['-a', '--reflink=auto', '--', `${from}/.`, `${to}/`], { maxBuffer: 1 << 20 }, (err, _out, stderr) =>
+      err ? reject(new JobletError('INTERNAL', `copying the base runtime failed: ${stderr.trim() || err.message}`)) : resolve(),
+    ),
+  );
 }
 
 /** chown a tree (to `depth` levels; Infinity: all) to uid = gid = id, without following symlinks. */

@@ -21,7 +21,7 @@ import { runBuild, type BuildResult } from './build';
 import type { BuildSandboxDeps } from './build-sandbox';
 import { loadInstalled, runtimeKey, scanRuntimes, trashAndDelete, type Installed } from './installed';
 import type { BuildEvent } from './progress';
-import { builtinPlans, normalizeRef, type BuildPlan } from './recipes';
+import { builtinPlans, languageBase, normalizeRef, type BuildPlan } from './recipes';
 import { hostPlatform } from './sources';
 import { treeSize } from './tree';
 import { checkRuntimeYaml, type YamlCheck } from './yaml';
@@ -192,22 +192,43 @@ export class RuntimeManager {
       await waited;
       clearTimeout(waiting);
       const started = Date.now();
+      const base = this.baseFor(plan);
+      // The base is held like a job holds a runtime: it cannot be removed while being copied.
+      const holder = `build of ${plan.name}`;
+      const baseEntry = base && this.installed.get(runtimeKey(base.name, base.version));
+      baseEntry?.users.add(holder);
       try {
         if (both.aborted) throw new JobletError('UNAVAILABLE', `the build of ${plan.name} was cancelled`);
         const { installPath, manifest } = await runBuild(this.deps.build, { runtimesDir: this.dir, runtimes: this.s.runtimes, jobletVersion: this.s.jobletVersion }, plan, {
           emit,
           signal: both,
           place: async (r) => this.place(plan, r, force),
+          base,
         });
         const durationMs = Date.now() - started;
         this.deps.log(`runtime ${plan.name} ${plan.version} installed in ${Math.round(durationMs / 1000)}s (${installPath})`);
         return { success: true, message: `runtime ${plan.name} ${plan.version} installed`, name: plan.name, version: plan.version, installPath, sizeBytes: manifest.sizeBytes, durationMs };
       } finally {
+        baseEntry?.users.delete(holder);
         turn();
       }
     } finally {
       this.building.delete(plan.name);
     }
+  }
+
+  /**
+   * The installed runtime a build can start from instead of a new root: the plain built-in of its
+   * language and version (python-3.11 for python 3.11 and for python-3.11-ml, openjdk-17,
+   * nodejs-18), never one with extra packages, and never for that plain built-in itself.
+   */
+  private baseFor(plan: BuildPlan): { name: string; version: string; rootfs: string } | undefined {
+    const recipe = this.builtins.find(
+      (b) => b.language === plan.language && b.languageVersion === plan.languageVersion && b.packages.length === languageBase(b.language, b.languageVersion).packages.length,
+    );
+    if (!recipe || recipe.name === plan.name) return undefined;
+    const e = recipe && this.find(recipe.name);
+    return e && !e.problem && !e.removing ? { name: e.name, version: e.version, rootfs: e.rootfs } : undefined;
   }
 
   /** The build's last phase: rename the result into place, replacing an unused older build of the same version. */
@@ -265,10 +286,15 @@ export class RuntimeManager {
 
   private checkUnused(e: Installed, what: string): void {
     if (e.users.size === 0) return;
-    const ids = [...e.users].map((id) => id.slice(0, 8)).join(', ');
-    throw new FailedPreconditionError(
-      `runtime ${e.name} ${e.version} is in use by ${e.users.size} running job${e.users.size > 1 ? 's' : ''} (${ids}) and cannot be ${what}; stop ${e.users.size > 1 ? 'them' : 'it'} or wait for ${e.users.size > 1 ? 'them' : 'it'} to finish`,
-    );
+    const users = [...e.users];
+    const jobs = users.filter((u) => !u.startsWith('build of '));
+    const builds = users.filter((u) => u.startsWith('build of '));
+    const parts = [
+      ...(jobs.length ? [`${jobs.length} running job${jobs.length > 1 ? 's' : ''} (${jobs.map((id) => id.slice(0, 8)).join(', ')})`] : []),
+      ...(builds.length ? [`the ${builds.join(', ')}`] : []),
+    ];
+    const them = users.length > 1 ? 'them' : 'it';
+    throw new FailedPreconditionError(`runtime ${e.name} ${e.version} is in use by ${parts.join(' and ')} and cannot be ${what}; stop ${them} or wait for ${them} to finish`);
   }
 
   /** The JobResource that puts a job's runtime in place of the host's /usr. */

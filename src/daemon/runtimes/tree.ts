@@ -59,6 +59,16 @@ export function finalizeTree(dir: string, base: number, count: number): TreeStat
   return { bytes, entries };
 }
 
+/** Moves the ids from…from+count-1 of every entry to to…to+count-1 (lchown; others are left). */
+export function shiftIds(dir: string, from: number, to: number, count: number): void {
+  const inRange = (id: number) => id >= from && id < from + count;
+  const fix = (p: string, st: fs.Stats) => {
+    if (inRange(st.uid) || inRange(st.gid)) fs.lchownSync(p, inRange(st.uid) ? st.uid - from + to : st.uid, inRange(st.gid) ? st.gid - from + to : st.gid);
+  };
+  fix(dir, fs.lstatSync(dir));
+  walk(dir, fix);
+}
+
 /** Disk usage of a tree, each inode once. */
 export function treeSize(dir: string): number {
   const seen = new Set<string>();
