@@ -5,7 +5,7 @@ import type { RuntimeManager } from '../runtimes/manager';
 /** Handler factory. */
 export function removeRuntime(runtimes: RuntimeManager) {
   return async (req: RemoveRuntimeRequest): Promise<RemoveRuntimeResponse> => {
-    const r = runtimes.remove(req.runtime);
+    const r = await runtimes.remove(req.runtime);
     return { success: true, message: `removed ${r.removed.join(', ')}`, freedSpaceBytes: r.freedBytes, removed: r.removed };
   };
 }

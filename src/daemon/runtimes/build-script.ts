@@ -188,7 +188,8 @@ mount --bind ${IN_BUILD.cache} "$R/var/cache/apt/archives"
 chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive apt-get ${opts.map(shq).join(' ')} install -y --no-install-recommends ${plan.packages.map(shq).join(' ')}
 umount "$R/var/cache/apt/archives"
 flock -u 9
-rm -rf "$R/var/lib/apt/lists/"* "$R/etc/apt/sources.list.d" "$R/etc/apt/sources.list"
+# As mmdebstrap leaves a root: no package lists or apt caches, no logs of the install.
+rm -rf "$R/var/lib/apt/lists/"* "$R/var/cache/apt/"*.bin "$R/var/log/apt/"* "$R/var/log/dpkg.log" "$R/var/log/alternatives.log" "$R/etc/apt/sources.list.d" "$R/etc/apt/sources.list"
 mv /tmp/apt-orig/sources.list.d "$R/etc/apt/sources.list.d"
 [ -e /tmp/apt-orig/sources.list ] && mv /tmp/apt-orig/sources.list "$R/etc/apt/sources.list"
 true

@@ -25,14 +25,18 @@ import { formatSize } from '../../shared/limits';
 import { newJobId } from '../../shared/ids';
 import type { ServerConfig } from '../../shared/config/server';
 import { BUILD_ID_COUNT, runBuildStep, type BuildSandboxDeps, type StepResult } from './build-sandbox';
-import { aptConf, customizeScript, deriveScript, EXIT_UNRESOLVED, IN_BUILD, installScript, needsCustomize, resolveScript } from './build-script';
-import { missingPackages, parseDpkgStatus, parseSimulatedInstall, unmetDependencies, upstreamVersion } from './dpkg';
-import { MANIFEST_FILE, renderManifest, type Manifest } from './manifest';
+import { EXIT_UNRESOLVED, IN_BUILD, needsCustomize } from './build-script';
+import { evict, touchUsed } from './cache';
+import { missingPackages, parseSimulatedInstall, unmetDependencies, upstreamVersion } from './dpkg';
+import { finalizeBuild, type BuildResult } from './finalize';
+import type { Manifest } from './manifest';
 import { logEvent, PackageTracker, PHASES, type BuildEvent, type PhaseName } from './progress';
 import type { BuildPlan } from './recipes';
-import { buildSources, describeArchive, formatEntry, hostAptOptions, hostArchitecture, hostPlatform, trustedKeyrings, type SourceEntry } from './sources';
-import { finalizeTree, freeBytes, isRealDir, readInside, shiftIds } from './tree';
-import { evict, touchUsed } from './cache';
+import { buildSources, describeArchive, hostArchitecture, hostPlatform, type SourceEntry } from './sources';
+import { copyTree, prepareStaging } from './staging';
+import { freeBytes, shiftIds } from './tree';
+
+export type { BuildResult } from './finalize';
 
 /** What a build needs to know about this daemon. */
 export interface BuildSettings {
@@ -48,13 +52,6 @@ export interface BuildBase {
   name: string;
   version: string;
   rootfs: string;
-}
-
-/** Where a build's result waits to be renamed into place. */
-export interface BuildResult {
-  /** `<staging>/out`: runtime.yml and rootfs/. */
-  outDir: string;
-  manifest: Manifest;
 }
 
 /** Tools from the host's /usr that builds run. */
@@ -98,7 +95,7 @@ export async function runBuild(
       await b.customize();
     } else phase('Customize', 'nothing to customize (no hooks, pip or npm packages)');
     phase('Finalize', 'taking ownership, listing packages, writing runtime.yml');
-    const result = b.finalize(archive, Date.now() - started);
+    const result = await b.finalize(archive, Date.now() - started);
     phase('Finalize', `${formatSize(result.manifest.sizeBytes)}, ${Object.keys(result.manifest.installed).length} packages`);
     const installPath = await o.place(result);
     phase('Install into place', installPath);
@@ -107,7 +104,7 @@ export async function runBuild(
   } catch (err) {
     throw b.explain(err);
   } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
+    await fs.promises.rm(staging, { recursive: true, force: true });
   }
 }
 
@@ -115,9 +112,7 @@ export async function runBuild(
 class Build {
   private readonly work: string;
   private readonly rootfs: string;
-  private readonly lines: string[] = [];
   private diskFull = false;
-  private suite = '';
 
   constructor(
     private readonly deps: BuildSandboxDeps,
@@ -136,46 +131,12 @@ class Build {
     return this.s.runtimes.buildIdBase;
   }
 
-  /** Phase 4: the staging directory, owned by root except what the build writes (owned by buildIdBase). */
+  /** Phase 4: the staging directory (staging.ts). */
   prepare(entries: SourceEntry[], suite: string): void {
-    this.suite = suite;
     fs.mkdirSync(path.join(this.s.runtimesDir, STAGING), { recursive: true, mode: 0o700 });
     fs.mkdirSync(this.staging, { mode: 0o700 });
-    fs.mkdirSync(this.work, { mode: 0o755 });
-    const apt = path.join(this.work, 'apt');
-    for (const d of ['var/lib/apt/lists/partial', 'var/cache/apt/archives/partial', 'etc/apt/apt.conf.d', 'etc/apt/preferences.d', 'empty']) fs.mkdirSync(path.join(apt, d), { recursive: true });
-    // A derived build resolves against what its base already has.
-    fs.writeFileSync(path.join(apt, 'status'), this.base ? (readInside(this.base.rootfs, 'var/lib/dpkg/status') ?? '') : '');
-    fs.mkdirSync(this.rootfs, { mode: 0o755 });
-    for (const p of [this.rootfs, apt]) chownTree(p, this.idBase);
-    const keyrings = path.join(this.work, 'keyrings');
-    fs.mkdirSync(keyrings);
-    trustedKeyrings().forEach((k, i) => fs.copyFileSync(k, path.join(keyrings, `trusted-${i}${path.extname(k)}`)));
-    const lines = entries.map((e, i) => {
-      if (!e.signedBy || e.signedBy.startsWith('/usr/')) return formatEntry(e);
-      // A keyring outside /usr (or an inline key) is copied in: the build sees the host's /usr only.
-      const file = `signed-by-${i}${e.signedBy.includes('BEGIN PGP') ? '.asc' : path.extname(e.signedBy) || '.gpg'}`;
-      if (e.signedBy.includes('BEGIN PGP')) fs.writeFileSync(path.join(keyrings, file), `${e.signedBy}\n`);
-      else fs.copyFileSync(e.signedBy, path.join(keyrings, file));
-      return formatEntry(e, `${IN_BUILD.keyrings}/${file}`);
-    });
-    fs.writeFileSync(path.join(this.work, 'sources.list'), `${lines.join('\n')}\n`);
-    fs.writeFileSync(path.join(this.work, 'sources.chroot.list'), `${entries.map((e) => formatEntry(e, '')).join('\n')}\n`);
-    const aptOptions = hostAptOptions();
-    fs.writeFileSync(path.join(apt, 'apt.conf'), aptConf(hostArchitecture(), aptOptions));
-    fs.writeFileSync(path.join(this.work, 'resolve.sh'), resolveScript(this.plan, !!this.base));
-    const lock = this.s.runtimes.buildTimeoutSeconds;
-    fs.writeFileSync(path.join(this.work, 'install.sh'), this.base ? deriveScript(this.plan, { aptOptions, cacheLockSeconds: lock }) : installScript(this.plan, { suite, aptOptions, cacheLockSeconds: lock }));
-    if (needsCustomize(this.plan)) {
-      fs.mkdirSync(path.join(this.work, 'hooks'));
-      if (this.plan.hooks.preInstall) fs.writeFileSync(path.join(this.work, 'hooks', 'pre_install.sh'), this.plan.hooks.preInstall);
-      if (this.plan.hooks.postInstall) fs.writeFileSync(path.join(this.work, 'hooks', 'post_install.sh'), this.plan.hooks.postInstall);
-      fs.writeFileSync(path.join(this.work, 'customize.sh'), customizeScript(this.plan));
-    }
-    const cache = this.s.runtimes.aptCacheDir;
-    fs.mkdirSync(cache, { recursive: true, mode: 0o755 });
-    // The cache belongs to the builds' root; entries from a daemon with another buildIdBase are taken over.
-    chownTree(cache, this.idBase, 2);
+    const r = this.s.runtimes;
+    prepareStaging({ work: this.work, plan: this.plan, baseRootfs: this.base?.rootfs, entries, suite, idBase: this.idBase, aptCacheDir: r.aptCacheDir, lockSeconds: r.buildTimeoutSeconds });
   }
 
   private async step(name: string, script: string, opts: { cache: boolean; timeoutMs: number; onLine?: (line: string) => void }): Promise<StepResult> {
@@ -190,8 +151,6 @@ class Build {
       idBase: this.idBase,
       signal: this.signal,
       onLine: (stream, line) => {
-        this.lines.push(line);
-        if (this.lines.length > 400) this.lines.splice(0, this.lines.length - 300);
         if (/No space left on device|ENOSPC/.test(line)) this.diskFull = true;
         this.emit(logEvent(line, stream));
         opts.onLine?.(line);
@@ -235,7 +194,7 @@ class Build {
       report(`copying ${this.base.name} ${this.base.version}`, { currentPackage: '', packagesDone: 0, packagesTotal: 0 });
       await copyTree(this.base.rootfs, this.rootfs);
       // The copy becomes the build's: its root is the build namespace's root.
-      shiftIds(this.rootfs, 0, this.idBase, BUILD_ID_COUNT);
+      await shiftIds(this.rootfs, 0, this.idBase, BUILD_ID_COUNT);
       if (total === 0) return;
     }
     const tracker = new PackageTracker(total);
@@ -268,50 +227,10 @@ class Build {
     if (r.exitCode !== 0) throw new JobletError('FAILED_PRECONDITION', `a customize step (hook, pip or npm) failed with exit ${r.exitCode}: ${lastErrors(tail)}`);
   }
 
-  /** Phase 8: ownership, inventory and the manifest, in `<staging>/out`. */
-  finalize(archive: string[], durationMs: number): BuildResult {
-    if (!isRealDir(path.join(this.rootfs, 'usr'))) throw new JobletError('INTERNAL', 'the build produced no usr directory');
-    const tree = finalizeTree(this.rootfs, this.idBase, BUILD_ID_COUNT);
-    const installed = parseDpkgStatus(readInside(this.rootfs, 'var/lib/dpkg/status') ?? '');
-    const wanted = this.plan.packages.map((p) => p.replace(/[=/].*$/, ''));
-    const absent = wanted.filter((p) => !installed.has(p));
-    if (absent.length) throw new JobletError('INTERNAL', `the build finished but ${absent.join(', ')} is not installed in it`);
-    const langVersion = upstreamVersion(installed.get(this.plan.languagePackage)!);
-    const environment = { ...this.plan.environment };
-    if (environment.JAVA_HOME && !isRealDir(path.join(this.rootfs, environment.JAVA_HOME))) {
-      throw new JobletError('INTERNAL', `the build has no ${environment.JAVA_HOME} (JAVA_HOME)`);
-    }
-    const manifest: Manifest = {
-      schema: 1,
-      name: this.plan.name,
-      version: this.plan.version,
-      language: this.plan.language,
-      languageVersion: langVersion,
-      description: this.plan.description,
-      builtin: this.plan.builtin,
-      aliases: this.plan.aliases,
-      environment,
-      requirements: { architectures: [hostArchitecture()], gpu: false },
-      packages: wanted.map((name) => ({ name, version: installed.get(name)! })),
-      installed: Object.fromEntries([...installed].sort(([a], [b]) => a.localeCompare(b))),
-      libraries: this.plan.libraries,
-      sizeBytes: tree.bytes,
-      build: {
-        builtAt: new Date().toISOString(),
-        builtWith: this.base ? `apt on ${this.base.name}@${this.base.version}` : `mmdebstrap ${mmdebstrapVersion()}`,
-        platform: hostPlatform(),
-        archive,
-        durationMs,
-        joblet: this.s.jobletVersion,
-      },
-      smokeTest: this.plan.smokeTest,
-      ...(this.plan.originalYaml !== undefined ? { originalYaml: this.plan.originalYaml } : {}),
-    };
-    const out = path.join(this.staging, 'out');
-    fs.mkdirSync(out, { mode: 0o755 });
-    fs.writeFileSync(path.join(out, MANIFEST_FILE), renderManifest(manifest), { mode: 0o644 });
-    fs.renameSync(this.rootfs, path.join(out, 'rootfs'));
-    return { outDir: out, manifest };
+  /** Phase 8: ownership, inventory and the manifest (finalize.ts). */
+  finalize(archive: string[], durationMs: number): Promise<BuildResult> {
+    const base = this.base ? `${this.base.name}@${this.base.version}` : undefined;
+    return finalizeBuild({ staging: this.staging, rootfs: this.rootfs, plan: this.plan, idBase: this.idBase, base, archive, durationMs, jobletVersion: this.s.jobletVersion });
   }
 
   /** Keeps the shared apt cache under its cap, dropping what builds used least recently. */
@@ -339,42 +258,9 @@ class Build {
   }
 }
 
-/** cp -a of a trusted tree (an installed runtime) into an empty directory, keeping owners, modes and links. */
-async function copyTree(from: string, to: string): Promise<void> {
-  const { execFile } = require('node:child_process') as typeof import('node:child_process');
-  await new Promise<void>((resolve, reject) =>
-    execFile('cp', ['-a', '--reflink=auto', '--', `${from}/.`, `${to}/`], { maxBuffer: 1 << 20 }, (err, _out, stderr) =>
-      err ? reject(new JobletError('INTERNAL', `copying the base runtime failed: ${stderr.trim() || err.message}`)) : resolve(),
-    ),
-  );
-}
-
-/** chown a tree (to `depth` levels; Infinity: all) to uid = gid = id, without following symlinks. */
-function chownTree(dir: string, id: number, depth = Infinity): void {
-  const visit = (p: string, d: number) => {
-    const st = fs.lstatSync(p);
-    if (st.uid !== id || st.gid !== id) fs.lchownSync(p, id, id);
-    if (st.isDirectory() && d > 0) for (const n of fs.readdirSync(p)) visit(path.join(p, n), d - 1);
-  };
-  visit(dir, depth);
-}
-
 /** The last error lines of a step's output (or its last lines), for a one-line message. */
 function lastErrors(lines: string[]): string {
   const errs = lines.filter((l) => /^(E:|dpkg: error|.*error)/i.test(l.trim())).slice(-3);
   const pick = errs.length ? errs : lines.slice(-3);
   return pick.map((l) => l.trim()).join(' | ').slice(0, 1000) || 'no output';
-}
-
-let mmdebstrapVersionCache: string | undefined;
-
-function mmdebstrapVersion(): string {
-  if (mmdebstrapVersionCache) return mmdebstrapVersionCache;
-  try {
-    const out = (require('node:child_process') as typeof import('node:child_process')).execFileSync('mmdebstrap', ['--version'], { encoding: 'utf8', timeout: 10_000 });
-    mmdebstrapVersionCache = out.trim().replace(/^mmdebstrap\s*/, '');
-  } catch {
-    mmdebstrapVersionCache = 'unknown';
-  }
-  return mmdebstrapVersionCache;
 }

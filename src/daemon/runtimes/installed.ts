@@ -68,11 +68,16 @@ export function loadInstalled(vdir: string, name: string, version: string): Inst
   return entry;
 }
 
-/** Moves a runtime directory to the trash (one rename), then deletes it; returns nothing until it is gone. */
-export function trashAndDelete(runtimesDir: string, dir: string, tag: string): void {
+/** Moves a runtime directory to the trash in one rename: from then on it is not installed. Returns where it went. */
+export function moveToTrash(runtimesDir: string, dir: string, tag: string): string {
   const trash = path.join(runtimesDir, TRASH);
   fs.mkdirSync(trash, { recursive: true, mode: 0o700 });
   const target = path.join(trash, `${tag}-${Date.now()}`);
   fs.renameSync(dir, target);
-  fs.rmSync(target, { recursive: true, force: true });
+  return target;
+}
+
+/** Deletes a trashed runtime without blocking the daemon; a crash meanwhile leaves it to the next start-up. */
+export async function emptyTrash(target: string, log: (msg: string) => void): Promise<void> {
+  await fs.promises.rm(target, { recursive: true, force: true }).catch((err) => log(`runtimes: cannot delete ${target}: ${describeError(err)}`));
 }

@@ -19,12 +19,15 @@ import type { JobResource } from '../jobs/manager';
 import { jobEnvironment, type SpecSettings } from '../jobs/sandbox-spec';
 import { runBuild, type BuildResult } from './build';
 import type { BuildSandboxDeps } from './build-sandbox';
-import { loadInstalled, runtimeKey, scanRuntimes, trashAndDelete, type Installed } from './installed';
+import { emptyTrash, loadInstalled, moveToTrash, runtimeKey, scanRuntimes, type Installed } from './installed';
 import type { BuildEvent } from './progress';
 import { builtinPlans, languageBase, normalizeRef, type BuildPlan } from './recipes';
 import { hostPlatform } from './sources';
 import { treeSize } from './tree';
 import { checkRuntimeYaml, type YamlCheck } from './yaml';
+import { checkRef, checkUnused, compareVersions, installedView, recipeView, type RuntimeView } from './views';
+
+export type { RuntimeView } from './views';
 
 /** Runtime settings from the server config. */
 export interface RuntimeSettings {
@@ -33,22 +36,6 @@ export interface RuntimeSettings {
   jobletVersion: string;
   /** Job settings, for the environment of jobs that use a runtime. */
   spec: SpecSettings;
-}
-
-/** A runtime as the API shows it: installed, or a built-in recipe available to install. */
-export interface RuntimeView {
-  name: string;
-  version: string;
-  status: 'installed' | 'available' | 'installing' | 'broken';
-  builtin: boolean;
-  aliases: string[];
-  description: string;
-  language: string;
-  languageVersion: string;
-  installed?: Installed;
-  plan?: BuildPlan;
-  /** Jobs using it now. */
-  jobs: number;
 }
 
 /** How a finished build or install went. */
@@ -94,9 +81,9 @@ export class RuntimeManager {
 
   /** Installed runtimes and the built-ins not installed, by name. */
   list(): RuntimeView[] {
-    const views: RuntimeView[] = [...this.installed.values()].map((e) => this.view(e));
+    const views: RuntimeView[] = [...this.installed.values()].map((e) => installedView(e, this.builtins.find((b) => b.name === e.name)));
     for (const plan of this.builtins) {
-      if (!views.some((v) => v.name === plan.name)) views.push(this.planView(plan));
+      if (!views.some((v) => v.name === plan.name)) views.push(recipeView(plan, this.building.has(plan.name)));
     }
     return views.sort((a, b) => a.name.localeCompare(b.name) || compareVersions(b.version, a.version));
   }
@@ -105,9 +92,9 @@ export class RuntimeManager {
   info(ref: string): RuntimeView | undefined {
     checkRef(ref);
     const e = this.find(ref);
-    if (e) return this.view(e);
+    if (e) return installedView(e, this.builtins.find((b) => b.name === e.name));
     const plan = this.builtin(ref);
-    return plan ? this.planView(plan) : undefined;
+    return plan ? recipeView(plan, this.building.has(plan.name)) : undefined;
   }
 
   /**
@@ -179,7 +166,7 @@ export class RuntimeManager {
     if (current && !force && !current.problem) {
       throw new AlreadyExistsError(`runtime ${plan.name} ${plan.version} is already installed (${current.dir}); add --force to build it again`);
     }
-    if (current) this.checkUnused(current, 'replaced');
+    if (current) checkUnused(current, 'replaced');
     const other = this.building.get(plan.name);
     if (other) throw new FailedPreconditionError(`runtime ${plan.name} is already being installed (${other}); wait for that install to finish`);
     this.building.set(plan.name, `started ${new Date().toISOString()}`);
@@ -239,18 +226,19 @@ export class RuntimeManager {
     fs.mkdirSync(path.join(this.dir, plan.name), { recursive: true, mode: 0o755 });
     if (old || fs.existsSync(target)) {
       if (!force && old && !old.problem) throw new AlreadyExistsError(`runtime ${plan.name} ${plan.version} was installed meanwhile`);
-      if (old) this.checkUnused(old, 'replaced');
+      if (old) checkUnused(old, 'replaced');
       if (old) old.removing = true;
       this.installed.delete(key);
-      if (fs.existsSync(target)) trashAndDelete(this.dir, target, `${plan.name}-${plan.version}`);
     }
+    const trashed = fs.existsSync(target) ? moveToTrash(this.dir, target, `${plan.name}-${plan.version}`) : undefined;
     fs.renameSync(r.outDir, target);
     this.installed.set(key, loadInstalled(target, plan.name, plan.version));
+    if (trashed) void emptyTrash(trashed, this.deps.log);
     return target;
   }
 
   /** Remove a runtime (every installed version unless `name@version`); refused while a job uses it. */
-  remove(ref: string): { removed: string[]; freedBytes: number } {
+  async remove(ref: string): Promise<{ removed: string[]; freedBytes: number }> {
     checkRef(ref);
     const { version } = normalizeRef(ref);
     const first = this.find(ref);
@@ -260,19 +248,21 @@ export class RuntimeManager {
     }
     const victims = [...this.installed.values()].filter((e) => e.name === first.name && (version === undefined || e.version === version));
     if (this.building.has(first.name)) throw new FailedPreconditionError(`runtime ${first.name} is being installed; wait for that to finish`);
-    for (const e of victims) this.checkUnused(e, 'removed');
+    for (const e of victims) checkUnused(e, 'removed');
     let freed = 0;
     const removed: string[] = [];
     for (const e of victims) {
       e.removing = true;
-      const size = e.manifest?.sizeBytes ?? treeSize(e.rootfs);
+      const size = e.manifest?.sizeBytes ?? (await treeSize(e.rootfs));
+      let trashed: string;
       try {
-        trashAndDelete(this.dir, e.dir, `${e.name}-${e.version}`);
+        trashed = moveToTrash(this.dir, e.dir, `${e.name}-${e.version}`);
       } catch (err) {
         e.removing = false;
         throw new JobletError('INTERNAL', `cannot remove runtime ${e.name} ${e.version}: ${describeError(err)}`);
       }
       this.installed.delete(runtimeKey(e.name, e.version));
+      await emptyTrash(trashed, this.deps.log);
       freed += size;
       removed.push(runtimeKey(e.name, e.version));
     }
@@ -282,19 +272,6 @@ export class RuntimeManager {
       /* other versions remain */
     }
     return { removed, freedBytes: freed };
-  }
-
-  private checkUnused(e: Installed, what: string): void {
-    if (e.users.size === 0) return;
-    const users = [...e.users];
-    const jobs = users.filter((u) => !u.startsWith('build of '));
-    const builds = users.filter((u) => u.startsWith('build of '));
-    const parts = [
-      ...(jobs.length ? [`${jobs.length} running job${jobs.length > 1 ? 's' : ''} (${jobs.map((id) => id.slice(0, 8)).join(', ')})`] : []),
-      ...(builds.length ? [`the ${builds.join(', ')}`] : []),
-    ];
-    const them = users.length > 1 ? 'them' : 'it';
-    throw new FailedPreconditionError(`runtime ${e.name} ${e.version} is in use by ${parts.join(' and ')} and cannot be ${what}; stop ${them} or wait for ${them} to finish`);
   }
 
   /** The JobResource that puts a job's runtime in place of the host's /usr. */
@@ -323,50 +300,6 @@ export class RuntimeManager {
     this.shutdownCtl.abort();
     await this.queue.catch(() => undefined);
   }
-
-  private view(e: Installed): RuntimeView {
-    const m = e.manifest;
-    const plan = this.builtins.find((b) => b.name === e.name);
-    return {
-      name: e.name,
-      version: e.version,
-      status: e.problem ? 'broken' : 'installed',
-      builtin: m?.builtin ?? !!plan,
-      aliases: m?.aliases ?? plan?.aliases ?? [],
-      description: m?.description ?? plan?.description ?? '',
-      language: m?.language ?? plan?.language ?? '',
-      languageVersion: m?.languageVersion ?? plan?.languageVersion ?? '',
-      installed: e,
-      plan,
-      jobs: e.users.size,
-    };
-  }
-
-  private planView(plan: BuildPlan): RuntimeView {
-    return {
-      name: plan.name,
-      version: plan.version,
-      status: this.building.has(plan.name) ? 'installing' : 'available',
-      builtin: true,
-      aliases: plan.aliases,
-      description: plan.description,
-      language: plan.language,
-      languageVersion: plan.languageVersion,
-      plan,
-      jobs: 0,
-    };
-  }
-}
-
-/** A runtime reference as a user may give it: bounded, printable, no path tricks. */
-function checkRef(ref: string): void {
-  if (!ref.trim()) throw new InvalidArgumentError('a runtime name is required, e.g. python-3.11-ml (see \'rnx runtime list\')');
-  if (ref.length > 130 || /[\0-\x1f/\\]/.test(ref)) throw new InvalidArgumentError(`'${printable(ref)}' is not a runtime name: use a name such as python-3.11-ml, an alias such as python:3.11-ml, or NAME@VERSION`);
-}
-
-/** Numeric-aware comparison of X.Y.Z versions. */
-function compareVersions(a: string, b: string): number {
-  return a.localeCompare(b, undefined, { numeric: true });
 }
 
 /** An AbortSignal that fires when any of `signals` does. */

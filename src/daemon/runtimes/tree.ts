@@ -1,7 +1,8 @@
 /**
  * Host-side passes over a build's output, a tree written by an untrusted process: never follow a
  * symlink (lstat, lchown; every path component checked before a file is read), never recurse (an
- * arbitrarily deep tree must not overflow the stack). The build has ended when these run and the
+ * arbitrarily deep tree must not overflow the stack), never block the daemon (a runtime has tens
+ * of thousands of files: the walks are asynchronous). The build has ended when these run and the
  * tree lies under the 0700 state directory, so nothing changes it meanwhile.
  */
 import * as fs from 'node:fs';
@@ -15,15 +16,18 @@ export interface TreeStats {
   entries: number;
 }
 
-/** Calls `visit` for every entry under `dir` (not `dir` itself), parents before children, without following symlinks. */
-export function walk(dir: string, visit: (p: string, st: fs.Stats) => void): void {
+/** Calls `visit` for `dir` and every entry under it, parents before children, without following symlinks. */
+export async function walk(dir: string, visit: (p: string, st: fs.Stats) => Promise<void> | void): Promise<void> {
+  const top = await fs.promises.lstat(dir);
+  await visit(dir, top);
+  if (!top.isDirectory()) return;
   const stack = [dir];
   while (stack.length > 0) {
     const current = stack.pop()!;
-    for (const name of fs.readdirSync(current)) {
+    for (const name of await fs.promises.readdir(current)) {
       const p = path.join(current, name);
-      const st = fs.lstatSync(p);
-      visit(p, st);
+      const st = await fs.promises.lstat(p);
+      await visit(p, st);
       if (st.isDirectory()) stack.push(p);
     }
   }
@@ -35,11 +39,11 @@ export function walk(dir: string, visit: (p: string, st: fs.Stats) => void): voi
  * `base` on the host. After this it belongs to root, and no runtime file is setuid or setgid
  * (runtimes are mounted nosuid anyway). Returns the tree's size.
  */
-export function finalizeTree(dir: string, base: number, count: number): TreeStats {
+export async function finalizeTree(dir: string, base: number, count: number): Promise<TreeStats> {
   const seen = new Set<string>();
   let bytes = 0;
   let entries = 0;
-  const fix = (p: string, st: fs.Stats) => {
+  const fix = async (p: string, st: fs.Stats) => {
     entries++;
     const key = `${st.dev}:${st.ino}`;
     if (seen.has(key)) return; // another name of an inode already done
@@ -47,42 +51,36 @@ export function finalizeTree(dir: string, base: number, count: number): TreeStat
     bytes += st.blocks * 512;
     const inRange = (id: number) => id >= base && id < base + count;
     if (inRange(st.uid) || inRange(st.gid)) {
-      fs.lchownSync(p, inRange(st.uid) ? st.uid - base : st.uid, inRange(st.gid) ? st.gid - base : st.gid);
+      await fs.promises.lchown(p, inRange(st.uid) ? st.uid - base : st.uid, inRange(st.gid) ? st.gid - base : st.gid);
     }
     if (!st.isDirectory() && !st.isSymbolicLink() && st.mode & 0o6000) {
       // chown already cleared them on most kernels; make sure (chmod on a non-symlink we just lstat'ed).
-      fs.chmodSync(p, st.mode & 0o1777);
+      await fs.promises.chmod(p, st.mode & 0o1777);
     }
   };
-  fix(dir, fs.lstatSync(dir));
-  walk(dir, fix);
+  await walk(dir, fix);
   return { bytes, entries };
 }
 
 /** Moves the ids from…from+count-1 of every entry to to…to+count-1 (lchown; others are left). */
-export function shiftIds(dir: string, from: number, to: number, count: number): void {
+export async function shiftIds(dir: string, from: number, to: number, count: number): Promise<void> {
   const inRange = (id: number) => id >= from && id < from + count;
-  const fix = (p: string, st: fs.Stats) => {
-    if (inRange(st.uid) || inRange(st.gid)) fs.lchownSync(p, inRange(st.uid) ? st.uid - from + to : st.uid, inRange(st.gid) ? st.gid - from + to : st.gid);
-  };
-  fix(dir, fs.lstatSync(dir));
-  walk(dir, fix);
+  await walk(dir, async (p, st) => {
+    if (inRange(st.uid) || inRange(st.gid)) await fs.promises.lchown(p, inRange(st.uid) ? st.uid - from + to : st.uid, inRange(st.gid) ? st.gid - from + to : st.gid);
+  });
 }
 
 /** Disk usage of a tree, each inode once. */
-export function treeSize(dir: string): number {
+export async function treeSize(dir: string): Promise<number> {
   const seen = new Set<string>();
   let bytes = 0;
-  const add = (_p: string, st: fs.Stats) => {
+  if (!fs.existsSync(dir)) return 0;
+  await walk(dir, (_p, st) => {
     const key = `${st.dev}:${st.ino}`;
     if (seen.has(key)) return;
     seen.add(key);
     bytes += st.blocks * 512;
-  };
-  const top = fs.lstatSync(dir, { throwIfNoEntry: false });
-  if (!top) return 0;
-  add(dir, top);
-  if (top.isDirectory()) walk(dir, add);
+  });
   return bytes;
 }
 

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exec } from '../../helpers/daemon';
-import { INSTALL_TIMEOUT_MS, TestDaemon, destroyDaemon, install, json, requireRoot, waitFor } from './helpers';
+import { INSTALL_TIMEOUT_MS, TestDaemon, destroyDaemon, install, json, requireRoot, staged, waitFor } from './helpers';
 
 const privileged = requireRoot('the runtime failure tests');
 
@@ -28,7 +28,7 @@ test('a full disk is reported, the partial build removed, and the daemon goes on
     const r = await install(d, 'python:3.11');
     assert.is(r.code, 1, r.stdout);
     assert.match(r.stderr, new RegExp(`^rnx: runtime python-3\\.11: the disk holding ${state}/runtimes is full \\(No space left on device\\); \\S+ free now; the partial build was removed — free space and install again$`, 'm'));
-    assert.equal(fs.readdirSync(path.join(state, 'runtimes', '.build')), []);
+    assert.equal(staged(path.join(state, 'runtimes')), []);
     assert.not.ok(fs.existsSync(path.join(state, 'runtimes', 'python-3.11')));
     const free = fs.statfsSync(state);
     assert.ok(free.bavail * free.bsize > 40 * 1024 * 1024, 'the space is free again');
@@ -51,15 +51,15 @@ test('a build interrupted by the daemon dying is gone with it, and cleared at th
     child.stdout.on('data', (b) => (out += b));
     const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
     await waitFor('the install phase', () => out.includes('"phaseName":"Install packages"'), INSTALL_TIMEOUT_MS);
-    const staging = path.join(d.stateDir, 'runtimes', '.build');
-    assert.is(fs.readdirSync(staging).length, 1, 'one build is under way');
+    const runtimes = path.join(d.stateDir, 'runtimes');
+    assert.is(staged(runtimes).length, 1, 'one build is under way');
     await d.stop('SIGKILL');
-    assert.not.is(await exited, 0, 'the client saw the install fail');
+    assert.is.not(await exited, 0, 'the client saw the install fail');
     // The build's sandbox dies with the daemon (its PID 1 has the daemon as parent-death signal).
     await waitFor('the build processes to end', () => !processesOf(d.instance), 30_000);
     await d.serve();
     assert.match(d.log, /runtimes: removing .*\.build, left over from an interrupted build or removal/);
-    assert.equal(fs.readdirSync(staging), []);
+    assert.equal(staged(runtimes), []);
     const rt = json<Array<Record<string, any>>>(await d.rnx(['runtime', 'list', '--json'])).find((x) => x.name === 'python-3.11')!;
     assert.is(rt.status, 'available');
   } finally {

@@ -51,6 +51,12 @@ export function hostOnlyFile(): { path: string; remove(): void } {
   return { path: p, remove: () => fs.rmSync(p, { force: true }) };
 }
 
+/** What a runtimes directory's staging area (`.build`) holds; [] when it is gone. */
+export function staged(runtimesDir: string): string[] {
+  const dir = path.join(runtimesDir, '.build');
+  return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+}
+
 /** Parses `rnx ... --json` output. */
 export function json<T = Record<string, unknown>>(r: RunResult): T {
   try {

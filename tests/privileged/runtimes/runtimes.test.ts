@@ -14,7 +14,7 @@ import * as assert from 'uvu/assert';
 import { createClient } from 'nice-grpc';
 import { JobServiceDefinition, RuntimeServiceDefinition, type JobServiceClient, type RuntimeServiceClient } from '../../../src/gen/joblet';
 import { nodePems, openChannel } from '../../helpers/grpc';
-import { INSTALL_TIMEOUT_MS, TestDaemon, destroyDaemon, hostOnlyFile, install, json, requireRoot, waitFor } from './helpers';
+import { INSTALL_TIMEOUT_MS, TestDaemon, destroyDaemon, hostOnlyFile, install, json, requireRoot, staged, waitFor } from './helpers';
 
 const privileged = requireRoot('the runtime tests');
 let d: TestDaemon;
@@ -50,7 +50,7 @@ test('install python:3.11: phases and packages stream, then it is installed with
   assert.ok(rt.packageCount > 50, `${rt.packageCount} packages`);
   assert.ok(rt.sizeBytes > 50 * 1024 * 1024, `${rt.sizeBytes} bytes`);
   assert.is(fs.statSync(path.join(runtimesDir(), 'python-3.11/1.0.0/rootfs/usr/bin/python3.11')).uid, 0, 'files belong to root again');
-  assert.equal(fs.readdirSync(path.join(runtimesDir(), '.build')), [], 'the staging directory is empty');
+  assert.equal(staged(runtimesDir()), [], 'the staging directory is empty');
 });
 
 test('a second install of a runtime being installed is refused; the first one finishes (python:3.11-ml, on python-3.11)', async () => {
@@ -240,7 +240,7 @@ test('a package the archive does not have is named, and the failed build leaves 
     assert.match(java.stderr, /runtime openjdk-21 cannot be built from the archive \(.*\): package 'openjdk-21-jdk-headless' \(not in the archive\)/);
   }
   assert.not.ok(fs.existsSync(path.join(runtimesDir(), 'missing-pkg')));
-  assert.equal(fs.readdirSync(path.join(runtimesDir(), '.build')), []);
+  assert.equal(staged(runtimesDir()), []);
   assert.not.ok((await rnx(['runtime', 'list'])).stdout.includes('missing-pkg'));
 });
 

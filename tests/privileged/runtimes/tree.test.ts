@@ -26,7 +26,7 @@ test.after(() => {
   fs.rmSync(outside, { recursive: true, force: true });
 });
 
-test('ids of the build range become real ids, set-id bits go, symlinks are not followed', () => {
+test('ids of the build range become real ids, set-id bits go, symlinks are not followed', async () => {
   const root = path.join(tmp, 'rootfs');
   fs.mkdirSync(path.join(root, 'usr/bin'), { recursive: true });
   fs.mkdirSync(path.join(root, 'var/mail'), { recursive: true });
@@ -39,7 +39,7 @@ test('ids of the build range become real ids, set-id bits go, symlinks are not f
   fs.lchownSync(path.join(root, 'usr/bin/escape'), BASE + 33, BASE + 33);
   fs.chmodSync(path.join(root, 'var/mail'), 0o2775);
 
-  const stats = finalizeTree(root, BASE, 65536);
+  const stats = await finalizeTree(root, BASE, 65536);
   const st = (p: string) => fs.lstatSync(path.join(root, p));
   assert.is(st('').uid, 0);
   assert.is(st('usr/bin/su').uid, 0);
@@ -52,7 +52,7 @@ test('ids of the build range become real ids, set-id bits go, symlinks are not f
   assert.is(victim.uid, 1234, 'the symlink target outside was not touched');
   assert.ok(stats.entries >= 9);
   // Hard links count once: the 10 KB file appears twice but is counted once.
-  assert.is(stats.bytes, treeSize(root));
+  assert.is(stats.bytes, await treeSize(root));
 });
 
 test('readInside refuses symlinked paths and reads plain ones', () => {
