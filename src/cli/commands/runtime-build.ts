@@ -45,7 +45,7 @@ export class RuntimeBuildCommand extends ClientCommand {
     return this.withNode(async (c) => {
       const stream = c.runtimes.buildRuntime({ yamlContent: yaml, dryRun: this.dryRun, verbose: this.verbose, forceRebuild: this.force });
       const { result, tail } = await followBuild(stream, { stdout: this.context.stdout, stderr: this.context.stderr, json: this.wantJson, verbose: this.verbose });
-      return reportBuild(this, result, tail, this.wantJson || this.verbose);
+      return reportBuild(this, result, tail, { json: this.wantJson, verbose: this.verbose });
     });
   }
 }

@@ -1,5 +1,6 @@
 /** `rnx runtime install NAME [--force]`: build a built-in runtime on the server, showing its progress. */
 import { Option } from 'clipanion';
+import type { BuildResult } from '../../gen/joblet';
 import { JobletError } from '../../shared/errors';
 import { ClientCommand } from '../base';
 import { safeText } from '../format';
@@ -23,18 +24,26 @@ export class RuntimeInstallCommand extends ClientCommand {
   async run(): Promise<number> {
     return this.withNode(async (c) => {
       const { result, tail } = await followBuild(c.runtimes.installRuntime({ runtime: this.name, force: this.force }), { stdout: this.context.stdout, stderr: this.context.stderr, json: this.wantJson, verbose: this.verbose });
-      return reportBuild(this, result, tail, this.wantJson || this.verbose);
+      return reportBuild(this, result, tail, { json: this.wantJson, verbose: this.verbose });
     });
   }
 }
 
-/** Prints the end of an install or build; the exit code. Shared with `rnx runtime build`. */
-export function reportBuild(cmd: { context: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } }, result: import('../../gen/joblet').BuildResult | undefined, tail: string[], quiet: boolean): number {
+/**
+ * Prints the end of an install or build and returns the exit code (shared with `rnx runtime
+ * build`). A failure becomes the one-line error; without --verbose the last log lines come first.
+ */
+export function reportBuild(
+  cmd: { context: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } },
+  result: BuildResult | undefined,
+  tail: string[],
+  o: { json: boolean; verbose: boolean },
+): number {
   if (!result) throw new JobletError('INTERNAL', 'the server ended the build without a result');
-  if (quiet) return result.success ? 0 : 1;
+  if (o.json) return result.success ? 0 : 1;
   const out = (s: string) => cmd.context.stdout.write(`${s}\n`);
   if (!result.success) {
-    if (tail.length) {
+    if (tail.length && !o.verbose) {
       out('Last lines of the build log:');
       for (const l of tail) out(`  ${l}`);
     }

@@ -90,7 +90,8 @@ if ! apt-get install --simulate -q ${pkgs} > ${IN_BUILD.apt}/simulate.txt 2>&1; 
   cat ${IN_BUILD.apt}/simulate.txt
   exit ${EXIT_UNRESOLVED}
 fi
-grep '^Inst ' ${IN_BUILD.apt}/simulate.txt
+# Nothing to install is no failure (a derived build that only adds hooks).
+grep '^Inst ' ${IN_BUILD.apt}/simulate.txt || true
 `;
 }
 

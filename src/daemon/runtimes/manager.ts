@@ -108,7 +108,7 @@ export class RuntimeManager {
     if (e && !e.problem && !e.removing) return e;
     if (e?.removing) throw new FailedPreconditionError(`runtime ${e.name} ${e.version} is being removed`);
     if (e?.problem) throw new FailedPreconditionError(`runtime ${e.name} ${e.version} cannot be used: ${e.problem}; remove it and install it again`);
-    const usable = [...this.installed.values()].filter((x) => !x.problem).map((x) => runtimeKey(x.name, x.version));
+    const usable = [...this.installed.values()].filter((x) => !x.problem).map((x) => runtimeKey(x.name, x.version)).sort();
     const have = usable.length ? `installed: ${usable.join(', ')}` : 'no runtimes are installed';
     const plan = this.builtin(ref);
     const how = plan

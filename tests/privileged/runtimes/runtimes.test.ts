@@ -131,13 +131,14 @@ test('two jobs share one copy of the runtime; a remove is refused while they run
   if (!privileged) return;
   const host = fs.statSync(path.join(runtimesDir(), 'python-3.11-ml/1.0.0/rootfs/usr/bin/python3.11'));
   const ids = [
-    await d.run(['--runtime=python:3.11-ml', 'sh', '-c', 'stat -c %d:%i /usr/bin/python3.11; sleep 60']),
-    await d.run(['--runtime=python-3.11-ml', 'sh', '-c', 'stat -c %d:%i /usr/bin/python3.11; sleep 60']),
+    await d.run(['--runtime=python:3.11-ml', 'sh', '-c', 'stat -c %d:%i /usr/bin/python3.11; sleep 600']),
+    await d.run(['--runtime=python-3.11-ml', 'sh', '-c', 'stat -c %d:%i /usr/bin/python3.11; sleep 600']),
   ];
   try {
     for (const id of ids) {
-      await waitFor(`output of job ${id}`, async () => (await rnx(['log', id])).stdout.length > 0);
-      assert.is((await rnx(['log', id])).stdout, `${host.dev}:${host.ino}\n`, 'the job sees the very file of the installed runtime');
+      const stored = async () => (await rnx(['log', '--no-follow', id])).stdout;
+      await waitFor(`output of job ${id}`, async () => (await stored()).length > 0);
+      assert.is(await stored(), `${host.dev}:${host.ino}\n`, 'the job sees the very file of the installed runtime');
       // Nothing of the runtime was copied for the job: its directory holds only its own root and /work.
       const jobDir = path.join(d.stateDir, 'run', id);
       assert.not.ok(fs.existsSync(path.join(jobDir, 'work', 'usr')));
@@ -204,9 +205,8 @@ test('a user runtime\'s hook cannot write outside its root; what it writes insid
     `T=${outside}`,
     'for p in "$T/direct" "/proc/1/root$T/proc-root" "/proc/self/root$T/self-root" "/work/../$T/work"; do (echo x > "$p") 2>/dev/null && echo "wrote $p"; done',
     // The classic chroot escape (root may chroot): it lands in the build sandbox, not on the host.
-    `perl -e 'mkdir "esc"; chroot "esc"; chdir "/.." for 1..64; chroot "."; for my $p ("${outside}/escaped", "/escaped-root", "${d.stateDir}/escaped") { if (open(my $f, ">", $p)) { print "escape wrote $p\\n"; } }' || true`,
+    `perl -e 'mkdir "esc"; chroot "esc"; chdir ".." for 1..64; chroot "."; opendir(my $d, "/"); print "escaped to: ", join(" ", sort grep { !/^\\./ } readdir $d), "\\n"; for my $p ("${outside}/escaped", "/escaped-root", "${d.stateDir}/escaped") { print(open(my $f, ">", $p) ? "escape wrote $p\\n" : "escape could not write $p\\n"); }'`,
     'rmdir esc 2>/dev/null || true',
-    'mount -t tmpfs tmpfs /mnt 2>/dev/null && echo "mounted tmpfs (its own namespace)"; true',
   ].join('\n');
   const yaml = `schema_version: "1.0"\nname: hostile-hook\nversion: 1.0.0\ndescription: tries to get out\nbase:\n  language: python\n  version: "3.11"\nhooks:\n  post_install: |\n${hook.split('\n').map((l) => `    ${l}`).join('\n')}\n`;
   const file = path.join(d.dir, 'hostile.yaml');
@@ -215,6 +215,10 @@ test('a user runtime\'s hook cannot write outside its root; what it writes insid
     const r = await d.rnx(['runtime', 'build', '--verbose', file], { timeoutMs: INSTALL_TIMEOUT_MS });
     assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /hook ran as 0/);
+    // The escape worked as far as it can: out of the chroot into the build's sandbox (its /work is there).
+    assert.match(r.stdout, /escaped to: .*\bwork\b/);
+    assert.not.match(r.stdout, /escape wrote|^ *wrote /m);
+    assert.is(r.stdout.match(/escape could not write/g)?.length, 3);
     assert.equal(fs.readdirSync(outside), [], `nothing appeared in ${outside}:\n${r.stdout}`);
     assert.not.ok(fs.existsSync('/escaped-root'));
     assert.not.ok(fs.existsSync(path.join(d.stateDir, 'escaped')));
@@ -246,7 +250,7 @@ test('a package the archive does not have is named, and the failed build leaves 
 
 test('remove frees the space and the runtime can no longer be used', async () => {
   if (!privileged) return;
-  const id = await d.run(['--runtime=python:3.11', 'sleep', '60']);
+  const id = await d.run(['--runtime=python:3.11', 'sleep', '600']);
   const refused = await rnx(['runtime', 'remove', 'python-3.11']);
   assert.is(refused.code, 1);
   assert.match(refused.stderr, new RegExp(`in use by 1 running job \\(${id.slice(0, 8)}\\)`));
