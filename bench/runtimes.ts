@@ -22,7 +22,7 @@ import { firstError, interleaved, median, p95, type Runner, type Sample } from '
 const ROOT = path.resolve(__dirname, '..');
 const BUILTINS = ['python-3.11', 'python-3.11-ml', 'openjdk-17', 'openjdk-21', 'nodejs-18'];
 
-/** One comparison: a command in a runtime, and how to tell its output is right. */
+/** One comparison: a command in a runtime ('' = the host's /usr), and how to tell its output is right. */
 interface Case {
   runtime: string;
   command: string;
@@ -33,6 +33,10 @@ interface Case {
 const CASES: Case[] = [
   { runtime: 'python-3.11-ml', command: 'python3', args: ['-c', 'import numpy, pandas'], ok: (o, e) => o === '' && e === '' },
   { runtime: 'openjdk-17', command: 'java', args: ['-version'], ok: (_o, e) => /openjdk version "17\./.test(e) },
+  // The fixed cost of a job start, with and without a runtime: what the two cases above pay on top
+  // of the command itself.
+  { runtime: '', command: 'echo', args: ['hi'], ok: (o) => o === 'hi\n' },
+  { runtime: 'openjdk-17', command: 'echo', args: ['hi'], ok: (o) => o === 'hi\n' },
 ];
 
 function options() {
@@ -55,7 +59,7 @@ function options() {
     return n;
   };
   const install = values.install!.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const c of CASES) if (!install.includes(c.runtime)) install.push(c.runtime);
+  for (const c of CASES) if (c.runtime && !install.includes(c.runtime)) install.push(c.runtime);
   return { runs: int('runs', values.runs!, 1), warmup: int('warmup', values.warmup!, 0), install, binary: path.resolve(values.binary!) };
 }
 
@@ -109,11 +113,15 @@ function jobRunner(conn: Connection, c: Case, started: string[]): Runner {
   };
 }
 
-/** bubblewrap with the runtime's usr (and its /etc, where its alternatives and ld.so.cache live) and the job's environment. */
+/**
+ * bubblewrap with the runtime's usr (and its /etc, where its alternatives and ld.so.cache live) and
+ * the job's environment; rootfs '' means the host's /usr, as in start-latency.ts.
+ */
 function bwrapArgv(rootfs: string, env: Record<string, string>, c: Case): string[] {
+  const root = rootfs ? ['--ro-bind', path.join(rootfs, 'usr'), '/usr', '--ro-bind', path.join(rootfs, 'etc'), '/etc'] : ['--ro-bind', '/usr', '/usr'];
   return [
     'bwrap', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-net',
-    '--ro-bind', path.join(rootfs, 'usr'), '/usr', '--ro-bind', path.join(rootfs, 'etc'), '/etc',
+    ...root,
     '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/sbin', '/sbin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64',
     '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--dir', '/work', '--chdir', '/work',
     '--cap-drop', 'ALL', '--die-with-parent', '--new-session', '--clearenv',
@@ -184,22 +192,22 @@ async function main(): Promise<number> {
     const started: string[] = [];
     for (const c of CASES) {
       const inst = installs.find((i) => i.name === c.runtime);
-      if (!inst?.ok) {
+      if (c.runtime && !inst?.ok) {
         lines.push(`| \`${[c.command, ...c.args].join(' ')}\` | ${c.runtime} | not installed: ${inst?.message ?? ''} | | | | |`);
         continue;
       }
-      const info = await conn.runtimes.getRuntimeInfo({ runtime: c.runtime });
-      const env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/work', LANG: 'C.UTF-8', ...info.runtime!.environment };
+      const runtimeEnv = c.runtime ? (await conn.runtimes.getRuntimeInfo({ runtime: c.runtime })).runtime!.environment : {};
+      const env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/work', LANG: 'C.UTF-8', ...runtimeEnv };
       const runners = new Map<string, Runner>([
         ['joblet', jobRunner(conn, c, started)],
-        ['bwrap', spawnChecked(bwrapArgv(path.join(inst.path, 'rootfs'), env, c), c)],
+        ['bwrap', spawnChecked(bwrapArgv(inst ? path.join(inst.path, 'rootfs') : '', env, c), c)],
       ]);
       for (const [name, s] of await interleaved(runners, o.warmup, abort.signal)) check(`${c.runtime} ${name} (warm-up)`, s);
       const res = await interleaved(runners, o.runs, abort.signal);
       for (const [name, s] of res) check(`${c.runtime} ${name}`, s);
       const j = res.get('joblet')!.map((s) => s.ms);
       const b = res.get('bwrap')!.map((s) => s.ms);
-      lines.push(`| \`${[c.command, ...c.args].join(' ')}\` | ${c.runtime} | ${median(j).toFixed(0)} | ${p95(j).toFixed(0)} | ${median(b).toFixed(0)} | ${p95(b).toFixed(0)} | ${(median(j) / median(b)).toFixed(2)}× |`);
+      lines.push(`| \`${[c.command, ...c.args].join(' ')}\` | ${c.runtime || '(host /usr)'} | ${median(j).toFixed(0)} | ${p95(j).toFixed(0)} | ${median(b).toFixed(0)} | ${p95(b).toFixed(0)} | ${(median(j) / median(b)).toFixed(2)}× |`);
     }
     for (const uuid of started) {
       const s = await conn.jobs.getJobStatus({ uuid });
