@@ -1,14 +1,14 @@
 /** `rnx help [COMMAND...]`: help for rnx, a group or a command. */
-import { BaseCommand, UsageError } from '../base';
+import { ClientCommand, UsageError } from '../base';
 import { Arg } from '../flags';
 import { commandHelp, generalHelp, groupHelp } from '../help';
 import { lookup, notYetMessage, unknownMessage } from '../lookup';
 import { JobletError } from '../../shared/errors';
 
-/** Show help. */
-export class HelpCommand extends BaseCommand {
+/** Show help. A ClientCommand only so that global flags before it (`rnx --config X help`) are accepted. */
+export class HelpCommand extends ClientCommand {
   static override paths = [['help']];
-  static override usage = BaseCommand.Usage({
+  static override usage = ClientCommand.Usage({
     category: 'Client',
     description: 'Show help for rnx, a group of commands or a command',
     examples: [

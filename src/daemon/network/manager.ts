@@ -238,6 +238,7 @@ export class NetworkManager implements JobResource {
   remove(name: string): Promise<void> {
     if (isBuiltin(name)) throw new FailedPreconditionError(`'${name}' is a built-in network and cannot be removed`);
     if (!name) throw new InvalidArgumentError('a network name is required: rnx network remove NAME');
+    checkNetworkName(name);
     return this.serial(async () => {
       const net = this.nets.get(name);
       if (!net) throw notFound('network', name);
