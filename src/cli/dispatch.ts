@@ -15,7 +15,7 @@ import { colourFor, style } from './terminal';
 /** Parse argv with clipanion and run what it names; returns the exit code. */
 export async function dispatch(classes: RnxCommandClass[], argv: string[], ctx: CliContext): Promise<number> {
   const cli = new Cli<CliContext>({ binaryName: ctx.program });
-  for (const c of classes) cli.register(c as never);
+  for (const c of candidates(classes, argv, ctx.registry)) cli.register(c as never);
   let command: unknown;
   try {
     command = cli.process(argv, ctx);
@@ -31,6 +31,31 @@ export async function dispatch(classes: RnxCommandClass[], argv: string[], ctx: 
   if (!spec) return reportError(new Error('help requested for an unknown command'), ctx);
   ctx.stdout.write(commandHelp(spec, ctx.registry.commands, style(colourFor(ctx.stdout, ctx.env))));
   return 0;
+}
+
+/**
+ * The classes that can match argv: those whose path starts with its first command word (and the
+ * catch-all), or all of them when no word is a command. clipanion compiles a state machine of
+ * every registered command on each run, which costs more than the rest of rnx's start-up; a
+ * command with another first word can never match anyway, so it need not be compiled.
+ */
+function candidates(classes: RnxCommandClass[], argv: string[], r: Registry): RnxCommandClass[] {
+  const byWord = new Map<string, RnxCommandClass[]>();
+  const always: RnxCommandClass[] = [];
+  for (const c of classes) {
+    const paths = c.paths ?? [[]];
+    if (paths.some((p) => p.length === 0)) always.push(c);
+    for (const w of new Set(paths.filter((p) => p.length).map((p) => p[0]!))) byWord.set(w, [...(byWord.get(w) ?? []), c]);
+  }
+  const valueFlags = new Set(r.commands.flatMap((s) => s.flags.filter((f) => f.kind !== 'boolean').flatMap((f) => f.names)));
+  for (let i = 0; i < argv.length; ) {
+    const a = argv[i]!;
+    const matching = byWord.get(a);
+    if (matching) return [...matching, ...always];
+    if (!a.startsWith('-') || a === '-' || a === '--') break;
+    i += valueFlags.has(a) ? 2 : 1;
+  }
+  return classes;
 }
 
 /** clipanion's "unknown syntax" error as one line naming the mistake. */

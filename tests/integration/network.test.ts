@@ -330,7 +330,7 @@ test('bad names, CIDRs and removals are refused with clear messages and exit cod
     [['network', 'create', 'n'.repeat(33), '--cidr=10.250.250.0/24'], /too long \(33 characters; at most 32\)/],
     [['network', 'remove', 'bridge'], /'bridge' is a built-in network and cannot be removed/],
     [['network', 'remove', 'none'], /'none' is a built-in network/],
-    [['network', 'remove', 'nope'], /^rnx: network 'nope' not found \(see 'rnx network list'\)$/],
+    [['network', 'remove', 'nope'], /^rnx: network 'nope' not found \(see 'rnx network list'\)\n$/],
     [['network', 'remove', 'net-a'], /network 'net-a' is used by 1 running job; stop it first/],
     [['run', '--network=nope', 'true'], /^rnx: network 'nope' not found \(see 'rnx network list'\); use none, isolated, bridge/],
   ];
