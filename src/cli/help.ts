@@ -20,7 +20,7 @@ export function generalHelp(specs: CommandSpec[], st: Style): string {
   const rows = listed.map((s) => ({ category: s.category, name: s.path.join(' '), text: s.description + aliasNote(s, specs) }));
   // A group made only of other names for commands (`rnx job run`) is one row, not an alias on each.
   for (const [group, members] of aliasGroups(specs)) {
-    const examples = members.slice(0, 2).map((m) => `'rnx ${group} ${m.path.join(' ')}'`);
+    const examples = members.filter((m) => m.path[0] !== group).slice(0, 2).map((m) => `'rnx ${group} ${m.path.join(' ')}'`);
     rows.push({ category: members[0]!.category, name: `${group} COMMAND`, text: `The commands above under '${group}' too: ${examples.join(', ')}, ...` });
   }
   const width = Math.max(...rows.map((r) => r.name.length)) + 2;
@@ -106,10 +106,14 @@ function shorthands(spec: CommandSpec, specs: CommandSpec[]): CommandSpec[] {
   return specs.filter((s) => s.aliasOf && s.aliasOf.split(' ').filter((w) => !w.startsWith('-')).join(' ') === spec.path.join(' '));
 }
 
-/** Groups whose every command has its canonical name elsewhere (`job` → run, list, ...). */
+/**
+ * Groups that mostly give other names to commands listed elsewhere (`job` → run, list, ...):
+ * one row in the help instead of an alias on each. Commands whose own name is in the group
+ * (a later `job metrics`) are listed as usual.
+ */
 function aliasGroups(specs: CommandSpec[]): Map<string, CommandSpec[]> {
   const out = new Map<string, CommandSpec[]>();
-  for (const [group, members] of groups(specs)) if (members.every((m) => m.path[0] !== group)) out.set(group, members);
+  for (const [group, members] of groups(specs)) if (members.filter((m) => m.path[0] !== group).length >= 2) out.set(group, members);
   return out;
 }
 

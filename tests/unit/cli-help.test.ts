@@ -7,7 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { registry } from '../../src/cli/rnx';
+import { ClientCommand } from '../../src/cli/base';
+import { Flag } from '../../src/cli/flags';
+import { COMMANDS, registry } from '../../src/cli/rnx';
 import { allPaths } from '../../src/cli/spec';
 import { rnx } from './cli-run';
 
@@ -154,6 +156,32 @@ test('colour: bold headings only on a terminal, never with NO_COLOR or TERM=dumb
       const h = await rnx(argv, o);
       assert.not.match(h.stdout + h.stderr, ANSI, `${argv.join(' ')} ${JSON.stringify(o)}`);
     }
+  }
+});
+
+test('adding a command is one class in COMMANDS: its group, help and "did you mean" follow, and the not-yet message goes', async () => {
+  class RuntimeListCommand extends ClientCommand {
+    static override paths = [['runtime', 'list'], ['runtime', 'ls']];
+    static override usage = ClientCommand.Usage({ category: 'Runtimes', description: 'List the runtimes of the server', examples: [['List runtimes', 'rnx runtime list']] });
+    verbose = Flag.boolean('-v,--verbose', 'Show every package of each runtime');
+    async run(): Promise<number> {
+      this.out(this.verbose ? 'all of them' : 'some');
+      return 0;
+    }
+  }
+  COMMANDS.push(RuntimeListCommand);
+  try {
+    const group = await rnx(['runtime']);
+    assert.is(group.code, 0, group.stderr);
+    assert.match(group.stdout, /^rnx runtime: commands for runtimes\n/);
+    assert.match(group.stdout, /^ {2}runtime list +List the runtimes of the server \(alias: runtime ls\)$/m);
+    assert.match((await rnx(['help'])).stdout, /\nRuntimes:\n {2}runtime list +List the runtimes/);
+    assert.match((await rnx(['runtime', 'list', '--help'])).stdout, /^ {2}-v, --verbose +Show every package/m);
+    assert.is((await rnx(['runtime', 'ls', '-v'])).stdout, 'all of them\n');
+    assert.is((await rnx(['runtime', 'lst'])).stderr, "rnx: unknown command 'runtime lst'; did you mean 'runtime list'? (see 'rnx runtime --help')\n");
+    assert.is((await rnx(['monitor'])).code, 1, 'other groups of later releases still say so');
+  } finally {
+    COMMANDS.pop();
   }
 });
 
