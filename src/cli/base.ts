@@ -8,7 +8,7 @@ import { JobletError, describeError } from '../shared/errors';
 import type { Connection } from './client';
 import { Flag, GLOBAL_SECTION } from './flags';
 import { commandSpec, type Registry, type RnxCommandClass } from './spec';
-import { colourFor, debugEnabled, EXIT_INTERNAL, style, type Style } from './terminal';
+import { colourFor, debugEnabled, debugVariable, EXIT_INTERNAL, style, type Style } from './terminal';
 
 /** Context every command sees: clipanion's streams, the program name that prefixes errors, every command. */
 export type CliContext = BaseContext & { program: string; registry: Registry };
@@ -113,12 +113,12 @@ export function reportError(err: unknown, ctx: Pick<CliContext, 'stderr' | 'env'
   }
   if (err instanceof JobletError || isSystemError(err)) {
     ctx.stderr.write(`${p}: ${describeError(err)}\n`);
-    if (debugEnabled(ctx.env) && err instanceof Error && err.stack) ctx.stderr.write(`${err.stack}\n`);
+    if (debugEnabled(ctx.env, p) && err instanceof Error && err.stack) ctx.stderr.write(`${err.stack}\n`);
     return exitCodeFor(err);
   }
   const message = describeError(err).split('\n')[0];
-  if (debugEnabled(ctx.env)) ctx.stderr.write(`${p}: internal error: ${err instanceof Error ? (err.stack ?? message) : message}\n`);
-  else ctx.stderr.write(`${p}: internal error: ${message} (run again with RNX_DEBUG=1 for details, and please report it)\n`);
+  if (debugEnabled(ctx.env, p)) ctx.stderr.write(`${p}: internal error: ${err instanceof Error ? (err.stack ?? message) : message}\n`);
+  else ctx.stderr.write(`${p}: internal error: ${message} (run again with ${debugVariable(p)}=1 for details, and please report it)\n`);
   return EXIT_INTERNAL;
 }
 

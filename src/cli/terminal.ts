@@ -35,9 +35,15 @@ export function isTerminal(stream: NodeJS.WritableStream | NodeJS.ReadableStream
   return (stream as NodeJS.WriteStream).isTTY === true;
 }
 
-/** RNX_DEBUG=1: show stack traces of internal errors. */
-export function debugEnabled(env: NodeJS.ProcessEnv): boolean {
-  return env.RNX_DEBUG === '1' || env.RNX_DEBUG === 'true';
+/** The variable that turns stack traces on for a program: RNX_DEBUG for rnx, JOBLET_DEBUG for joblet. */
+export function debugVariable(program: string): string {
+  return `${program.toUpperCase()}_DEBUG`;
+}
+
+/** RNX_DEBUG=1 (JOBLET_DEBUG=1 for joblet): show stack traces of internal errors. */
+export function debugEnabled(env: NodeJS.ProcessEnv, program = 'rnx'): boolean {
+  const v = env[debugVariable(program)];
+  return v === '1' || v === 'true';
 }
 
 /**
