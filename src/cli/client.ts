@@ -12,15 +12,16 @@ import {
   JobServiceDefinition,
   JobTransferServiceDefinition,
   NetworkServiceDefinition,
+  ServerInfoServiceDefinition,
   VolumeServiceDefinition,
   type JobServiceClient,
   type JobTransferServiceClient,
   type NetworkServiceClient,
+  type ServerInfoServiceClient,
   type VolumeServiceClient,
 } from '../gen/joblet';
 import { loadClientConfig, resolveNode, type NodeConfig } from '../shared/config/client';
 import { ConfigError, JobletError, type ErrorCode } from '../shared/errors';
-import { globalOptions } from './globals';
 
 /** Typed clients of one node. */
 export interface Connection {
@@ -30,14 +31,14 @@ export interface Connection {
   transfer: JobTransferServiceClient;
   networks: NetworkServiceClient;
   volumes: VolumeServiceClient;
+  info: ServerInfoServiceClient;
   close(): void;
 }
 
-/** Open a connection to the node chosen by --config/--node (command option, then global one). */
-export function connect(opts: { config?: string; node?: string }): Connection {
-  const g = globalOptions();
-  const { config, path } = loadClientConfig(opts.config ?? g.config);
-  const node = resolveNode(config, opts.node ?? g.node);
+/** Open a connection to the node chosen by --config/--node. */
+export function connect(opts: { config?: string; node?: string; env?: NodeJS.ProcessEnv }): Connection {
+  const { config, path } = loadClientConfig(opts.config, opts.env);
+  const node = resolveNode(config, opts.node);
   if (!node.cert || !node.key || !node.ca) {
     const missing = [!node.cert && 'cert', !node.key && 'key', !node.ca && 'ca'].filter(Boolean).join(', ');
     throw new ConfigError(`node '${node.name}' in ${path} has no ${missing}: a client certificate, its key and the server's CA are required (see 'rnx config-help')`);
@@ -59,6 +60,7 @@ export function connect(opts: { config?: string; node?: string }): Connection {
     transfer: factory.create(JobTransferServiceDefinition, channel),
     networks: factory.create(NetworkServiceDefinition, channel),
     volumes: factory.create(VolumeServiceDefinition, channel),
+    info: factory.create(ServerInfoServiceDefinition, channel),
     close: () => channel.close(),
   };
   return conn;

@@ -10,9 +10,12 @@ export interface JobJson {
   command: string;
   args: string[];
   status: string;
-  createdTime: string;
-  startTime: string;
-  endTime: string;
+  /** RFC 3339; null when not known. */
+  createdTime: string | null;
+  /** RFC 3339; null until the job starts. */
+  startTime: string | null;
+  /** RFC 3339; null until the job ends. */
+  endTime: string | null;
   durationMs: number;
   exitCode: number | null;
   signal: string;
@@ -33,6 +36,7 @@ export interface JobJson {
 }
 
 const RUNNING_LIKE = new Set(['INITIALIZING', 'RUNNING', 'SCHEDULED', 'PENDING']);
+const NOT_STARTED = new Set(['INITIALIZING', 'SCHEDULED', 'PENDING']);
 
 /** The stable JSON form of a job or a status response. */
 export function jobJson(j: Job | GetJobStatusResponse): JobJson {
@@ -42,9 +46,10 @@ export function jobJson(j: Job | GetJobStatusResponse): JobJson {
     command: j.command,
     args: j.args,
     status: j.status,
-    createdTime: d?.createdTime ?? '',
-    startTime: j.startTime,
-    endTime: j.endTime,
+    createdTime: nullTime(d?.createdTime),
+    // The wire carries the creation time as start time until the job starts (as the original does).
+    startTime: NOT_STARTED.has(j.status) ? null : nullTime(j.startTime),
+    endTime: nullTime(j.endTime),
     durationMs: d?.durationMs ?? 0,
     exitCode: RUNNING_LIKE.has(j.status) ? null : j.exitCode,
     signal: d?.signal ?? '',
@@ -69,6 +74,11 @@ export function jobJson(j: Job | GetJobStatusResponse): JobJson {
   };
 }
 
+/** A time from the wire for JSON: proto3 sends "" for a time not known yet, scripts want null. */
+export function nullTime(t: string | undefined): string | null {
+  return t ? t : null;
+}
+
 /** "cmd arg1 arg2" with arguments that need it quoted. */
 export function commandLine(command: string, args: string[]): string {
   return [command, ...args].map(quote).join(' ');
@@ -90,7 +100,7 @@ export function safeText(s: string): string {
 }
 
 /** Local time as "2006-01-02 15:04:05", or "N/A". */
-export function localTime(rfc3339: string): string {
+export function localTime(rfc3339: string | null): string {
   if (!rfc3339) return 'N/A';
   const d = new Date(rfc3339);
   if (Number.isNaN(d.getTime())) return rfc3339;

@@ -11,6 +11,7 @@ import {
   MonitoringServiceDefinition,
   NetworkServiceDefinition,
   RuntimeServiceDefinition,
+  ServerInfoServiceDefinition,
   VolumeServiceDefinition,
 } from '../gen/joblet';
 import { ConfigError } from '../shared/errors';
@@ -35,6 +36,7 @@ import { createNetwork } from './rpc/create-network';
 import { listNetworks } from './rpc/list-networks';
 import { removeNetwork } from './rpc/remove-network';
 import { unimplementedMethods } from './rpc/unimplemented';
+import { getServerVersion } from './rpc/get-server-version';
 
 /** TLS material and limits for the listener. */
 export interface ListenOptions {
@@ -91,6 +93,7 @@ export function buildServer(jobs: JobManager, opts: ListenOptions, log: (msg: st
     RuntimeServiceDefinition,
     unimplementedMethods(['ListRuntimes', 'GetRuntimeInfo', 'TestRuntime', 'RemoveRuntime', 'BuildRuntime', 'ValidateRuntimeYAML']) as never,
   );
+  base.add(ServerInfoServiceDefinition, { getServerVersion: getServerVersion() } as never);
   return base as unknown as Server;
 }
 

@@ -566,6 +566,9 @@ export interface ServerVersionInfo {
   platform: string;
   protoCommit: string;
   protoTag: string;
+  /** joblet additions: the Node.js runtime the daemon runs on, and the server's host name. */
+  nodeVersion: string;
+  hostname: string;
 }
 
 export interface ListRuntimesResponse {
@@ -6765,6 +6768,8 @@ function createBaseServerVersionInfo(): ServerVersionInfo {
     platform: "",
     protoCommit: "",
     protoTag: "",
+    nodeVersion: "",
+    hostname: "",
   };
 }
 
@@ -6796,6 +6801,12 @@ export const ServerVersionInfo = {
     }
     if (message.protoTag !== "") {
       writer.uint32(74).string(message.protoTag);
+    }
+    if (message.nodeVersion !== "") {
+      writer.uint32(8002).string(message.nodeVersion);
+    }
+    if (message.hostname !== "") {
+      writer.uint32(8010).string(message.hostname);
     }
     return writer;
   },
@@ -6870,6 +6881,20 @@ export const ServerVersionInfo = {
 
           message.protoTag = reader.string();
           continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.nodeVersion = reader.string();
+          continue;
+        case 1001:
+          if (tag !== 8010) {
+            break;
+          }
+
+          message.hostname = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -6893,6 +6918,8 @@ export const ServerVersionInfo = {
     message.platform = object.platform ?? "";
     message.protoCommit = object.protoCommit ?? "";
     message.protoTag = object.protoTag ?? "";
+    message.nodeVersion = object.nodeVersion ?? "";
+    message.hostname = object.hostname ?? "";
     return message;
   },
 };
@@ -9470,6 +9497,37 @@ export interface JobTransferServiceClient<CallOptionsExt = {}> {
     request: AsyncIterable<DeepPartial<RunJobStreamMessage>>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<RunJobResponse>;
+}
+
+/** joblet addition: what the server is (version, build, host), for `rnx version`; every role may ask. */
+export type ServerInfoServiceDefinition = typeof ServerInfoServiceDefinition;
+export const ServerInfoServiceDefinition = {
+  name: "ServerInfoService",
+  fullName: "joblet.ServerInfoService",
+  methods: {
+    getServerVersion: {
+      name: "GetServerVersion",
+      requestType: EmptyRequest,
+      requestStream: false,
+      responseType: ServerVersionInfo,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+export interface ServerInfoServiceImplementation<CallContextExt = {}> {
+  getServerVersion(
+    request: EmptyRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<ServerVersionInfo>>;
+}
+
+export interface ServerInfoServiceClient<CallOptionsExt = {}> {
+  getServerVersion(
+    request: DeepPartial<EmptyRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<ServerVersionInfo>;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;

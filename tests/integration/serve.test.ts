@@ -67,7 +67,12 @@ test('rnx against a daemon that is not running says so', async () => {
 });
 
 test('rnx --version and joblet --version print the version', async () => {
-  assert.match((await exec(RNX, ['--version'])).stdout, /^rnx \d+\.\d+\.\d+/);
+  // Without a config rnx cannot ask a server: it prints its own version and says why (exit 1).
+  const rnx = await exec(RNX, ['--version'], { env: { RNX_CONFIG: path.join(dir, 'none.yml') } });
+  assert.match(rnx.stdout, /^Client: rnx \d+\.\d+\.\d+/);
+  assert.is(rnx.code, 1);
+  assert.match(rnx.stderr, /^rnx: server version unknown: config file .*none\.yml \(from \$RNX_CONFIG\) does not exist/);
+  assert.match((await exec(RNX, ['--version', '--client'])).stdout, /^Client: rnx \d+\.\d+\.\d+/);
   assert.match((await exec(JOBLET, ['--version'])).stdout, /^joblet \d+\.\d+\.\d+/);
 });
 

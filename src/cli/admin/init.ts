@@ -125,6 +125,7 @@ function renderServerConfig(flags: ServerFlags, ca: CertAndKey, server: CertAndK
     `  defaultMode: ${net.defaultMode}  # network of jobs that ask for none: bridge | isolated | none`,
     `  bridgeCidr: ${q(net.bridgeCidr)}  # the built-in shared network (gateway: the first address)`,
     `  isolatedCidr: ${q(net.isolatedCidr)}  # the built-in network whose jobs reach only the outside`,
+    `  mtu: ${net.mtu}  # MTU of job interfaces; 0 = that of the host's route to the outside`,
     '',
   ].join('\n');
 }

@@ -1,11 +1,19 @@
-/** `rnx list`: every job on the node. */
+/** `rnx list` (alias `ps`): every job on the node. */
 import { ClientCommand } from '../base';
 import { commandLine, jobJson, localTime, table } from '../format';
 
 /** List jobs. */
 export class ListCommand extends ClientCommand {
-  static override paths = [['list'], ['job', 'list']];
-  static override usage = ClientCommand.Usage({ description: 'List jobs', examples: [['List jobs', 'rnx list'], ['As JSON', 'rnx list --json']] });
+  static override paths = [['list'], ['ps'], ['job', 'list']];
+  static override usage = ClientCommand.Usage({
+    category: 'Jobs',
+    description: 'List jobs: ID, status, start time, command',
+    details: 'With --json: an array of jobs, each as `rnx status --json` prints one (without volumes and network).',
+    examples: [
+      ['List jobs', 'rnx list'],
+      ['As JSON, for scripts', 'rnx list --json'],
+    ],
+  });
 
   async run(): Promise<number> {
     const { jobs } = await this.withNode((c) => c.jobs.listJobs({}));

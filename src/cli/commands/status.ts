@@ -1,15 +1,23 @@
-/** `rnx status <id>`: everything about one job. */
-import { Option } from 'clipanion';
+/** `rnx status <id>`: everything about one job. `rnx inspect <id>` is `rnx status --json <id>`. */
 import { ClientCommand } from '../base';
+import { Arg } from '../flags';
 import { formatDuration, formatSize } from '../../shared/limits';
 import { commandLine, duration, jobJson, localTime, safeText, type JobJson } from '../format';
 
 /** Show a job's status. */
 export class StatusCommand extends ClientCommand {
   static override paths = [['status'], ['job', 'status']];
-  static override usage = ClientCommand.Usage({ description: 'Show a job: command, status, times, exit code, failure reason', examples: [['By id prefix', 'rnx status 3f2a']] });
+  static override usage = ClientCommand.Usage({
+    category: 'Jobs',
+    description: 'Show a job: status, times, exit code, limits, usage',
+    details: 'With --json: the job object documented in the README (JSON output); times not known yet are null.',
+    examples: [
+      ['By a unique id prefix', 'rnx status 3f2a'],
+      ['As JSON, for scripts', 'rnx status --json 3f2a'],
+    ],
+  });
 
-  id = Option.String({ name: 'id' });
+  id = Arg.required('ID', 'Job id or a unique prefix of 4+ characters');
 
   async run(): Promise<number> {
     const j = jobJson(await this.withNode((c) => c.jobs.getJobStatus({ uuid: this.id })));
@@ -57,4 +65,19 @@ function limitsLine(l: JobJson['limits']): string {
   if (l.ioBps) parts.push(`io ${l.ioBps} B/s`);
   if (l.timeoutMs) parts.push(`timeout ${formatDuration(l.timeoutMs)}`);
   return parts.join(', ') || 'none';
+}
+
+/** `rnx inspect <id>`: the job as JSON, as Docker users type it. */
+export class InspectCommand extends StatusCommand {
+  static override paths = [['inspect']];
+  static aliasOf = 'status --json';
+  static override usage = ClientCommand.Usage({
+    category: 'Jobs',
+    description: 'Show a job as JSON (the same as rnx status --json)',
+    examples: [['A job as JSON', 'rnx inspect 3f2a']],
+  });
+
+  protected override get wantJson(): boolean {
+    return true;
+  }
 }

@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FailedPreconditionError, JobletError, NotFoundError, InvalidArgumentError, describeError } from '../../shared/errors';
+import { notFound } from '../../shared/entities';
 import { checkIdPrefix, isJobId, newJobId } from '../../shared/ids';
 import type { CgroupManager, JobCgroup } from '../../sandbox/cgroups/manager';
 import type { JobSpec } from '../../sandbox/spec';
@@ -249,7 +250,7 @@ export class JobManager {
     const prefix = checkIdPrefix(idOrPrefix);
     if (isJobId(prefix) && this.deps.store.get(prefix)) return prefix;
     const ids = this.deps.store.idsWithPrefix(prefix, 6);
-    if (ids.length === 0) throw new NotFoundError(`job '${prefix}' not found (see 'rnx list')`);
+    if (ids.length === 0) throw notFound('job', prefix);
     if (ids.length > 1) {
       throw new InvalidArgumentError(`job id '${prefix}' is ambiguous: it matches ${ids.length > 5 ? 'more than 5' : ids.length} jobs (${ids.slice(0, 5).map((i) => i.slice(0, 13)).join(', ')}…); give more characters`);
     }

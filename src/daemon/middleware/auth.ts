@@ -42,6 +42,7 @@ export const METHOD_ACCESS: Record<string, Access> = {
   RemoveRuntime: 'write',
   BuildRuntime: 'write',
   ValidateRuntimeYAML: 'read',
+  GetServerVersion: 'read',
 };
 
 /** Identity of the caller, added to the call context by the auth middleware. */

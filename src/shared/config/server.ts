@@ -158,6 +158,12 @@ const networkSection = z
     defaultMode: z.enum(NETWORK_MODES, { errorMap: () => ({ message: `must be one of ${NETWORK_MODES.join(', ')}` }) }).default('bridge'),
     bridgeCidr: networkCidr.default('172.20.0.0/16'),
     isolatedCidr: networkCidr.default('172.21.0.0/16'),
+    // 0: the MTU of the host's route to the outside; else 576 (IPv4's minimum datagram) to 65535.
+    mtu: z
+      .number({ invalid_type_error: 'must be a number: 0 (the MTU of the host\'s route to the outside) or 576-65535' })
+      .int('must be a whole number')
+      .refine((v) => v === 0 || (v >= 576 && v <= 65535), 'must be 0 (the MTU of the host\'s route to the outside) or 576-65535')
+      .default(0),
   })
   .strict()
   .superRefine((n, ctx) => {
