@@ -10,7 +10,7 @@ import type { Style } from './terminal';
 /** Flags rnx understands everywhere without a command declaring them. */
 const BUILTIN_FLAGS: [string, string][] = [
   ['-h, --help', 'Show help (for a command: rnx COMMAND --help)'],
-  ['-v, --version', 'Show the client and server versions'],
+  ['-v, --version', "Show the client's version (rnx version: the server's too)"],
 ];
 
 /** "rnx help": every command once, by category, then the global flags. */

@@ -224,12 +224,15 @@ test('ids and names: malformed ones and unknown ones are refused in the words sc
   assert.is(nUnknown.stderr, "rnx: network 'nosuch' not found (see 'rnx network list')\n");
 });
 
-test('rnx version and --version: client and server, with the node; exit 1 with the reason when the server cannot be asked', async () => {
-  for (const args of [['version'], ['--version'], ['-v']]) {
-    const v = await d.rnx(args);
-    assert.is(v.code, 0, v.stderr);
-    assert.match(v.stdout, /^Client: rnx \S+ \(commit \S+, node v\d+\.\d+\.\d+, linux\/x64\)\n/);
-    assert.match(v.stdout, new RegExp(`\\nServer: joblet \\S+ \\(commit \\S+, node v\\d+\\.\\d+\\.\\d+, linux/x64\\), host \\S+, node 'default' at 127\\.0\\.0\\.1:${d.port}\\n$`));
+test('rnx version: client and server, with the node; exit 1 with the reason when the server cannot be asked; --version is the client alone', async () => {
+  const v = await d.rnx(['version']);
+  assert.is(v.code, 0, v.stderr);
+  assert.match(v.stdout, /^Client: rnx \S+ \(commit \S+, node v\d+\.\d+\.\d+, linux\/x64\)\n/);
+  assert.match(v.stdout, new RegExp(`\\nServer: joblet \\S+ \\(commit \\S+, node v\\d+\\.\\d+\\.\\d+, linux/x64\\), host \\S+, node 'default' at 127\\.0\\.0\\.1:${d.port}\\n$`));
+  for (const args of [['--version'], ['-v']]) {
+    const c = await d.rnx(args);
+    assert.is(c.code, 0, c.stderr);
+    assert.match(c.stdout, /^Client: rnx \S+ \(commit \S+, node v\d+\.\d+\.\d+, linux\/x64\)\n$/);
   }
   const json = JSON.parse((await d.rnx(['version', '--json'])).stdout);
   assert.is(json.server.program, 'joblet');
@@ -244,6 +247,9 @@ test('rnx version and --version: client and server, with the node; exit 1 with t
   assert.match(down.stdout, /^Client: rnx /);
   assert.not.match(down.stdout, /Server:/);
   assert.match(down.stderr, /^rnx: server version unknown: cannot reach joblet at 127\.0\.0\.1:\d+ \(node 'default'\): connection refused/);
+  const quick = await exec(d.rnxBinary, ['--config', downConfig, '--version']);
+  assert.is(quick.code, 0, 'rnx --version never asks the server');
+  assert.is(quick.stderr, '');
 });
 
 test.run();

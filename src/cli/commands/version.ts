@@ -1,7 +1,8 @@
 /**
- * `rnx version` / `rnx --version`: this client's version and, when it can be reached, the server's
- * (with the node it was reached as). Like `docker version`, the exit status is 1 when the server
- * cannot be asked; --client shows only the client and never connects.
+ * `rnx version`: this client's version and, when it can be reached, the server's (with the node it
+ * was reached as). Like `docker version`, the exit status is 1 when the server cannot be asked.
+ * `rnx --version`/`-v` and `rnx version --client` show only the client and never connect: scripts
+ * and package checks call them where no server exists, and they must answer at once.
  */
 import * as os from 'node:os';
 import { describeError } from '../../shared/errors';
@@ -36,7 +37,7 @@ export class VersionCommand extends ClientCommand {
     `,
     examples: [
       ['Client and server', 'rnx version'],
-      ['The client only, without connecting', 'rnx version --client'],
+      ['The client only, without connecting', 'rnx version --client   (or: rnx --version)'],
     ],
   });
 
@@ -44,7 +45,8 @@ export class VersionCommand extends ClientCommand {
 
   async run(): Promise<number> {
     const client: SideJson = { program: 'rnx', version: version(), commit: commit(), nodeVersion: process.version, platform: `${os.platform()}/${os.arch()}` };
-    const asked = this.clientOnly ? undefined : await this.askServer();
+    const clientOnly = this.clientOnly || this.path[0] === '--version' || this.path[0] === '-v';
+    const asked = clientOnly ? undefined : await this.askServer();
     if (this.wantJson) {
       this.json({ client, server: asked?.server ?? null, node: asked?.node ?? null, address: asked?.address ?? null, serverError: asked?.error ?? null });
     } else {
