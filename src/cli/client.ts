@@ -12,8 +12,10 @@ import {
   JobServiceDefinition,
   JobTransferServiceDefinition,
   NetworkServiceDefinition,
+  ScheduleServiceDefinition,
   VolumeServiceDefinition,
   type JobServiceClient,
+  type ScheduleServiceClient,
   type JobTransferServiceClient,
   type NetworkServiceClient,
   type VolumeServiceClient,
@@ -30,6 +32,7 @@ export interface Connection {
   transfer: JobTransferServiceClient;
   networks: NetworkServiceClient;
   volumes: VolumeServiceClient;
+  schedules: ScheduleServiceClient;
   close(): void;
 }
 
@@ -59,6 +62,7 @@ export function connect(opts: { config?: string; node?: string }): Connection {
     transfer: factory.create(JobTransferServiceDefinition, channel),
     networks: factory.create(NetworkServiceDefinition, channel),
     volumes: factory.create(VolumeServiceDefinition, channel),
+    schedules: factory.create(ScheduleServiceDefinition, channel),
     close: () => channel.close(),
   };
   return conn;
@@ -81,6 +85,8 @@ export function explain(err: unknown, conn: Connection): unknown {
   const code = CODE[err.code];
   if (code) return new JobletError(code, err.details);
   if (err.code === Status.UNAVAILABLE) return new JobletError('UNAVAILABLE', diagnoseUnavailable(err.details, conn));
+  // A deadline the server enforced (an idle upload) says why; the transport's own says nothing.
+  if (err.code === Status.DEADLINE_EXCEEDED && err.details && !/^Deadline exceeded/i.test(err.details)) return new JobletError('DEADLINE_EXCEEDED', err.details);
   if (err.code === Status.DEADLINE_EXCEEDED) return new JobletError('UNAVAILABLE', `joblet at ${conn.node.address} did not answer in time`);
   return new JobletError('INTERNAL', err.details || `call failed with status ${Status[err.code]}`);
 }

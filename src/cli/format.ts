@@ -30,9 +30,16 @@ export interface JobJson {
   volumes?: string[];
   /** Network the job runs on; only in `rnx status` (ListJobs does not carry it). */
   network?: string;
+  /** When a scheduled job is (or was) due; "" for jobs that ran at once. */
+  scheduledTime: string;
+  /** The recurring schedule that started the job ("" when none) and its name. */
+  scheduleId: string;
+  scheduleName: string;
+  /** When each state began, oldest first. */
+  history: { status: string; time: string }[];
 }
 
-const RUNNING_LIKE = new Set(['INITIALIZING', 'RUNNING', 'SCHEDULED', 'PENDING']);
+const RUNNING_LIKE = new Set(['INITIALIZING', 'RUNNING', 'STOPPING', 'SCHEDULED', 'PENDING']);
 
 /** The stable JSON form of a job or a status response. */
 export function jobJson(j: Job | GetJobStatusResponse): JobJson {
@@ -64,6 +71,10 @@ export function jobJson(j: Job | GetJobStatusResponse): JobJson {
       timeoutMs: d?.limits?.timeoutMs ?? 0,
     },
     usage: { cpuSeconds: d?.usage?.cpuSeconds ?? 0, memoryPeakBytes: d?.usage?.memoryPeakBytes ?? 0, oomKills: d?.usage?.oomKills ?? 0 },
+    scheduledTime: j.scheduledTime,
+    scheduleId: d?.scheduleId ?? '',
+    scheduleName: d?.scheduleName ?? '',
+    history: (d?.history ?? []).map((h) => ({ status: h.status, time: h.time })),
     ...('volumes' in j ? { volumes: j.volumes } : {}),
     ...('network' in j ? { network: j.network } : {}),
   };

@@ -18,6 +18,11 @@ import { StopCommand } from './commands/stop';
 import { VolumeCreateCommand } from './commands/volume-create';
 import { VolumeListCommand } from './commands/volume-list';
 import { VolumeRemoveCommand } from './commands/volume-remove';
+import { CancelCommand } from './commands/cancel';
+import { ScheduleListCommand } from './commands/schedule-list';
+import { SchedulePauseCommand } from './commands/schedule-pause';
+import { ScheduleResumeCommand } from './commands/schedule-resume';
+import { ScheduleRemoveCommand } from './commands/schedule-remove';
 import { setGlobalOptions, takeGlobalOptions } from './globals';
 
 /** Run rnx with argv (without node and script); returns the exit code. */
@@ -39,6 +44,7 @@ export async function runClient(argv: string[], io = { stdin: process.stdin, std
   for (const c of [RunCommand, ListCommand, StatusCommand, LogCommand, StopCommand, DeleteCommand, NodesCommand, ConfigHelpCommand]) cli.register(c);
   for (const c of [VolumeCreateCommand, VolumeListCommand, VolumeRemoveCommand]) cli.register(c);
   for (const c of [NetworkCreateCommand, NetworkListCommand, NetworkRemoveCommand]) cli.register(c);
+  for (const c of [CancelCommand, ScheduleListCommand, SchedulePauseCommand, ScheduleResumeCommand, ScheduleRemoveCommand]) cli.register(c);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   return cli.run(rest, { ...Cli.defaultContext, ...io, program: 'rnx' });

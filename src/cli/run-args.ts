@@ -6,6 +6,7 @@
 import { InvalidArgumentError } from '../shared/errors';
 import { checkVolumeName } from '../shared/volumes';
 import { formatCores, parseCores, parseDuration, parsePositiveInt, parseSize } from '../shared/limits';
+import { applyScheduleFlag, SCHEDULE_FLAGS, type RunTiming } from './run-schedule';
 
 /** What `rnx run` was asked to do. */
 export interface RunArgs {
@@ -22,6 +23,8 @@ export interface RunArgs {
   config?: string;
   node?: string;
   limits: RunLimits;
+  /** --schedule / --cron and friends. */
+  timing: RunTiming;
   command: string;
   args: string[];
 }
@@ -39,7 +42,6 @@ export interface RunLimits {
 
 /** Flags that later releases bring, with what they will do. */
 const LATER_FLAGS: Record<string, string> = {
-  '--schedule': 'scheduling',
   '--runtime': 'runtimes',
   '--secret-env': 'secret environment variables',
   '--gpu': 'GPUs',
@@ -47,7 +49,7 @@ const LATER_FLAGS: Record<string, string> = {
   '--workflow': 'workflows',
 };
 
-const VALUE_FLAGS = new Set(['--env', '-e', '--workdir', '--upload', '--upload-dir', '--volume', '--network', '--config', '--node', '--max-cpu', '--cpu-cores', '--max-memory', '--max-iobps', '--max-pids', '--max-disk', '--timeout']);
+const VALUE_FLAGS = new Set([...SCHEDULE_FLAGS, '--env', '-e', '--workdir', '--upload', '--upload-dir', '--volume', '--network', '--config', '--node', '--max-cpu', '--cpu-cores', '--max-memory', '--max-iobps', '--max-pids', '--max-disk', '--timeout']);
 const BOOL_FLAGS = new Set(['--wait', '-w', '--json']);
 
 /** Parse the words after `rnx run`. */
@@ -61,6 +63,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
     wait: false,
     json: false,
     limits: { maxCpu: 0, cpuCores: '', maxMemory: 0, maxIoBps: 0, maxPids: 0, maxDiskBytes: 0, timeout: '' },
+    timing: { schedule: '', cron: '', cronTz: '', concurrency: '', name: '' },
     command: '',
     args: [],
   };
@@ -88,12 +91,18 @@ export function parseRunArgs(argv: string[]): RunArgs {
   }
   const rest = argv.slice(i);
   if (rest.length === 0) throw new InvalidArgumentError('no command given: rnx run [flags] <command> [args...], e.g. rnx run echo hello');
+  if (r.timing.schedule && r.timing.cron) throw new InvalidArgumentError('give either --schedule (one run) or --cron (recurring), not both');
+  if (!r.timing.cron && (r.timing.cronTz || r.timing.concurrency || r.timing.name)) {
+    throw new InvalidArgumentError('--cron-tz, --concurrency and --name belong to a recurring schedule: add --cron');
+  }
+  if (r.timing.cron && r.wait) throw new InvalidArgumentError("--wait cannot follow a recurring schedule; follow its jobs with 'rnx log ID' (see 'rnx schedule list')");
   r.command = rest[0]!;
   r.args = rest.slice(1);
   return r;
 }
 
 function apply(r: RunArgs, name: string, value: string): void {
+  if (applyScheduleFlag(r.timing, name, value)) return;
   switch (name) {
     case '--env':
     case '-e': {

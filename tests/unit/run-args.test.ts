@@ -29,7 +29,7 @@ test('bad input: unknown flags, missing values, no command, later features', () 
   assert.throws(() => parseRunArgs(['--env', 'NOEQ', 'true']), /use KEY=VALUE/);
   assert.throws(() => parseRunArgs(['--wait']), /no command given/);
   assert.throws(() => parseRunArgs(['--wait=yes', 'true']), /--wait takes no value/);
-  assert.throws(() => parseRunArgs(['--schedule=5m', 'true']), /^--schedule \(scheduling\) is not available in this release of joblet$/);
+  assert.throws(() => parseRunArgs(['--runtime=py', 'true']), /^--runtime \(runtimes\) is not available in this release of joblet$/);
 });
 
 test.run();

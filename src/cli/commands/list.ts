@@ -1,14 +1,39 @@
-/** `rnx list`: every job on the node. */
+/** `rnx list`: jobs on the node, oldest first; filters and a limit; pages through the server's answer. */
+import { Option } from 'clipanion';
+import type { Job } from '../../gen/joblet';
 import { ClientCommand } from '../base';
 import { commandLine, jobJson, localTime, table } from '../format';
+import { listQuery } from '../list-query';
 
 /** List jobs. */
 export class ListCommand extends ClientCommand {
   static override paths = [['list'], ['job', 'list']];
-  static override usage = ClientCommand.Usage({ description: 'List jobs', examples: [['List jobs', 'rnx list'], ['As JSON', 'rnx list --json']] });
+  static override usage = ClientCommand.Usage({
+    description: 'List jobs (oldest first)',
+    details: '--limit N shows only the newest N jobs; --status S (repeatable, or comma-separated) only jobs in those states; --since DURATION only jobs created in that time (e.g. 1h, 2d).',
+    examples: [['List jobs', 'rnx list'], ['The 20 newest failed jobs of the last day', 'rnx list --status=failed --since=1d --limit=20'], ['As JSON', 'rnx list --json']],
+  });
+
+  limit = Option.String('--limit', { description: 'Show only the newest N jobs' });
+  status = Option.Array('--status', { description: 'Only jobs in this state (repeatable; comma-separated works too)' });
+  since = Option.String('--since', { description: 'Only jobs created within this duration, e.g. 30m, 1d' });
 
   async run(): Promise<number> {
-    const { jobs } = await this.withNode((c) => c.jobs.listJobs({}));
+    const q = listQuery({ limit: this.limit, status: this.status, since: this.since });
+    const jobs = await this.withNode(async (c) => {
+      const pages: Job[][] = [];
+      let have = 0;
+      let token = '';
+      // Pages come newest first; each is oldest first within itself.
+      do {
+        const page = await c.jobs.listJobs({ pageSize: q.limit ? Math.min(1000, q.limit - have) : 0, pageToken: token, statuses: q.statuses, since: q.since });
+        pages.unshift(page.jobs);
+        have += page.jobs.length;
+        token = page.nextPageToken;
+      } while (token && (!q.limit || have < q.limit));
+      const all = pages.flat();
+      return q.limit ? all.slice(Math.max(0, all.length - q.limit)) : all;
+    });
     if (this.wantJson) {
       this.json(jobs.map(jobJson));
       return 0;
