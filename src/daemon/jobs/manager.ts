@@ -85,6 +85,7 @@ export class JobManager {
   private pendingCount = 0;
   private closing = false;
   private retentionTimer?: NodeJS.Timeout;
+  private sweepSoon?: NodeJS.Timeout;
 
   constructor(
     readonly s: ManagerSettings,
@@ -130,6 +131,14 @@ export class JobManager {
     }
     this.sweep();
     this.retentionTimer = setInterval(() => this.sweep(), RETENTION_EVERY_MS).unref();
+    // A job that ends may push an old one past `retention.keep`: sweep soon after (at most once a second).
+    this.lifecycle.subscribe((c) => {
+      if (!isTerminal(c.to) || this.sweepSoon || this.closing) return;
+      this.sweepSoon = setTimeout(() => {
+        this.sweepSoon = undefined;
+        this.sweep();
+      }, 1000).unref();
+    });
   }
 
   /** Remove staging directories nobody refers to (an upload cut by a crash); `keep` are schedule ids. */
@@ -409,6 +418,7 @@ export class JobManager {
   async shutdown(): Promise<void> {
     this.closing = true;
     clearInterval(this.retentionTimer);
+    clearTimeout(this.sweepSoon);
     for (const j of this.deps.store.withStatus(['SCHEDULED'])) this.timers.delete(`job:${j.id}`);
     await Promise.all([...this.live.values()].map((l) => this.terminate(l, { reason: 'stopped because the joblet daemon shut down', status: 'STOPPED' })));
     this.lifecycle.close();
