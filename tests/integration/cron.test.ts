@@ -16,6 +16,7 @@ test.after(async () => {
 });
 
 type Json = Record<string, any>;
+const waitDone = async (id: string, ms?: number): Promise<Json> => (await d.waitDone(id, ms)) as Json;
 const schedules = async (): Promise<Json[]> => JSON.parse((await d.rnx(['schedule', 'list', '--json'])).stdout);
 const schedule = async (name: string): Promise<Json> => (await schedules()).find((s) => s.name === name)!;
 const jobsOf = async (sid: string): Promise<Json[]> => (JSON.parse((await d.rnx(['list', '--json'])).stdout) as Json[]).filter((j) => j.scheduleId === sid);
@@ -40,7 +41,7 @@ test('--cron prints the schedule; @every 2s fires at least 3 times in 8 s; each 
   assert.ok(Date.now() - t0 < 9000 + 2000, 'took far longer than 8 s');
   const jobs = await jobsOf(sid);
   for (const j of jobs) assert.is(j.scheduleName, 'tick');
-  const done = await d.waitDone(jobs[0]!.id);
+  const done = await waitDone(jobs[0]!.id as string);
   assert.is(done.status, 'COMPLETED');
   const human = await d.rnx(['status', jobs[0]!.id]);
   assert.match(human.stdout, new RegExp(`^Schedule: +tick \\(${sid}\\)$`, 'm'));
@@ -77,9 +78,9 @@ test('replace stops the previous job before starting the next', async () => {
     const js = await jobsOf(sid);
     return js.length >= 2 ? js : undefined;
   });
-  const first = await d.waitDone(jobs[0]!.id);
+  const first = await waitDone(jobs[0]!.id as string);
   assert.is(first.status, 'STOPPED');
-  assert.match(first.failureReason, /^stopped by schedule fresh \([0-9a-f]{8}\) \(concurrency replace\)$/);
+  assert.match(String(first.failureReason), /^stopped by schedule fresh \([0-9a-f]{8}\) \(concurrency replace\)$/);
   const s = await schedule('fresh');
   assert.ok(s.events.some((e: Json) => /concurrency replace/.test(e.message)));
   await d.rnx(['schedule', 'remove', 'fresh']);

@@ -36,7 +36,7 @@ test('an upload stream idle for more than jobs.uploadIdleSeconds is aborted and 
     const t0 = Date.now();
     const err = await transfer
       .runJobStreaming(
-        (async function* () {
+        (async function* (): AsyncGenerator<any> {
           yield { message: { $case: 'request' as const, request: { command: 'cat', args: ['a'], uploads: [{ path: 'a', content: Buffer.alloc(0), mode: 0o644, isDirectory: false, size: '10' }] } as never } };
           yield { message: { $case: 'chunk' as const, chunk: { index: 0, data: Buffer.from('12345') } } };
           // Half the file, then silence.
@@ -73,9 +73,9 @@ test('ListJobs never exceeds maxMessageBytes: pages with a token; rnx list pages
     assert.is(first.jobs.at(-1)!.uuid, ids.at(-1));
     const all = JSON.parse((await d.rnx(['list', '--json', '--status=scheduled'])).stdout) as Json[];
     assert.equal(all.map((j) => j.id), ids);
-    const bad = await jobs.listJobs({ pageToken: 'bm9wZQ' }).catch((e: { details: string }) => e);
+    const bad = await jobs.listJobs({ pageToken: 'bm9wZQ' } as never).catch((e: { details: string }) => e);
     assert.match((bad as { details: string }).details, /page_token is not one this server issued/);
-    for (const id of ids) await jobs.cancelJob({ uuid: id });
+    for (const id of ids) await jobs.cancelJob({ uuid: id } as never);
   } finally {
     ch.close();
   }

@@ -19,6 +19,7 @@ test.after(async () => {
 });
 
 type Json = Record<string, any>;
+const waitDone = async (id: string, ms?: number): Promise<Json> => (await d.waitDone(id, ms)) as Json;
 const status = async (id: string): Promise<Json> => JSON.parse((await d.rnx(['status', '--json', id])).stdout);
 const jobs = async (): Promise<Json[]> => JSON.parse((await d.rnx(['list', '--json'])).stdout);
 
@@ -49,10 +50,10 @@ test('--schedule=3s prints the scheduled job and runs it within 1 s of its time'
   assert.is(j.exitCode, null);
   const human = await d.rnx(['status', id]);
   assert.match(human.stdout, /^Scheduled: .* UTC\), in \ds$/m);
-  const done = await d.waitDone(id, 30000);
+  const done = await waitDone(id, 30000);
   assert.is(done.status, 'COMPLETED');
   assert.is((await d.rnx(['log', id])).stdout, 'later\n');
-  const late = entered(done, 'INITIALIZING') - Date.parse(done.scheduledTime);
+  const late = entered(done, 'INITIALIZING') - Date.parse(String(done.scheduledTime));
   assert.ok(late >= 0 && late < 1000, `fired ${late} ms after its time`);
   assert.equal(done.history.map((h: Json) => h.status), ['SCHEDULED', 'INITIALIZING', 'RUNNING', 'COMPLETED']);
   const shown = await d.rnx(['status', id]);
@@ -200,10 +201,10 @@ test('a scheduled job and its uploads survive kill -9; one missed by more than t
     // Down for longer than the misfire grace (3 s) after `missed` was due.
     await new Promise((r) => setTimeout(r, 6000));
     await d.serve();
-    const m = await d.waitDone(missed);
+    const m = await waitDone(missed);
     assert.is(m.status, 'FAILED');
     assert.match(m.failureReason, /^missed: the daemon was down at \d{4}-\d\d-\d\dT/);
-    const k = await d.waitDone(kept, 30000);
+    const k = await waitDone(kept, 30000);
     assert.is(k.status, 'COMPLETED');
     assert.is((await d.rnx(['log', kept])).stdout, 'uploaded before the crash\n');
     assert.equal(fs.readdirSync(path.join(d.stateDir, 'staged')), [], 'staged uploads were not removed');
@@ -217,14 +218,14 @@ test('a scheduled job due while the daemon was down runs at start-up when within
   await d.stop('SIGTERM');
   await new Promise((r) => setTimeout(r, 2500));
   await d.serve();
-  const j = await d.waitDone(id);
+  const j = await waitDone(id);
   assert.is(j.status, 'COMPLETED');
   assert.is((await d.rnx(['log', id])).stdout, 'caught up\n');
 });
 
 test('rnx list filters: --status, --since, --limit', async () => {
   const a = await d.run(['true']);
-  await d.waitDone(a);
+  await waitDone(a);
   const b = await d.run(['--schedule=1h', 'true']);
   const scheduled = JSON.parse((await d.rnx(['list', '--json', '--status=scheduled'])).stdout) as Json[];
   assert.ok(scheduled.some((j) => j.id === b) && scheduled.every((j) => j.status === 'SCHEDULED'));

@@ -15,6 +15,7 @@ test.after(async () => {
 });
 
 type Json = Record<string, any>;
+const waitDone = async (id: string, ms?: number): Promise<Json> => (await d.waitDone(id, ms)) as Json;
 const status = async (id: string): Promise<Json> => JSON.parse((await d.rnx(['status', '--json', id])).stdout);
 
 async function running(id: string, marker?: string): Promise<void> {
@@ -57,7 +58,7 @@ test('a job that handles SIGTERM gets its grace: STOPPING is visible, then it ex
   const human = await d.rnx(['status', id]);
   assert.match(human.stdout, /^Status: +STOPPING$/m);
   assert.is((await stop).code, 0);
-  const j = await d.waitDone(id);
+  const j = await waitDone(id);
   assert.is(j.status, 'STOPPED');
   assert.is(j.exitCode, 0);
   assert.is(j.signal, '');
@@ -82,7 +83,7 @@ test('--grace overrides the server grace; a bad --grace is refused', async () =>
 
 test('--timeout ends the job FAILED through STOPPING', async () => {
   const id = await d.run(['--timeout=1s', 'sleep', '60']);
-  const j = await d.waitDone(id, 30000);
+  const j = await waitDone(id, 30000);
   assert.is(j.status, 'FAILED');
   assert.match(j.failureReason, /^timeout: the job ran longer than 1s$/);
   assert.equal(j.history.map((h: Json) => h.status), ['INITIALIZING', 'RUNNING', 'STOPPING', 'FAILED']);

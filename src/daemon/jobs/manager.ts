@@ -46,6 +46,8 @@ export interface ManagerSettings extends SpecSettings {
   misfireGraceSeconds?: number;
   /** Most scheduled jobs waiting at once (default 1000). */
   maxScheduledJobs?: number;
+  /** How long killing a job's processes may take before it is declared unkillable (default 15 s). */
+  killTimeoutMs?: number;
   /** Finished jobs kept (default: forever, all). */
   retention?: RetentionPolicy;
 }
@@ -348,7 +350,7 @@ export class JobManager {
     }
     const catches = (this.deps.catchesSigterm ?? catchesSigterm)(proc.pid);
     if (catches && graceMs > 0) await within(proc.exited, graceMs);
-    if (!live.exited && live.cgroup) await within(live.cgroup.killAll().catch(() => undefined), KILL_TIMEOUT_MS);
+    if (!live.exited && live.cgroup) await within(live.cgroup.killAll().catch(() => undefined), this.s.killTimeoutMs ?? KILL_TIMEOUT_MS);
     if (!live.exited) {
       // The init stage joins the cgroup last: before that only its own pid reaches it.
       try {

@@ -139,7 +139,7 @@ async function setUpAndWait(job: JobRecord, live: LiveJob, ctx: RunContext, rele
   const early = await awaitStart(job, live, ctx, proc);
   let result = early ?? exitOutcome(await proc.exited, live.stop);
   // PID 1 is gone, so the kernel killed its namespace; the cgroup catches anything else.
-  result = await killCgroup(live, result);
+  result = await killCgroup(live, result, ctx.s.killTimeoutMs ?? KILL_TIMEOUT_MS);
   try {
     const usage = usageFrom(live.cgroup.stats());
     result = { ...withOomCause(result, usage, job.limits.memoryBytes), usage };
@@ -168,15 +168,15 @@ async function awaitStart(job: JobRecord, live: LiveJob, ctx: RunContext, proc: 
 }
 
 /** Kill what is left in the cgroup; a kill that does not finish in time fails the job instead of hanging it. */
-async function killCgroup(live: LiveJob, result: Partial<JobRecord>): Promise<Partial<JobRecord>> {
+async function killCgroup(live: LiveJob, result: Partial<JobRecord>, limit: number): Promise<Partial<JobRecord>> {
   if (!live.cgroup) return result;
   let error: unknown;
   const killed = live.cgroup.killAll().catch((err) => {
     error = err;
   });
-  const inTime = await within(killed, KILL_TIMEOUT_MS);
+  const inTime = await within(killed, limit);
   if (inTime && error === undefined) return result;
-  const why = inTime ? describeError(error) : `no answer in ${KILL_TIMEOUT_MS / 1000} s`;
+  const why = inTime ? describeError(error) : `no answer in ${limit / 1000} s`;
   live.writer.notice(`[joblet] the job's processes could not be killed: ${why}\n`);
   return { ...result, status: 'FAILED', exitCode: result.exitCode ?? -1, failureReason: `could not be killed: ${why}` };
 }
@@ -197,8 +197,8 @@ async function finish(job: JobRecord, live: LiveJob, ctx: RunContext, releases: 
     await step('kill', () => process.kill(proc.pid, 'SIGKILL'));
     await within(proc.exited, 2000);
   }
-  if (live.cgroup && result.status !== 'FAILED') result = await killCgroup(live, result);
-  else if (live.cgroup) await within(live.cgroup.killAll().catch(() => undefined), KILL_TIMEOUT_MS);
+  if (live.cgroup && result.status !== 'FAILED') result = await killCgroup(live, result, ctx.s.killTimeoutMs ?? KILL_TIMEOUT_MS);
+  else if (live.cgroup) await within(live.cgroup.killAll().catch(() => undefined), s.killTimeoutMs ?? KILL_TIMEOUT_MS);
   await step('cgroup clean-up', () => live.cgroup?.destroy());
   for (const release of releases.reverse()) await step('release', release);
   await step('workspace clean-up', () => ctx.workspaces.remove(ctx.jobDir(job.id)));
