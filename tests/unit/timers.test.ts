@@ -52,7 +52,7 @@ test('crash guard: an unhandled rejection is logged and survived; an uncaught ex
     process.emit('unhandledRejection', new Error('lost promise'), Promise.resolve());
     assert.match(logs[0]!, /^BUG: unhandled promise rejection \(the daemon keeps running\): Error: lost promise/);
     assert.equal(exits, []);
-    process.emit('uncaughtException', new Error('half-done'), 'uncaughtException');
+    (process.emit as (e: string, ...a: unknown[]) => boolean)('uncaughtException', new Error('half-done'), 'uncaughtException');
     assert.match(logs[1]!, /^FATAL: uncaught exception; the daemon's state cannot be trusted any more, exiting with code 70/);
     assert.equal(exits, [CRASH_EXIT_CODE]);
   } finally {
