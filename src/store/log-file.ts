@@ -96,6 +96,21 @@ export class LogWriter {
     this.size += frame.length;
   }
 
+  /**
+   * Flush and close without blocking the event loop (an fsync on a busy disk can take long, and
+   * the daemon's timers and calls must not wait for it). Later calls do nothing.
+   */
+  async closeAsync(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const fd = this.fd;
+    try {
+      await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+    } finally {
+      await new Promise<void>((resolve, reject) => fs.close(fd, (err) => (err ? reject(err) : resolve())));
+    }
+  }
+
   /** Flush and close (once; later calls do nothing). Throws when the flush or close fails. */
   close(): void {
     if (this.closed) return;

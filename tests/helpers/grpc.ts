@@ -14,6 +14,7 @@ import {
   MonitoringServiceDefinition,
   NetworkServiceDefinition,
   RuntimeServiceDefinition,
+  ScheduleServiceDefinition,
   VolumeServiceDefinition,
 } from '../../src/gen/joblet';
 
@@ -25,6 +26,7 @@ export const SERVICES = [
   MonitoringServiceDefinition,
   RuntimeServiceDefinition,
   JobTransferServiceDefinition,
+  ScheduleServiceDefinition,
 ] as const;
 
 /** One generated service definition. */

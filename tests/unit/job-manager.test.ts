@@ -251,9 +251,9 @@ test('finalisation always completes: failing clean-ups and a full store still en
     d.workspaces = { create: (dir) => fs.mkdirSync(path.join(dir, 'work'), { recursive: true }), remove: () => { throw new Error('rm: EIO'); } };
     d.openLog = (file, cap, on) => {
       const lw = new LogWriter(file, cap, on);
-      const close = lw.close.bind(lw);
-      lw.close = () => {
-        close();
+      const close = lw.closeAsync.bind(lw);
+      lw.closeAsync = async () => {
+        await close();
         throw new Error('fsync: EIO');
       };
       return lw;

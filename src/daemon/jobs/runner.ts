@@ -209,7 +209,7 @@ async function finish(job: JobRecord, live: LiveJob, ctx: RunContext, releases: 
   proc?.stderr.destroy();
   if (live.writer.failed) deps.log(`job ${job.id}: its output could not be stored completely: ${describeError(live.writer.failed)}`);
   const truncated = live.writer.truncated;
-  await step('closing the log', () => live.writer.close());
+  await step('closing the log', () => live.writer.closeAsync());
   const fields: Partial<JobRecord> = { ...result, outputTruncated: truncated || undefined };
   delete fields.status;
   if (!truncated) delete fields.outputTruncated;
