@@ -34,12 +34,14 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
 test('--cron prints the schedule; @every 2s fires at least 3 times in 8 s; each job names its schedule', async () => {
   const r = await d.rnx(['run', '--cron=@every 2s', '--name=tick', 'echo', 'tick']);
   assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^Schedule: tick\nID: [0-9a-f-]{36}\nCron: @every 2s\nTime Zone: server local\nConcurrency: allow\nCommand: echo tick\nNext Run: \d{4}-.* UTC\), in [12]s\n$/);
+  assert.match(r.stdout, /^Schedule: tick\nID: [0-9a-f-]{36}\nCron: @every 2s\nTime Zone: server local\nConcurrency: allow\nCommand: echo tick\nNext Run: \d{4}-.* UTC\), (in [12]s|now)\n$/);
   const sid = /^ID: (\S+)$/m.exec(r.stdout)![1]!;
-  const t0 = Date.now();
-  await until('3 jobs of the schedule', async () => (await jobsOf(sid)).length >= 3, 20000);
-  assert.ok(Date.now() - t0 < 9000 + 2000, 'took far longer than 8 s');
+  await until('3 jobs of the schedule', async () => (await jobsOf(sid)).length >= 3, 30000);
   const jobs = await jobsOf(sid);
+  // Judged by the server's own times, not by how fast this host answers rnx.
+  const created = Date.parse((await schedule('tick')).createdTime);
+  const third = Date.parse(jobs[2]!.createdTime);
+  assert.ok(third - created <= 8000, `the third firing came ${third - created} ms after the schedule was made`);
   for (const j of jobs) assert.is(j.scheduleName, 'tick');
   const done = await waitDone(jobs[0]!.id as string);
   assert.is(done.status, 'COMPLETED');

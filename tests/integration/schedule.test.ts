@@ -12,7 +12,7 @@ import { Status, allRpcs, callRpc, nodePems, openChannel } from '../helpers/grpc
 
 let d: TestDaemon;
 test.before(async () => {
-  d = await TestDaemon.start({ configEdit: (y) => y.replace(/misfireGraceSeconds: \d+/, 'misfireGraceSeconds: 3') });
+  d = await TestDaemon.start({ configEdit: (y) => y.replace(/misfireGraceSeconds: \d+/, 'misfireGraceSeconds: 15') });
 });
 test.after(async () => {
   await d?.destroy();
@@ -35,21 +35,17 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 300
 
 const entered = (j: Json, s: string) => Date.parse((j.history as { status: string; time: string }[]).find((h) => h.status === s)?.time ?? '');
 
-test('--schedule=3s prints the scheduled job and runs it within 1 s of its time', async () => {
-  const r = await d.rnx(['run', '--schedule=3s', 'echo', 'later']);
+test('--schedule=5s prints the scheduled job and runs it within 1 s of its time', async () => {
+  const r = await d.rnx(['run', '--schedule=5s', 'echo', 'later']);
   assert.is(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.match(lines[0]!, /^ID: [0-9a-f-]{36}$/);
   assert.is(lines[1], 'Command: echo later');
   assert.is(lines[2], 'Status: SCHEDULED');
   assert.match(lines[3]!, /^Scheduled Time: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z UTC\)$/);
-  assert.match(lines[4]!, /^Runs: in [23]s$/);
+  // rnx prints the time left when the answer arrives (a loaded host may take a while).
+  assert.match(lines[4]!, /^Runs: (in [1-5]s|now)$/);
   const id = lines[0]!.slice(4);
-  const j = await status(id);
-  assert.is(j.status, 'SCHEDULED');
-  assert.is(j.exitCode, null);
-  const human = await d.rnx(['status', id]);
-  assert.match(human.stdout, /^Scheduled: .* UTC\), in \ds$/m);
   const done = await waitDone(id, 30000);
   assert.is(done.status, 'COMPLETED');
   assert.is((await d.rnx(['log', id])).stdout, 'later\n');
@@ -58,6 +54,20 @@ test('--schedule=3s prints the scheduled job and runs it within 1 s of its time'
   assert.equal(done.history.map((h: Json) => h.status), ['SCHEDULED', 'INITIALIZING', 'RUNNING', 'COMPLETED']);
   const shown = await d.rnx(['status', id]);
   assert.match(shown.stdout, /^States: +SCHEDULED +\d{4}-.*\n +INITIALIZING +\d{4}-.*\n +RUNNING +\d{4}-.*\n +COMPLETED +\d{4}-/m);
+});
+
+test('status of a scheduled job: SCHEDULED, no exit code, the time left, not started', async () => {
+  const id = await d.run(['--schedule=1h', 'true']);
+  const j = await status(id);
+  assert.is(j.status, 'SCHEDULED');
+  assert.is(j.exitCode, null);
+  const human = await d.rnx(['status', id]);
+  assert.match(human.stdout, /^Scheduled: +\d{4}-.* UTC\), in (59m \d\ds|1h 00m)$/m);
+  assert.match(human.stdout, /^Started: +not yet$/m);
+  const listed = await d.rnx(['list', '--status=scheduled']);
+  assert.match(listed.stdout, new RegExp(`^${id} +SCHEDULED +\\d{4}-`, 'm'));
+  await d.rnx(['cancel', id]);
+  assert.match((await d.rnx(['status', id])).stdout, /^Started: +never$/m);
 });
 
 test('rnx log and run --wait wait for a scheduled job to start, then follow it', async () => {
@@ -69,17 +79,23 @@ test('rnx log and run --wait wait for a scheduled job to start, then follow it',
 
 test('every accepted form: durations summed, RFC3339 with and without zone, HH:MM, SDK forms over the wire', async () => {
   const now = Date.now();
+  // A relative schedule is resolved while rnx runs: it must fall inside that call's window.
+  const window = { from: 0, to: 0 };
   const at = async (spec: string): Promise<number> => {
+    window.from = Date.now();
     const r = await d.rnx(['run', `--schedule=${spec}`, '--json', 'true']);
+    window.to = Date.now();
     assert.is(r.code, 0, `${spec}: ${r.stderr}`);
     const j = JSON.parse(r.stdout);
     await d.rnx(['cancel', j.id]);
     return Date.parse(j.scheduledTime);
   };
-  const near = (got: number, want: number, what: string) => assert.ok(Math.abs(got - want) < 5000, `${what}: ${new Date(got).toISOString()} vs ${new Date(want).toISOString()}`);
-  near(await at('2h30m'), now + 150 * 60_000, '2h30m is 150 minutes');
-  near(await at('1d'), now + 86_400_000, '1d');
-  near(await at('1h30m15s'), now + 5415_000, '1h30m15s');
+  const within = (got: number, delta: number, what: string) =>
+    assert.ok(got >= window.from + delta - 1000 && got <= window.to + delta + 1000, `${what}: ${new Date(got).toISOString()} not ${delta} ms after the call`);
+  const near = (got: number, want: number, what: string) => assert.ok(Math.abs(got - want) < 1000, `${what}: ${new Date(got).toISOString()} vs ${new Date(want).toISOString()}`);
+  within(await at('2h30m'), 150 * 60_000, '2h30m is 150 minutes');
+  within(await at('1d'), 86_400_000, '1d');
+  within(await at('1h30m15s'), 5415_000, '1h30m15s');
   const later = new Date(now + 3 * 3600_000);
   near(await at(later.toISOString()), later.getTime(), 'RFC3339 Z');
   const p = (n: number) => String(n).padStart(2, '0');
@@ -195,11 +211,11 @@ test('a scheduled job and its uploads survive kill -9; one missed by more than t
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joblet-sched-'));
   try {
     fs.writeFileSync(path.join(dir, 'data.txt'), 'uploaded before the crash\n');
-    const kept = await d.run(['--schedule=6s', `--upload=${path.join(dir, 'data.txt')}`, 'cat', 'data.txt']);
+    const kept = await d.run(['--schedule=25s', `--upload=${path.join(dir, 'data.txt')}`, 'cat', 'data.txt']);
     const missed = await d.run(['--schedule=2s', 'true']);
     await d.stop('SIGKILL');
-    // Down for longer than the misfire grace (3 s) after `missed` was due.
-    await new Promise((r) => setTimeout(r, 6000));
+    // Down for longer than the misfire grace (15 s) after `missed` was due.
+    await new Promise((r) => setTimeout(r, 19000));
     await d.serve();
     const m = await waitDone(missed);
     assert.is(m.status, 'FAILED');

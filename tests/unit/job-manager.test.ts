@@ -72,6 +72,8 @@ class FakeProc {
   exit(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.done) return;
     this.done = true;
+    // Like the real one: the status pipe closes without an exec (a no-op once started).
+    this.rejectStart(new Error('the sandbox init stage ended before starting the command'));
     this.stdout.end();
     this.stderr.end();
     this.resolveExit({ code, signal });
@@ -333,6 +335,18 @@ test('prompt stop: PID 1 without a SIGTERM handler is killed at once; one with a
   assert.is(j2.status, 'STOPPED');
   assert.is(j2.exitCode, 0, 'it exited on its own within the grace');
   w2.db.close();
+});
+
+test('a stop before exec does not wait the grace, even though the init stage handles SIGTERM', async () => {
+  const w = world((d) => (d.catchesSigterm = () => true));
+  const job = submit(w);
+  await until(() => w.procs.length === 1);
+  const t0 = Date.now();
+  const j = await w.m.stop(job.id, 'tester');
+  assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms with a 30 s grace`);
+  assert.is(j.status, 'STOPPED');
+  assert.equal(j.history!.map((h) => h.status), ['INITIALIZING', 'STOPPING', 'STOPPED']);
+  w.db.close();
 });
 
 test('500 submissions with injected failures: every job ends, the running count comes back to 0', async () => {

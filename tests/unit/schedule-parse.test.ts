@@ -2,6 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkScheduleName, checkTimeZone, nextFiring, parseConcurrency, parseCron } from '../../src/shared/cron';
+import { countMisses, MAX_COUNTED_MISSES } from '../../src/daemon/schedule/misfire';
 import { localRfc3339, parseGrace, parseSchedule, parseScheduleDuration, timeUntil } from '../../src/shared/schedule';
 
 const now = new Date('2026-06-15T12:00:00Z');
@@ -107,6 +108,18 @@ test('concurrency policies and schedule names', () => {
   assert.is(checkScheduleName('--name', ''), '');
   assert.throws(() => checkScheduleName('--name', '-x'), /not a valid schedule name/);
   assert.throws(() => checkScheduleName('--name', 'a b'), /not a valid schedule name/);
+});
+
+test('missed firings after downtime are counted, with the latest and the next one; counting is bounded', () => {
+  const t = Date.parse('2026-06-15T12:00:00Z');
+  const every = parseCron('c', '@every 10s', '');
+  const m = countMisses(every, t + 10_000, t + 45_000, t);
+  assert.equal(m, { missed: 4, latest: t + 40_000, next: t + 50_000, capped: false });
+  const fast = parseCron('c', '@every 1s', '');
+  const year = countMisses(fast, t + 1000, t + 365 * 86_400_000, t);
+  assert.is(year.missed, MAX_COUNTED_MISSES);
+  assert.ok(year.capped);
+  assert.is(year.next, t + 365 * 86_400_000 + 1000);
 });
 
 test.run();

@@ -44,7 +44,9 @@ export class ListCommand extends ClientCommand {
     }
     const rows = jobs.map((j) => {
       const cmd = commandLine(j.command, j.args);
-      return [j.uuid, j.status, localTime(j.startTime), cmd.length > 80 ? `${cmd.slice(0, 77)}...` : cmd];
+      // A scheduled job starts at its scheduled time.
+      const start = j.status === 'SCHEDULED' && j.scheduledTime ? j.scheduledTime : j.startTime;
+      return [j.uuid, j.status, localTime(start), cmd.length > 80 ? `${cmd.slice(0, 77)}...` : cmd];
     });
     this.out(table(['ID', 'STATUS', 'START TIME', 'COMMAND'], rows));
     return 0;

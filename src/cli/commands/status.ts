@@ -27,7 +27,9 @@ export class StatusCommand extends ClientCommand {
     ];
     if (j.scheduledTime) rows.push(['Scheduled', `${localAndUtc(j.scheduledTime)}${j.status === 'SCHEDULED' ? `, ${timeUntil(new Date(j.scheduledTime))}` : ''}`]);
     if (j.scheduleId) rows.push(['Schedule', `${j.scheduleName || '(unnamed)'} (${j.scheduleId})`]);
-    rows.push(['Started', j.status === 'INITIALIZING' || j.status === 'SCHEDULED' || (j.status === 'CANCELED') ? 'not yet' : localTime(j.startTime)]);
+    // start_time is the creation time until a job runs (as the original API has it): ask the history.
+    const ran = j.history.length === 0 ? j.status !== 'INITIALIZING' : j.history.some((h) => h.status === 'RUNNING');
+    rows.push(['Started', ran ? localTime(j.startTime) : j.status === 'SCHEDULED' || j.status === 'INITIALIZING' ? 'not yet' : 'never']);
     if (j.endTime) rows.push(['Ended', localTime(j.endTime)]);
     if (j.durationMs || j.endTime) rows.push([j.endTime ? 'Duration' : 'Running For', duration(j.durationMs)]);
     if (j.exitCode !== null) rows.push(['Exit Code', String(j.exitCode)]);

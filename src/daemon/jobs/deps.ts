@@ -9,7 +9,11 @@ import type { JobStore } from '../../store/db';
 import type { JobRecord } from '../../store/job-record';
 import type { LogWriter } from '../../store/log-file';
 import type { TimerQueue } from '../schedule/timers';
-import type { JobRequest } from './validate';
+import type { JobStatus } from '../../shared/job-status';
+import type { RetentionPolicy } from './recovery';
+import type { SpecSettings } from './sandbox-spec';
+import type { WorkspaceWriter } from './uploads';
+import type { JobRequest, ValidationContext } from './validate';
 import type { WorkspaceQuota } from './workspace';
 
 /**
@@ -50,4 +54,41 @@ export interface ManagerDeps {
   catchesSigterm?: (pid: number) => boolean;
   /** Clock (Unix ms); default Date.now. */
   now?: () => number;
+}
+
+/** Settings the manager needs from the server config. */
+export interface ManagerSettings extends SpecSettings {
+  stateDir: string;
+  stopGraceSeconds: number;
+  maxLogBytes: number;
+  maxConcurrentJobs: number;
+  /** Limits policy and host capacity, for checking requests. */
+  validation: ValidationContext;
+  /** A scheduled job whose time passed while the daemon was down still runs when at most this late (default 3600). */
+  misfireGraceSeconds?: number;
+  /** Most scheduled jobs waiting at once (default 1000). */
+  maxScheduledJobs?: number;
+  /** How long killing a job's processes may take before it is declared unkillable (default 15 s). */
+  killTimeoutMs?: number;
+  /** Finished jobs kept (default: forever, all). */
+  retention?: RetentionPolicy;
+}
+
+/** A job being assembled (uploads arriving) but not yet launched. */
+export interface PendingJob {
+  id: string;
+  workspace: WorkspaceWriter;
+  uploads: string[];
+  /** Uploads go to a staging directory on disk (the job or schedule starts later). */
+  staged: boolean;
+  uploadBytes: number;
+  uploadEntries: number;
+}
+
+/** A filter and position for listing jobs page by page (newest first). */
+export interface JobQuery {
+  before?: [number, string];
+  statuses?: JobStatus[];
+  since?: number;
+  limit: number;
 }

@@ -108,6 +108,22 @@ export class JobLifecycle {
     });
   }
 
+  /** Resolves once the job is no longer in `status` (or `abort` fires, or it does not exist). */
+  left(id: string, status: JobStatus, abort?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        off();
+        abort?.removeEventListener('abort', done);
+        resolve();
+      };
+      const off = this.subscribe((c) => {
+        if (c.job.id === id && c.to !== status) done();
+      });
+      abort?.addEventListener('abort', done);
+      if (abort?.aborted || this.get(id)?.status !== status) done();
+    });
+  }
+
   /** Store a new job in an initial state. A store failure here throws: nothing was created. */
   create(job: JobRecord): JobRecord {
     if (!INITIAL_STATES.includes(job.status)) throw this.illegal(job.id, undefined, job.status);

@@ -10,12 +10,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FailedPreconditionError, JobletError, NotFoundError, InvalidArgumentError, describeError } from '../../shared/errors';
-import { checkIdPrefix, isJobId, newJobId } from '../../shared/ids';
-import { isTerminal, type JobStatus } from '../../shared/job-status';
+import { FailedPreconditionError, JobletError, describeError } from '../../shared/errors';
+import { isJobId, newJobId } from '../../shared/ids';
+import { resolveJobId } from './resolve';
+import { isTerminal } from '../../shared/job-status';
 import { formatSize } from '../../shared/limits';
 import { LogWriter, logSize, type LogFrame } from '../../store/log-file';
 import type { JobRecord } from '../../store/job-record';
+import type { JobCgroup } from '../../sandbox/cgroups/manager';
 import type { JobTarget } from '../../store/schedule-record';
 import type { RunJobRequest } from '../../gen/joblet';
 import { TimerQueue } from '../schedule/timers';
@@ -24,52 +26,15 @@ import { JobLifecycle } from './lifecycle';
 import { followLog, LogSignal } from './log-follow';
 import { usageFrom, type StopCause } from './outcome';
 import { runJob, KILL_TIMEOUT_MS, type LiveJob, type RunContext } from './runner';
-import { recoverJobs, resumeScheduled, type RetentionPolicy, sweepRetention } from './recovery';
-import type { SpecSettings } from './sandbox-spec';
+import { recoverJobs, resumeScheduled, sweepRetention } from './recovery';
 import { createStaged, listStaged, removeStaged } from './staging';
-import { catchesSigterm, within } from './terminate';
+import { catchesSigterm, terminateLive } from './terminate';
 import { WorkspaceWriter } from './uploads';
-import { validateRunRequest, type JobRequest, type ValidationContext } from './validate';
+import { validateRunRequest, type JobRequest } from './validate';
 import { createWorkspace, removeWorkspace } from './workspace';
 
-export type { JobResource, ManagerDeps, WorkspaceOps } from './deps';
-
-/** Settings the manager needs from the server config. */
-export interface ManagerSettings extends SpecSettings {
-  stateDir: string;
-  stopGraceSeconds: number;
-  maxLogBytes: number;
-  maxConcurrentJobs: number;
-  /** Limits policy and host capacity, for checking requests. */
-  validation: ValidationContext;
-  /** A scheduled job whose time passed while the daemon was down still runs when at most this late (default 3600). */
-  misfireGraceSeconds?: number;
-  /** Most scheduled jobs waiting at once (default 1000). */
-  maxScheduledJobs?: number;
-  /** How long killing a job's processes may take before it is declared unkillable (default 15 s). */
-  killTimeoutMs?: number;
-  /** Finished jobs kept (default: forever, all). */
-  retention?: RetentionPolicy;
-}
-
-/** A job being assembled (uploads arriving) but not yet launched. */
-export interface PendingJob {
-  id: string;
-  workspace: WorkspaceWriter;
-  uploads: string[];
-  /** Uploads go to a staging directory on disk (the job or schedule starts later). */
-  staged: boolean;
-  uploadBytes: number;
-  uploadEntries: number;
-}
-
-/** A filter and position for listing jobs page by page (newest first). */
-export interface JobQuery {
-  before?: [number, string];
-  statuses?: JobStatus[];
-  since?: number;
-  limit: number;
-}
+export type { JobQuery, JobResource, ManagerDeps, ManagerSettings, PendingJob, WorkspaceOps } from './deps';
+import type { JobQuery, ManagerSettings, PendingJob } from './deps';
 
 const RETENTION_EVERY_MS = 60_000;
 
@@ -270,14 +235,7 @@ export class JobManager {
 
   /** Resolve a full id or a unique prefix of 4+ characters. */
   resolve(idOrPrefix: string): string {
-    const prefix = checkIdPrefix(idOrPrefix);
-    if (isJobId(prefix) && this.lifecycle.get(prefix)) return prefix;
-    const ids = this.deps.store.idsWithPrefix(prefix, 6);
-    if (ids.length === 0) throw new NotFoundError(`job '${prefix}' not found (see 'rnx list')`);
-    if (ids.length > 1) {
-      throw new InvalidArgumentError(`job id '${prefix}' is ambiguous: it matches ${ids.length > 5 ? 'more than 5' : ids.length} jobs (${ids.slice(0, 5).map((i) => i.slice(0, 13)).join(', ')}…); give more characters`);
-    }
-    return ids[0]!;
+    return resolveJobId(idOrPrefix, (id) => this.lifecycle.get(id) !== undefined, (p, n) => this.deps.store.idsWithPrefix(p, n));
   }
 
   /** One job by id or prefix; a running job carries its usage so far. */
@@ -291,6 +249,11 @@ export class JobManager {
     } catch {
       return job; // the cgroup is going away as the job ends
     }
+  }
+
+  /** The cgroup of a job that is being set up, runs or stops (for per-job samplers); undefined otherwise. */
+  cgroupOf(id: string): JobCgroup | undefined {
+    return this.live.get(id)?.cgroup;
   }
 
   /** Every job, oldest first. */
@@ -332,34 +295,12 @@ export class JobManager {
 
   /** Stop a live job (or join the stop in progress). */
   private terminate(live: LiveJob, cause: StopCause, graceMs = this.s.stopGraceSeconds * 1000): Promise<void> {
-    if (live.stopping) return live.stopping;
-    live.stop = cause;
-    this.lifecycle.tryTransition(live.id, 'STOPPING');
-    live.abort.abort();
-    live.stopping = this.killSequence(live, graceMs);
-    return live.stopping;
-  }
-
-  private async killSequence(live: LiveJob, graceMs: number): Promise<void> {
-    const proc = live.proc;
-    if (!proc) return live.done; // still in setup: it sees the abort and spawns nothing
-    try {
-      live.cgroup?.signalAll('SIGTERM');
-    } catch (err) {
-      this.deps.log(`job ${live.id}: SIGTERM: ${describeError(err)}`);
-    }
-    const catches = (this.deps.catchesSigterm ?? catchesSigterm)(proc.pid);
-    if (catches && graceMs > 0) await within(proc.exited, graceMs);
-    if (!live.exited && live.cgroup) await within(live.cgroup.killAll().catch(() => undefined), this.s.killTimeoutMs ?? KILL_TIMEOUT_MS);
-    if (!live.exited) {
-      // The init stage joins the cgroup last: before that only its own pid reaches it.
-      try {
-        process.kill(proc.pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-    return live.done;
+    return terminateLive(live, cause, graceMs, {
+      lifecycle: this.lifecycle,
+      log: this.deps.log,
+      catchesSigterm: this.deps.catchesSigterm ?? catchesSigterm,
+      killTimeoutMs: this.s.killTimeoutMs ?? KILL_TIMEOUT_MS,
+    });
   }
 
   /** Delete a finished job and its output. */
@@ -395,25 +336,10 @@ export class JobManager {
   /** Everything the job printed, then live output until it ends (unless noFollow). A scheduled job is waited for. */
   async *logs(idOrPrefix: string, noFollow: boolean, abort: AbortSignal): AsyncGenerator<LogFrame> {
     const job = this.get(idOrPrefix);
-    if (!noFollow && job.status === 'SCHEDULED') await this.untilStarted(job.id, abort);
+    if (!noFollow && job.status === 'SCHEDULED') await this.lifecycle.left(job.id, 'SCHEDULED', abort);
     const file = this.logFile(job.id);
     const live = noFollow ? undefined : this.live.get(job.id)?.signal;
     yield* followLog(file, () => logSize(file), live, abort);
-  }
-
-  private untilStarted(id: string, abort: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        off();
-        abort.removeEventListener('abort', done);
-        resolve();
-      };
-      const off = this.lifecycle.subscribe((c) => {
-        if (c.job.id === id && c.to !== 'SCHEDULED') done();
-      });
-      abort.addEventListener('abort', done);
-      if (abort.aborted || this.lifecycle.get(id)?.status !== 'SCHEDULED') done();
-    });
   }
 
   /** Stop every running job (daemon shutdown); scheduled jobs stay scheduled for the next start. */

@@ -33,6 +33,8 @@ export interface LiveJob {
   abort: AbortController;
   proc?: SandboxProcess;
   exited: boolean;
+  /** The command was exec'd (before that, PID 1 is our own init stage). */
+  execed?: boolean;
   cgroup?: JobCgroup;
   writer: LogWriter;
   signal: LogSignal;
@@ -163,6 +165,7 @@ async function awaitStart(job: JobRecord, live: LiveJob, ctx: RunContext, proc: 
     live.writer.notice(`[joblet] ${reason}\n`);
     return { status: 'FAILED', exitCode: failure?.exitCode ?? 125, failureReason: reason };
   }
+  live.execed = true;
   if (!live.stop) ctx.lifecycle.transition(job.id, 'RUNNING', { startedAt: ctx.deps.now?.() ?? Date.now() });
   return undefined;
 }

@@ -16,6 +16,7 @@ import type { JobRequest } from '../jobs/validate';
 import { removeStaged } from '../jobs/staging';
 import type { StateChange } from '../jobs/lifecycle';
 import type { TimerQueue } from './timers';
+import { countMisses } from './misfire';
 
 /** Starts and watches what a schedule fires, for one kind of target. */
 export interface ScheduleTargetRunner {
@@ -44,7 +45,6 @@ export interface ScheduleView {
 }
 
 const MAX_EVENTS = 20;
-const MAX_COUNTED_MISSES = 10_000;
 
 /** Owns every recurring schedule of this daemon. */
 export class ScheduleManager {
@@ -87,15 +87,8 @@ export class ScheduleManager {
   private resume(rec: ScheduleRecord, now: number): void {
     const spec = this.spec(rec);
     if (rec.nextRunAt === undefined || rec.nextRunAt > now) return this.arm(rec.id, rec.nextRunAt ?? nextFiring(spec, now, rec.createdAt));
-    let missed = 0;
-    let latest = rec.nextRunAt;
-    let t: number | null = rec.nextRunAt;
-    while (t !== null && t <= now && missed < MAX_COUNTED_MISSES) {
-      missed++;
-      latest = t;
-      t = nextFiring(spec, t, rec.createdAt);
-    }
-    const span = `${missed >= MAX_COUNTED_MISSES ? 'more than ' : ''}${missed} firing${missed === 1 ? '' : 's'} (${iso(rec.nextRunAt)}${missed > 1 ? ` to ${iso(latest)}` : ''})`;
+    const { missed, latest, next: t, capped } = countMisses(spec, rec.nextRunAt, now, rec.createdAt);
+    const span = `${capped ? 'more than ' : ''}${missed} firing${missed === 1 ? '' : 's'} (${iso(rec.nextRunAt)}${missed > 1 ? ` to ${iso(latest)}` : ''})`;
     const runNow = now - latest <= this.s.misfireGraceSeconds * 1000;
     this.update(rec.id, (r) => {
       r.missed += missed;
