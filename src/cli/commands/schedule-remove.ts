@@ -4,7 +4,7 @@ import { ClientCommand } from '../base';
 
 /** Remove a schedule. */
 export class ScheduleRemoveCommand extends ClientCommand {
-  static override paths = [['schedule', 'remove'], ['schedule', 'rm']];
+  static override paths = [['schedule', 'remove']];
   static override usage = ClientCommand.Usage({
     description: 'Remove a schedule (jobs it already started keep running)',
     examples: [['By name', 'rnx schedule remove nightly']],

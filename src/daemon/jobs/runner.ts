@@ -132,11 +132,6 @@ async function setUpAndWait(job: JobRecord, live: LiveJob, ctx: RunContext, rele
   const proc = deps.spawn(spec);
   live.proc = proc;
   void proc.exited.then(() => (live.exited = true), () => (live.exited = true));
-  if (job.limits.timeoutMs) {
-    live.timer = setTimeout(() => {
-      void ctx.terminate(live, { reason: `timeout: the job ran longer than ${formatDuration(job.limits.timeoutMs)}`, status: 'FAILED' });
-    }, job.limits.timeoutMs);
-  }
   const drained = Promise.all([pump(proc.stdout, LogStream.Stdout, live.writer), pump(proc.stderr, LogStream.Stderr, live.writer)]);
   const early = await awaitStart(job, live, ctx, proc);
   let result = early ?? exitOutcome(await proc.exited, live.stop);
@@ -166,7 +161,14 @@ async function awaitStart(job: JobRecord, live: LiveJob, ctx: RunContext, proc: 
     return { status: 'FAILED', exitCode: failure?.exitCode ?? 125, failureReason: reason };
   }
   live.execed = true;
-  if (!live.stop) ctx.lifecycle.transition(job.id, 'RUNNING', { startedAt: ctx.deps.now?.() ?? Date.now() });
+  if (live.stop) return undefined;
+  ctx.lifecycle.transition(job.id, 'RUNNING', { startedAt: ctx.deps.now?.() ?? Date.now() });
+  // The timeout counts the command's run time, not the sandbox's set-up (slow on a loaded host).
+  if (job.limits.timeoutMs) {
+    live.timer = setTimeout(() => {
+      void ctx.terminate(live, { reason: `timeout: the job ran longer than ${formatDuration(job.limits.timeoutMs)}`, status: 'FAILED' });
+    }, job.limits.timeoutMs);
+  }
   return undefined;
 }
 
