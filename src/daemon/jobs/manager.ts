@@ -12,7 +12,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FailedPreconditionError, JobletError, describeError } from '../../shared/errors';
 import { isJobId, newJobId } from '../../shared/ids';
-import { resolveJobId } from './resolve';
 import { isTerminal } from '../../shared/job-status';
 import { formatSize } from '../../shared/limits';
 import { LogWriter, logSize, type LogFrame } from '../../store/log-file';
@@ -21,12 +20,13 @@ import type { JobCgroup } from '../../sandbox/cgroups/manager';
 import type { JobTarget } from '../../store/schedule-record';
 import type { RunJobRequest } from '../../gen/joblet';
 import { TimerQueue } from '../schedule/timers';
-import type { ManagerDeps, WorkspaceOps } from './deps';
+import type { JobQuery, ManagerDeps, ManagerSettings, PendingJob, WorkspaceOps } from './deps';
 import { JobLifecycle } from './lifecycle';
 import { followLog, LogSignal } from './log-follow';
 import { usageFrom, type StopCause } from './outcome';
 import { runJob, KILL_TIMEOUT_MS, type LiveJob, type RunContext } from './runner';
 import { recoverJobs, resumeScheduled, sweepRetention } from './recovery';
+import { resolveJobId } from './resolve';
 import { createStaged, listStaged, removeStaged } from './staging';
 import { catchesSigterm, terminateLive } from './terminate';
 import { WorkspaceWriter } from './uploads';
@@ -34,7 +34,6 @@ import { validateRunRequest, type JobRequest } from './validate';
 import { createWorkspace, removeWorkspace } from './workspace';
 
 export type { JobQuery, JobResource, ManagerDeps, ManagerSettings, PendingJob, WorkspaceOps } from './deps';
-import type { JobQuery, ManagerSettings, PendingJob } from './deps';
 
 const RETENTION_EVERY_MS = 60_000;
 
