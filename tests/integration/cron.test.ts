@@ -2,6 +2,9 @@
  * Recurring schedules against a real daemon: firings, concurrency forbid and replace, rnx
  * schedule list/pause/resume/remove with --json, durability across a restart.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TestDaemon } from '../helpers/daemon';
@@ -31,10 +34,13 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
   }
 }
 
-test('--cron prints the schedule; @every 2s fires at least 3 times in 8 s; each job names its schedule', async () => {
-  const r = await d.rnx(['run', '--cron=@every 2s', '--name=tick', 'echo', 'tick']);
+test('--cron prints the schedule; @every 2s fires at least 3 times in 8 s; each job names its schedule and gets the uploads', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joblet-cron-'));
+  fs.writeFileSync(path.join(dir, 'tick.txt'), 'tick\n');
+  const r = await d.rnx(['run', '--cron=@every 2s', '--name=tick', `--upload=${path.join(dir, 'tick.txt')}`, 'cat', 'tick.txt']);
+  fs.rmSync(dir, { recursive: true, force: true });
   assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^Schedule: tick\nID: [0-9a-f-]{36}\nCron: @every 2s\nTime Zone: server local\nConcurrency: allow\nCommand: echo tick\nNext Run: \d{4}-.* UTC\), (in [12]s|now)\n$/);
+  assert.match(r.stdout, /^Schedule: tick\nID: [0-9a-f-]{36}\nCron: @every 2s\nTime Zone: server local\nConcurrency: allow\nCommand: cat tick.txt\nNext Run: \d{4}-.* UTC\), (in [12]s|now)\n$/);
   const sid = /^ID: (\S+)$/m.exec(r.stdout)![1]!;
   await until('3 jobs of the schedule', async () => (await jobsOf(sid)).length >= 3, 30000);
   const jobs = await jobsOf(sid);
@@ -43,8 +49,12 @@ test('--cron prints the schedule; @every 2s fires at least 3 times in 8 s; each 
   const third = Date.parse(jobs[2]!.createdTime);
   assert.ok(third - created <= 8000, `the third firing came ${third - created} ms after the schedule was made`);
   for (const j of jobs) assert.is(j.scheduleName, 'tick');
-  const done = await waitDone(jobs[0]!.id as string);
-  assert.is(done.status, 'COMPLETED');
+  for (const j of jobs.slice(0, 2)) {
+    const done = await waitDone(j.id as string);
+    assert.is(done.status, 'COMPLETED');
+    // The uploads were stored once with the schedule and copied into every job.
+    assert.is((await d.rnx(['log', j.id])).stdout, 'tick\n');
+  }
   const human = await d.rnx(['status', jobs[0]!.id]);
   assert.match(human.stdout, new RegExp(`^Schedule: +tick \\(${sid}\\)$`, 'm'));
   const list = await d.rnx(['schedule', 'list']);
