@@ -13,8 +13,10 @@ import {
   JobTransferServiceDefinition,
   NetworkServiceDefinition,
   ServerInfoServiceDefinition,
+  ScheduleServiceDefinition,
   VolumeServiceDefinition,
   type JobServiceClient,
+  type ScheduleServiceClient,
   type JobTransferServiceClient,
   type NetworkServiceClient,
   type ServerInfoServiceClient,
@@ -32,6 +34,7 @@ export interface Connection {
   networks: NetworkServiceClient;
   volumes: VolumeServiceClient;
   info: ServerInfoServiceClient;
+  schedules: ScheduleServiceClient;
   close(): void;
 }
 
@@ -61,6 +64,7 @@ export function connect(opts: { config?: string; node?: string; env?: NodeJS.Pro
     networks: factory.create(NetworkServiceDefinition, channel),
     volumes: factory.create(VolumeServiceDefinition, channel),
     info: factory.create(ServerInfoServiceDefinition, channel),
+    schedules: factory.create(ScheduleServiceDefinition, channel),
     close: () => channel.close(),
   };
   return conn;
@@ -83,6 +87,8 @@ export function explain(err: unknown, conn: Connection): unknown {
   const code = CODE[err.code];
   if (code) return new JobletError(code, err.details);
   if (err.code === Status.UNAVAILABLE) return new JobletError('UNAVAILABLE', diagnoseUnavailable(err.details, conn));
+  // A deadline the server enforced (an idle upload) says why; the transport's own says nothing.
+  if (err.code === Status.DEADLINE_EXCEEDED && err.details && !/^Deadline exceeded/i.test(err.details)) return new JobletError('DEADLINE_EXCEEDED', err.details);
   if (err.code === Status.DEADLINE_EXCEEDED) return new JobletError('UNAVAILABLE', `joblet at ${conn.node.address} did not answer in time`);
   return new JobletError('INTERNAL', err.details || `call failed with status ${Status[err.code]}`);
 }

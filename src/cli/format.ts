@@ -33,9 +33,16 @@ export interface JobJson {
   volumes?: string[];
   /** Network the job runs on; only in `rnx status` (ListJobs does not carry it). */
   network?: string;
+  /** When a scheduled job is (or was) due (RFC 3339); null for jobs that ran at once. */
+  scheduledTime: string | null;
+  /** The recurring schedule that started the job ("" when none) and its name. */
+  scheduleId: string;
+  scheduleName: string;
+  /** When each state began, oldest first. */
+  history: { status: string; time: string }[];
 }
 
-const RUNNING_LIKE = new Set(['INITIALIZING', 'RUNNING', 'SCHEDULED', 'PENDING']);
+const RUNNING_LIKE = new Set(['INITIALIZING', 'RUNNING', 'STOPPING', 'SCHEDULED', 'PENDING']);
 const NOT_STARTED = new Set(['INITIALIZING', 'SCHEDULED', 'PENDING']);
 
 /** The stable JSON form of a job or a status response. */
@@ -47,8 +54,9 @@ export function jobJson(j: Job | GetJobStatusResponse): JobJson {
     args: j.args,
     status: j.status,
     createdTime: nullTime(d?.createdTime),
-    // The wire carries the creation time as start time until the job starts (as the original does).
-    startTime: NOT_STARTED.has(j.status) ? null : nullTime(j.startTime),
+    // The wire carries the creation time as start time until the job starts (as the original does):
+    // a job started when its history has RUNNING (servers without history: by its state).
+    startTime: (d?.history?.length ? d.history.some((h) => h.status === 'RUNNING') : !NOT_STARTED.has(j.status)) ? nullTime(j.startTime) : null,
     endTime: nullTime(j.endTime),
     durationMs: d?.durationMs ?? 0,
     exitCode: RUNNING_LIKE.has(j.status) ? null : j.exitCode,
@@ -69,6 +77,10 @@ export function jobJson(j: Job | GetJobStatusResponse): JobJson {
       timeoutMs: d?.limits?.timeoutMs ?? 0,
     },
     usage: { cpuSeconds: d?.usage?.cpuSeconds ?? 0, memoryPeakBytes: d?.usage?.memoryPeakBytes ?? 0, oomKills: d?.usage?.oomKills ?? 0 },
+    scheduledTime: nullTime(j.scheduledTime),
+    scheduleId: d?.scheduleId ?? '',
+    scheduleName: d?.scheduleName ?? '',
+    history: (d?.history ?? []).map((h) => ({ status: h.status, time: h.time })),
     ...('volumes' in j ? { volumes: j.volumes } : {}),
     ...('network' in j ? { network: j.network } : {}),
   };

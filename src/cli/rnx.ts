@@ -37,6 +37,11 @@ import { VersionCommand } from './commands/version';
 import { VolumeCreateCommand } from './commands/volume-create';
 import { VolumeListCommand } from './commands/volume-list';
 import { VolumeRemoveCommand } from './commands/volume-remove';
+import { CancelCommand } from './commands/cancel';
+import { ScheduleListCommand } from './commands/schedule-list';
+import { SchedulePauseCommand } from './commands/schedule-pause';
+import { ScheduleResumeCommand } from './commands/schedule-resume';
+import { ScheduleRemoveCommand } from './commands/schedule-remove';
 import { dispatch } from './dispatch';
 import { commandSpec, groups, type Registry, type RnxCommandClass } from './spec';
 import { exitQuietlyOnClosedPipe } from './terminal';
@@ -49,7 +54,12 @@ export const COMMANDS: RnxCommandClass[] = [
   InspectCommand,
   LogCommand,
   StopCommand,
+  CancelCommand,
   DeleteCommand,
+  ScheduleListCommand,
+  SchedulePauseCommand,
+  ScheduleResumeCommand,
+  ScheduleRemoveCommand,
   VolumeCreateCommand,
   VolumeListCommand,
   VolumeRemoveCommand,
@@ -66,7 +76,6 @@ export const COMMANDS: RnxCommandClass[] = [
 export const NOT_YET_GROUPS: Record<string, string> = {
   monitor: 'monitoring',
   runtime: 'runtimes',
-  schedule: 'schedules',
   workflow: 'workflows',
 };
 

@@ -41,7 +41,12 @@ export function buildRunRequest(f: RunFlags, argv: string[]): RunJobRequest {
     network: parseNetwork(f.network),
     volumes: parseVolumes(f.volumes),
     uploads: [],
+    // --schedule / --cron and friends are added by run-schedule.ts.
     schedule: '',
+    cron: '',
+    cronTimezone: '',
+    concurrency: '',
+    scheduleName: '',
     runtime: '',
     secretEnvironment: {},
     gpuCount: 0,

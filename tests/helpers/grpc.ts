@@ -15,6 +15,7 @@ import {
   NetworkServiceDefinition,
   RuntimeServiceDefinition,
   ServerInfoServiceDefinition,
+  ScheduleServiceDefinition,
   VolumeServiceDefinition,
 } from '../../src/gen/joblet';
 
@@ -27,6 +28,7 @@ export const SERVICES = [
   RuntimeServiceDefinition,
   JobTransferServiceDefinition,
   ServerInfoServiceDefinition,
+  ScheduleServiceDefinition,
 ] as const;
 
 /** One generated service definition. */

@@ -208,7 +208,7 @@ test('--workdir sets the working directory; a relative one is refused', async ()
 });
 
 test('flags of later features are refused by name, never ignored', async () => {
-  for (const flag of ['--schedule=5m', '--runtime=python-3.11', '--secret-env=A=b', '--gpu=1', '--workflow=w.yml']) {
+  for (const flag of ['--runtime=python-3.11', '--secret-env=A=b', '--gpu=1', '--workflow=w.yml']) {
     const r = await d.rnx(['run', flag, 'true']);
     assert.is(r.code, 1, flag);
     assert.match(r.stderr, /is not available in this release of joblet/, flag);
@@ -228,5 +228,17 @@ async function waitFor(cond: () => Promise<boolean>, ms = 15000): Promise<void> 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+test('command, arguments and environment share one 256 KiB limit, checked before anything is stored', async () => {
+  const before = JSON.parse((await d.rnx(['list', '--json'])).stdout).length;
+  // Each piece stays below the kernel's 128 KiB per-string limit for rnx's own command line.
+  const big = 'x'.repeat(100 * 1024);
+  const r = await d.rnx(['run', '--env', `A=${big}`, '--env', `B=${big}`, 'echo', big]);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /^rnx: the job's command, arguments and environment take \d+ bytes; at most 262144 \(256 KiB\) together: pass large data as an upload instead\n$/);
+  assert.is(JSON.parse((await d.rnx(['list', '--json'])).stdout).length, before);
+  const ok = await d.rnx(['run', '--wait', 'sh', '-c', 'echo ${#1}', '--', 'y'.repeat(100 * 1024)]);
+  assert.is(ok.stdout, `${100 * 1024}\n`);
+});
 
 test.run();

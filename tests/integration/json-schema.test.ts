@@ -225,6 +225,14 @@ test("every other command's --json output matches its README row, and every row 
   await expect('rnx network list --json', ['network', 'list', '--json']);
   await expect('rnx network remove --json', ['network', 'remove', 'jsonnet', '--json']);
   await expect('rnx version --json', ['version', '--json']);
+  const scheduled = (await json(['run', '--json', '--schedule=1h', 'true'])) as { id: string };
+  conforms(scheduled, JOB, 'rnx run --schedule --json');
+  await expect('rnx cancel --json ID', ['cancel', '--json', scheduled.id]);
+  await expect('rnx run --cron --json', ['run', '--json', '--cron=@daily', '--name=jsonsched', 'true']);
+  await expect('rnx schedule list --json', ['schedule', 'list', '--json']);
+  await expect('rnx schedule pause --json NAME', ['schedule', 'pause', '--json', 'jsonsched']);
+  await expect('rnx schedule resume --json NAME', ['schedule', 'resume', '--json', 'jsonsched']);
+  await expect('rnx schedule remove --json NAME', ['schedule', 'remove', '--json', 'jsonsched']);
   conforms(await json(['version', '--client', '--json']), shapes.get('rnx version --json')!, 'rnx version --client --json');
   assert.equal([...checked].sort(), [...shapes.keys()].sort(), 'every documented command was run');
 });

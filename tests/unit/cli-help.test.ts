@@ -53,7 +53,8 @@ test("every command's --help and -h (under every name it has) and 'rnx help CMD'
   assert.match(run.stdout, /^ {6}--config PATH {2,}/m);
   assert.match(run.stdout, /second Ctrl-C within\s+2 seconds stops the job/);
   // Later features stay out of help.
-  assert.not.match(run.stdout, /--schedule|--gpu|--runtime/);
+  assert.not.match(run.stdout, /--gpu|--runtime/);
+  assert.match(run.stdout, /^ {6}--schedule SPEC {2,}Run once, later/m);
 });
 
 test('rnx help, rnx --help, rnx -h and bare rnx print the command list; each command once, each alias once', async () => {
@@ -100,7 +101,7 @@ test('groups: a bare group name and its --help list its commands once, with exam
 });
 
 test('groups of later releases say so and exit 1', async () => {
-  for (const [g, feature] of [['monitor', 'monitoring'], ['runtime', 'runtimes'], ['schedule', 'schedules'], ['workflow', 'workflows']] as const) {
+  for (const [g, feature] of [['monitor', 'monitoring'], ['runtime', 'runtimes'], ['workflow', 'workflows']] as const) {
     for (const argv of [[g], [g, 'list'], [g, '--help'], ['help', g]]) {
       const h = await rnx(argv);
       assert.is(h.code, 1, argv.join(' '));

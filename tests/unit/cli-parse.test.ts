@@ -52,8 +52,6 @@ test('global flags parse before and after the command', () => {
 
 test('flags of later features are refused naming the feature (with or without a value), exit 1', async () => {
   for (const [flag, feature] of [
-    ['--schedule=5m', 'scheduling'],
-    ['--cron=* * * * *', 'cron schedules'],
     ['--runtime=python-3.11', 'runtimes'],
     ['--secret-env=A=b', 'secret environment variables'],
     ['--gpu', 'GPUs'],

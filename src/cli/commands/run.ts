@@ -4,18 +4,21 @@
  * arguments). Without --wait it prints the job's id, command, status and start time (as the
  * original does); with --wait it streams the job's output live and exits with the job's exit code.
  */
-import type { Job, RunJobRequest } from '../../gen/joblet';
+import type { Job, RunJobRequest, RunJobResponse } from '../../gen/joblet';
 import { ClientCommand } from '../base';
 import type { Connection } from '../client';
 import { Arg, Flag } from '../flags';
 import { commandLine, jobJson } from '../format';
 import { reasonLine } from '../outcome';
+import { checkTiming, CONCURRENCY_MODES, timingFields } from '../run-schedule';
+import { reportSchedule, reportScheduledJob, scheduleJson } from '../schedule-format';
 import { buildRunRequest } from '../run-request';
 import { EXIT_INTERRUPTED, followJob, secondInterrupt } from '../stream-output';
 import { isTerminal } from '../terminal';
 import { collectUploads, progressBar, uploadMessages } from '../uploads';
 
 const LIMITS = { section: 'Limits (the server\'s defaults fill what is not given; its ceilings bound what may be asked)' };
+const SCHEDULING = { section: 'Scheduling' };
 
 /** How long after the first Ctrl-C a second one stops the job. */
 const STOP_WINDOW_MS = 2000;
@@ -37,6 +40,11 @@ export class RunCommand extends ClientCommand {
 
       Ctrl-C during --wait stops following and leaves the job running (it prints how to reattach); a second Ctrl-C within
       2 seconds stops the job (rnx stop).
+
+      --schedule=SPEC runs the job once later: a duration (30s, 5m, 1h30m, 1d), a time (2026-12-02T10:00:00+01:00, or
+      without a zone in this machine's local time) or HH:MM (the next occurrence); at most one year ahead. --cron=EXPR
+      makes a recurring schedule instead (5 or 6 fields, @hourly, @daily, '@every 90s'), with --cron-tz, --concurrency
+      and --name; see 'rnx schedule'.
     `,
     examples: [
       ['Run and return at once (prints the job id)', 'rnx run echo hello'],
@@ -44,6 +52,8 @@ export class RunCommand extends ClientCommand {
       ['Upload a script and run it', 'rnx run --upload=job.sh --wait sh job.sh'],
       ['Limits', 'rnx run --max-memory=256 --max-cpu=50 --timeout=5m --wait make test'],
       ['A command that starts with a dash', 'rnx run -- -weird-tool --flag'],
+      ['Run once in 30 minutes', 'rnx run --schedule=30m ./backup.sh'],
+      ['Every night at 02:30 in Berlin, never twice at once', "rnx run --cron='30 2 * * *' --cron-tz=Europe/Berlin --concurrency=forbid --name=nightly ./backup.sh"],
     ],
   });
 
@@ -62,10 +72,14 @@ export class RunCommand extends ClientCommand {
   maxDisk = Flag.string('--max-disk', 'SIZE', 'Quota of /work, e.g. 10MB (default: 1MB plus the uploads)', LIMITS);
   timeout = Flag.string('--timeout', 'DURATION', 'Stop the job when it runs longer: 90s, 5m, 2h30m', LIMITS);
 
+  schedule = Flag.string('--schedule', 'SPEC', 'Run once, later: 30s, 1h30m, 1d, HH:MM or an RFC3339 time', SCHEDULING);
+  cron = Flag.string('--cron', 'EXPR', "A recurring schedule instead of one job: 5 or 6 fields, @daily, '@every 90s'", SCHEDULING);
+  cronTz = Flag.string('--cron-tz', 'ZONE', "IANA time zone of --cron, e.g. Europe/Berlin (default: the server's)", SCHEDULING);
+  concurrency = Flag.string('--concurrency', 'MODE', 'With --cron, when the previous job still runs: allow, forbid (skip) or replace (stop it)', { ...SCHEDULING, values: CONCURRENCY_MODES });
+  name = Flag.string('--name', 'NAME', 'Name of the --cron schedule (unique; for rnx schedule pause|resume|remove)', SCHEDULING);
+
   // Flags of features later releases bring: refused naming the feature, never ignored.
   // When a feature lands, delete its line here and declare the real flag above.
-  schedule = Flag.notYet('--schedule', 'scheduling');
-  cron = Flag.notYet('--cron', 'cron schedules');
   runtime = Flag.notYet('--runtime', 'runtimes');
   secretEnv = Flag.notYet('-s,--secret-env', 'secret environment variables');
   gpu = Flag.notYet('--gpu', 'GPUs');
@@ -79,9 +93,18 @@ export class RunCommand extends ClientCommand {
       { env: this.env, workdir: this.workdir, volumes: this.volume, network: this.network, maxCpu: this.maxCpu, cpuCores: this.cpuCores, maxMemory: this.maxMemory, maxIobps: this.maxIobps, maxPids: this.maxPids, maxDisk: this.maxDisk, timeout: this.timeout },
       this.argv,
     );
+    const timing = { schedule: this.schedule, cron: this.cron, cronTz: this.cronTz, concurrency: this.concurrency, name: this.name };
+    checkTiming(timing, this.wait);
+    Object.assign(req, timingFields(timing));
     this.typoHint(req.command);
     return this.withNode(async (conn) => {
-      const job = await this.start(conn, req);
+      const res = await this.start(conn, req);
+      if (res.schedule) {
+        if (this.wantJson) this.json(scheduleJson(res.schedule));
+        else reportSchedule(res.schedule, (l) => this.out(l));
+        return 0;
+      }
+      const job = res.job!;
       if (!this.wait) {
         this.report(job);
         return 0;
@@ -90,14 +113,14 @@ export class RunCommand extends ClientCommand {
     });
   }
 
-  private async start(conn: Connection, req: RunJobRequest): Promise<Job> {
+  private async start(conn: Connection, req: RunJobRequest): Promise<RunJobResponse> {
     const uploads = collectUploads(this.upload, this.uploadDir);
     const res =
       uploads.length === 0
         ? await conn.jobs.runJob(req)
         : await conn.transfer.runJobStreaming(uploadMessages(req, uploads, progressBar(uploads.reduce((n, u) => n + u.size, 0), this.context.stderr)));
-    if (!res.job) throw new Error('the server did not return the job it created');
-    return res.job;
+    if (!res.job && !res.schedule) throw new Error('the server did not return the job it created');
+    return res;
   }
 
   /** Stream the job's output; report how it ended; its exit code becomes ours. */
@@ -137,6 +160,7 @@ export class RunCommand extends ClientCommand {
       this.json(jobJson(job));
       return;
     }
+    if (job.status === 'SCHEDULED') return reportScheduledJob(job, (l) => this.out(l));
     this.out(`ID: ${job.uuid}`);
     this.out(`Command: ${commandLine(job.command, job.args)}`);
     this.out(`Status: ${job.status}`);

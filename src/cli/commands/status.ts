@@ -3,6 +3,8 @@ import { ClientCommand } from '../base';
 import { Arg } from '../flags';
 import { formatDuration, formatSize } from '../../shared/limits';
 import { commandLine, duration, jobJson, localTime, safeText, type JobJson } from '../format';
+import { localAndUtc } from '../schedule-format';
+import { timeUntil } from '../../shared/schedule';
 
 /** Show a job's status. */
 export class StatusCommand extends ClientCommand {
@@ -30,13 +32,18 @@ export class StatusCommand extends ClientCommand {
       ['Command', commandLine(j.command, j.args)],
       ['Status', j.status],
       ['Created', localTime(j.createdTime)],
-      ['Started', j.status === 'INITIALIZING' ? 'not yet' : localTime(j.startTime)],
     ];
+    if (j.scheduledTime) rows.push(['Scheduled', `${localAndUtc(j.scheduledTime)}${j.status === 'SCHEDULED' ? `, ${timeUntil(new Date(j.scheduledTime))}` : ''}`]);
+    if (j.scheduleId) rows.push(['Schedule', `${j.scheduleName || '(unnamed)'} (${j.scheduleId})`]);
+    // start_time is the creation time until a job runs (as the original API has it): ask the history.
+    const ran = j.history.length === 0 ? j.status !== 'INITIALIZING' : j.history.some((h) => h.status === 'RUNNING');
+    rows.push(['Started', ran ? localTime(j.startTime) : j.status === 'SCHEDULED' || j.status === 'INITIALIZING' ? 'not yet' : 'never']);
     if (j.endTime) rows.push(['Ended', localTime(j.endTime)]);
     if (j.durationMs || j.endTime) rows.push([j.endTime ? 'Duration' : 'Running For', duration(j.durationMs)]);
     if (j.exitCode !== null) rows.push(['Exit Code', String(j.exitCode)]);
     if (j.signal) rows.push(['Signal', j.signal]);
-    if (j.failureReason) rows.push([j.status === 'STOPPED' ? 'Reason' : 'Failure', j.failureReason]);
+    if (j.failureReason) rows.push([j.status === 'STOPPED' || j.status === 'STOPPING' || j.status === 'CANCELED' ? 'Reason' : 'Failure', j.failureReason]);
+    for (const [i, h] of j.history.entries()) rows.push([i === 0 ? 'States' : '', `${h.status.padEnd(12)} ${localTime(h.time)}${fraction(h.time)}`]);
     rows.push(['Work Dir', j.workDir]);
     rows.push(['Limits', limitsLine(j.limits)]);
     rows.push(['CPU Time', `${j.usage.cpuSeconds.toFixed(2)}s`]);
@@ -49,9 +56,15 @@ export class StatusCommand extends ClientCommand {
     const env = Object.keys(j.environment);
     if (env.length) rows.push(['Environment', env.map((k) => `${k}=${j.environment[k]}`).join(' ')]);
     const w = Math.max(...rows.map(([k]) => k.length)) + 1;
-    for (const [k, v] of rows) this.out(`${`${k}:`.padEnd(w)} ${safeText(v)}`);
+    for (const [k, v] of rows) this.out(`${(k ? `${k}:` : '').padEnd(w)} ${safeText(v)}`);
     return 0;
   }
+}
+
+/** ".123" — the milliseconds of an RFC3339 time, so that quick transitions stay apart. */
+function fraction(rfc3339: string): string {
+  const ms = new Date(rfc3339).getMilliseconds();
+  return Number.isNaN(ms) ? '' : `.${String(ms).padStart(3, '0')}`;
 }
 
 /** "cpu 50%, cores 0-1, memory 512MB, pids 512, disk 1MB, io 1048576 B/s, timeout 5m". */

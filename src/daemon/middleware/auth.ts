@@ -43,6 +43,11 @@ export const METHOD_ACCESS: Record<string, Access> = {
   BuildRuntime: 'write',
   ValidateRuntimeYAML: 'read',
   GetServerVersion: 'read',
+  ListSchedules: 'read',
+  GetSchedule: 'read',
+  PauseSchedule: 'write',
+  ResumeSchedule: 'write',
+  RemoveSchedule: 'write',
 };
 
 /** Identity of the caller, added to the call context by the auth middleware. */

@@ -262,8 +262,19 @@ export class NetworkManager implements JobResource {
     const tools = this.deps.tools;
     if (!('run' in tools)) return;
     await this.serial(async () => {
-      await removeFirewall(tools, this.table);
-      for (const n of this.nets.values()) if (n.pool && !n.problem) await deleteLink(tools, n.bridge);
+      // Every step is tried even when one fails, and also for networks whose set-up failed half
+      // way (start-up that failed must release what it made): the first error is reported.
+      let first: unknown;
+      const attempt = async (fn: () => Promise<void>) => {
+        try {
+          await fn();
+        } catch (err) {
+          first ??= err;
+        }
+      };
+      await attempt(() => removeFirewall(tools, this.table));
+      for (const n of this.nets.values()) if (n.pool) await attempt(() => deleteLink(tools, n.bridge));
+      if (first !== undefined) throw first;
     });
   }
 
