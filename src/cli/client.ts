@@ -30,6 +30,8 @@ export interface Connection {
   transfer: JobTransferServiceClient;
   networks: NetworkServiceClient;
   volumes: VolumeServiceClient;
+  /** The channel itself, for clients of services a command creates on demand (the console's feature probes). */
+  channel: Channel;
   close(): void;
 }
 
@@ -59,6 +61,7 @@ export function connect(opts: { config?: string; node?: string }): Connection {
     transfer: factory.create(JobTransferServiceDefinition, channel),
     networks: factory.create(NetworkServiceDefinition, channel),
     volumes: factory.create(VolumeServiceDefinition, channel),
+    channel,
     close: () => channel.close(),
   };
   return conn;
