@@ -1,0 +1,30 @@
+/**
+ * `rnx mcp`: an MCP server on stdio that gives AI agents joblet's jobs, volumes and networks as
+ * tools. The SDK and the tools are required only here, so no other command pays for loading them.
+ */
+import { ClientCommand } from '../base';
+import { globalOptions } from '../globals';
+
+/** Serve MCP on stdio. */
+export class McpCommand extends ClientCommand {
+  static override paths = [['mcp']];
+  static override usage = ClientCommand.Usage({
+    description: 'Serve joblet to AI agents as MCP tools, on stdin/stdout',
+    details: `
+      Speaks the Model Context Protocol on stdin/stdout, for an MCP client (Claude Desktop, Claude Code, Cursor, …) to start
+      as a subprocess. The tools act on one node of the client config (--node, else the default) with its certificate: a
+      viewer certificate makes every write tool fail with the server's refusal. See "AI agents (MCP)" in the README for
+      client configuration.
+    `,
+    examples: [
+      ['Serve the default node', 'rnx mcp'],
+      ['Serve a read-only node', 'rnx mcp --node viewer'],
+    ],
+  });
+
+  async run(): Promise<number> {
+    const { runMcpServer } = require('../../mcp/server') as typeof import('../../mcp/server');
+    await runMcpServer({ config: this.configPath ?? globalOptions().config, node: this.node ?? globalOptions().node, stdin: this.context.stdin, stdout: this.context.stdout });
+    return 0;
+  }
+}
