@@ -191,6 +191,8 @@ export class JobManager {
       });
       const proc = this.deps.spawn(spec);
       live.proc = proc;
+      // Stopped while it was being set up (terminate() found no process to signal): it never runs.
+      if (live.stop) process.kill(proc.pid, 'SIGKILL');
       if (job.limits.timeoutMs) {
         live.timer = setTimeout(() => {
           void this.terminate(live, { reason: `timeout: the job ran longer than ${formatDuration(job.limits.timeoutMs)}`, status: 'FAILED' });
