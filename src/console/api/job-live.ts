@@ -30,8 +30,10 @@ export const jobLiveRoute: Route = {
     const stream = new EventStream(req, res, shutdown);
     await stream.send('job', first);
     const from = Number(req.headers['last-event-id'] ?? 0);
-    const logs = followLogs(ctx, stream, first.id, Number.isSafeInteger(from) && from > 0 ? from : 0);
-    const status = followStatus(ctx, stream, first.id, JSON.stringify(first), logs);
+    // The first output of a starting job means it now runs: ask for its status at once, not at the next tick.
+    const kick = new Kick();
+    const logs = followLogs(ctx, stream, first.id, Number.isSafeInteger(from) && from > 0 ? from : 0, () => kick.fire());
+    const status = followStatus(ctx, stream, first.id, JSON.stringify(first), logs, kick);
     try {
       await Promise.all([logs, status]);
       if (!stream.signal.aborted) await stream.end();
@@ -46,7 +48,8 @@ export const jobLiveRoute: Route = {
 };
 
 /** Send the job's output from byte `from` on, batched, until the job ends or the page goes. */
-async function followLogs({ pool, node }: RouteContext, stream: EventStream, id: string, from: number): Promise<void> {
+async function followLogs({ pool, node }: RouteContext, stream: EventStream, id: string, from: number, onFirst: () => void): Promise<void> {
+  let first = true;
   const decoders = new Map<number, TextDecoder>();
   let batch: LogEvent[] = [];
   let batchBytes = 0;
@@ -69,6 +72,10 @@ async function followLogs({ pool, node }: RouteContext, stream: EventStream, id:
       if (end <= from) continue;
       const payload = chunk.offset < from ? chunk.payload.subarray(from - chunk.offset) : chunk.payload;
       offset = end;
+      if (first) {
+        first = false;
+        onFirst();
+      }
       let d = decoders.get(chunk.stream);
       if (!d) decoders.set(chunk.stream, (d = new TextDecoder('utf-8', { fatal: false })));
       const text = d.decode(payload, { stream: true });
@@ -86,7 +93,7 @@ async function followLogs({ pool, node }: RouteContext, stream: EventStream, id:
 }
 
 /** Send the job whenever its status changes; one last time once its output has ended. */
-async function followStatus({ pool, node }: RouteContext, stream: EventStream, id: string, last: string, logs: Promise<void>): Promise<void> {
+async function followStatus({ pool, node }: RouteContext, stream: EventStream, id: string, last: string, logs: Promise<void>, kick: Kick): Promise<void> {
   let logsDone = false;
   void logs.then(
     () => (logsDone = true),
@@ -94,7 +101,7 @@ async function followStatus({ pool, node }: RouteContext, stream: EventStream, i
   );
   for (;;) {
     const wait = new Promise((r) => setTimeout(r, STATUS_POLL_MS).unref());
-    await Promise.race([wait, logs.catch(() => undefined), once(stream.signal, 'abort')]);
+    await Promise.race([wait, kick.next(), logs.catch(() => undefined), once(stream.signal, 'abort')]);
     if (stream.signal.aborted) return;
     const view = jobJson(await pool.call(node, (c) => c.jobs.getJobStatus({ uuid: id }, { signal: stream.signal })));
     const text = JSON.stringify(view);
@@ -104,6 +111,21 @@ async function followStatus({ pool, node }: RouteContext, stream: EventStream, i
     }
     // The output ends when the job has; its final status may trail by a moment.
     if (logsDone && TERMINAL.has(view.status)) return;
+  }
+}
+
+/** A wake-up call: next() resolves at the following fire(). */
+class Kick {
+  private wake?: () => void;
+
+  /** Resolves at the next fire(). */
+  next(): Promise<void> {
+    return new Promise((r) => (this.wake = r));
+  }
+
+  /** Wake whoever waits. */
+  fire(): void {
+    this.wake?.();
   }
 }
 

@@ -36,3 +36,11 @@ export function shortId(id: string): string {
 
 /** Statuses of a job that has not finished. */
 export const ACTIVE = new Set(['INITIALIZING', 'RUNNING', 'SCHEDULED', 'PENDING']);
+
+/** A limit's duration as rnx's --timeout takes it: 5400000 → "1h30m". */
+export function durationSpec(ms: number): string {
+  const h = Math.floor(ms / 3600_000);
+  const m = Math.floor((ms % 3600_000) / 60_000);
+  const s = Math.floor((ms % 60_000) / 1000);
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || (!h && !m) ? `${s}s` : ''}`;
+}

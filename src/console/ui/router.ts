@@ -40,11 +40,19 @@ export function replaceHash(hash: string): void {
 export function usePlace(): Place {
   const [place, setPlace] = useState(() => parseHash(location.hash));
   useEffect(() => {
-    const on = () => setPlace(parseHash(location.hash));
+    const on = () => setPlace((old) => (sameHash(old, location.hash) ? old : parseHash(location.hash)));
     window.addEventListener('hashchange', on);
+    // The address may have changed between the first render and now, with no listener to hear it.
+    on();
     return () => window.removeEventListener('hashchange', on);
   }, []);
   return place;
+}
+
+/** Does `p` stand for `hash` already? (Keeps the same object, so nothing re-renders for nothing.) */
+function sameHash(p: Place, hash: string): boolean {
+  const q = parseHash(hash);
+  return q.node === p.node && q.path.join('/') === p.path.join('/') && q.query.toString() === p.query.toString();
 }
 
 function safeDecode(s: string): string {

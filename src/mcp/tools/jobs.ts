@@ -47,7 +47,7 @@ export const jobTools: ToolDef[] = [
     input: {
       job_id: jobId,
       stream: z.enum(['all', 'stdout', 'stderr']).default('all').describe('Which output to return'),
-      max_bytes: z.number().int().min(256).max(1048576).default(65536).describe('Return at most the last this many bytes (default 65536)'),
+      max_bytes: z.number().int().min(1).max(1048576).default(65536).describe('Return at most the last this many bytes (default 65536)'),
       follow: z.boolean().default(false).describe('Wait for the job to end and return everything it printed'),
       wait_timeout_seconds: z.number().int().min(1).max(3600).default(300).describe('With follow: give up waiting after this long'),
     },

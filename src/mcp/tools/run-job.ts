@@ -53,7 +53,7 @@ export const runJobTool = defineTool({
     timeout: z.string().optional().describe('Stop the job after this long, e.g. "90s", "5m", "2h30m"'),
     wait: z.boolean().default(false).describe('Wait for the job to end and return its exit code and output'),
     wait_timeout_seconds: z.number().int().min(1).max(3600).default(300).describe('With wait: stop waiting (the job keeps running) after this long'),
-    max_output_bytes: z.number().int().min(256).max(1048576).default(65536).describe('With wait: keep at most the last this many bytes of stdout and of stderr'),
+    max_output_bytes: z.number().int().min(1).max(1048576).default(65536).describe('With wait: keep at most the last this many bytes of stdout and of stderr'),
   },
   write: true,
   async run(a, ctx) {

@@ -9,7 +9,7 @@ import { deleteJob, getJob, jobLiveUrl, logDownloadUrl, stopJob } from '../api/j
 import { CommandBox, ErrorLine, Facts, Section, StatusBadge } from '../components/bits';
 import { ConfirmDialog, type ConfirmRequest } from '../components/confirm';
 import { LogSink, LogView } from '../components/log-view';
-import { ACTIVE, duration, localTime, size } from '../format';
+import { ACTIVE, duration, durationSpec, localTime, size } from '../format';
 import { useLive } from '../live';
 import { href, navigate } from '../router';
 import { useApp } from '../state';
@@ -66,7 +66,7 @@ export function JobDetailPage({ id }: { id: string }) {
     ['Processes', l.pids ? String(l.pids) : 'not limited'],
     ['Disk (/work)', l.diskBytes ? size(l.diskBytes) : 'not limited'],
     ['I/O', l.ioBps ? `${l.ioBps} bytes/s` : 'not limited'],
-    ['Timeout', l.timeoutMs ? duration(l.timeoutMs) : 'none'],
+    ['Timeout', l.timeoutMs ? durationSpec(l.timeoutMs) : 'none'],
   ];
   const env = Object.entries(job.environment);
   return (
