@@ -6,6 +6,7 @@
  * refused; a loopback console refuses other host names.
  */
 import * as http from 'node:http';
+import * as os from 'node:os';
 import type { Browser } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -158,7 +159,7 @@ test('bound beyond loopback: refused without the token, which becomes an HttpOnl
   assert.is(short.code, 1);
   assert.match(short.stderr, /^rnx: --token must be at least 16 characters/);
   const human = await exec(RNX, ['--config', d.rnxConfig, 'admin', '--bind', '0.0.0.0', '--port', '0'], { timeoutMs: 3000 }).catch((e: Error) => e.message);
-  assert.match(String(human), /http:\/\/0\.0\.0\.0:\d+\/\?token=\S+\n\s+The access token is in this URL and is shown only now/);
+  assert.match(String(human), new RegExp(`http://${os.hostname()}:\\d+/\\?token=\\S+\\n\\s+The access token is in this URL and is shown only now`));
 });
 
 test('mutations need the CSRF token and the console origin; loopback refuses other host names', async () => {

@@ -3,6 +3,7 @@
  * required only here, so no other command pays for loading it.
  */
 import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
 import { Option } from 'clipanion';
 import { InvalidArgumentError } from '../../shared/errors';
 import { ClientCommand } from '../base';
@@ -46,7 +47,7 @@ export class AdminCommand extends ClientCommand {
       this.context.stdout.write(`${JSON.stringify({ status: 'listening', url: srv.url, bindAddress: this.bind, port: srv.port, node: srv.node, readOnly: srv.readOnly, browserOpened })}\n`);
     } else {
       this.out(`joblet console for node '${srv.node}'${srv.readOnly ? ' (read-only: viewer certificate)' : ''}`);
-      this.out(`  ${srv.url}`);
+      this.out(`  ${displayUrl(srv.url, this.bind)}`);
       if (token && this.token === undefined) this.out('  The access token is in this URL and is shown only now; the first visit keeps it in a cookie.');
       if (this.open && !browserOpened) this.out('  (could not open a browser: open the URL yourself)');
       this.out('Press Ctrl-C to stop.');
@@ -55,6 +56,14 @@ export class AdminCommand extends ClientCommand {
     await srv.close();
     return 0;
   }
+}
+
+/** The URL to show a person: a wildcard bind is reached by this machine's name, not 0.0.0.0. */
+function displayUrl(url: string, bind: string): string {
+  if (bind !== '0.0.0.0' && bind !== '::' && bind !== '[::]') return url;
+  const u = new URL(url);
+  u.hostname = hostname();
+  return u.toString();
 }
 
 function parsePort(text: string): number {
