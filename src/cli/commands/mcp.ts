@@ -2,13 +2,14 @@
  * `rnx mcp`: an MCP server on stdio that gives AI agents joblet's jobs, volumes and networks as
  * tools. The SDK and the tools are required only here, so no other command pays for loading them.
  */
-import { ClientCommand } from '../base';
+import { Option } from 'clipanion';
+import { BaseCommand } from '../base';
 import { globalOptions } from '../globals';
 
 /** Serve MCP on stdio. */
-export class McpCommand extends ClientCommand {
+export class McpCommand extends BaseCommand {
   static override paths = [['mcp']];
-  static override usage = ClientCommand.Usage({
+  static override usage = BaseCommand.Usage({
     description: 'Serve joblet to AI agents as MCP tools, on stdin/stdout',
     details: `
       Speaks the Model Context Protocol on stdin/stdout, for an MCP client (Claude Desktop, Claude Code, Cursor, …) to start
@@ -21,6 +22,10 @@ export class McpCommand extends ClientCommand {
       ['Serve a read-only node', 'rnx mcp --node viewer'],
     ],
   });
+
+  // No --json: stdout carries the protocol.
+  configPath = Option.String('--config', { description: 'Client config file (default: the search list of every rnx command)' });
+  node = Option.String('--node', { description: 'Node whose jobs the tools act on (default: the default node)' });
 
   async run(): Promise<number> {
     const { runMcpServer } = require('../../mcp/server') as typeof import('../../mcp/server');

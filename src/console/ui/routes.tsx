@@ -47,7 +47,12 @@ export function findRoute(path: string[]): { route: RouteDef; params: Record<str
   for (const route of ROUTES) {
     if (route.path.length !== path.length) continue;
     const params: Record<string, string> = {};
-    if (route.path.every((p, i) => (p.startsWith(':') ? ((params[p.slice(1)] = path[i]!), true) : p === path[i]))) return { route, params };
+    let fits = true;
+    for (const [i, p] of route.path.entries()) {
+      if (p.startsWith(':')) params[p.slice(1)] = path[i]!;
+      else if (p !== path[i]) fits = false;
+    }
+    if (fits) return { route, params };
   }
   return undefined;
 }
