@@ -35,7 +35,7 @@ async function console_(args: string[] = []): Promise<ConsoleProcess> {
 }
 
 /** One HTTP request to the console from here (not a browser): status, headers, body. */
-function request(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function request(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
       let body = '';
@@ -175,6 +175,32 @@ test('mutations need the CSRF token and the console origin; loopback refuses oth
   const form = await request(`${admin.origin}/api/n/default/volumes`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Joblet-CSRF': csrf }, body: 'name=x' });
   assert.is(form.status, 415);
   assert.equal(JSON.parse((await d.rnx(['--json', 'volume', 'list'])).stdout), []);
+  // Malformed run requests: one clear line each, and no job.
+  const up = { 'Content-Type': 'application/vnd.joblet.run-upload', 'X-Joblet-CSRF': csrf };
+  const js = { ...json, 'X-Joblet-CSRF': csrf };
+  const frame = (header: string, rest = '') => {
+    const h = Buffer.from(header);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(h.length);
+    return Buffer.concat([len, h, Buffer.from(rest)]);
+  };
+  const spec = { command: 'cat', args: ['a'], env: [], workdir: '', limits: {}, network: '', volumes: [], uploadSources: [] };
+  const bad: [Record<string, string>, string | Buffer, RegExp][] = [
+    [js, '{"command": 3}', /the run request is malformed/],
+    [js, 'not json', /not valid JSON/],
+    [up, frame('{oops'), /the upload header is not valid JSON/],
+    [up, frame(JSON.stringify({ spec, uploads: [{ path: 'a', size: 10, mode: 420, isDirectory: false }] }), 'short'), /the upload body ended early, in the content of a/],
+    [up, frame(JSON.stringify({ spec, uploads: [{ path: 'a', size: 1, mode: 420, isDirectory: false }] }), 'xy'), /the upload body is longer than its files/],
+    [up, frame(JSON.stringify({ spec, uploads: [{ path: '../escape', size: 1, mode: 420, isDirectory: false }] }), 'x'), /\.\./],
+    [up, Buffer.from([0xff, 0xff, 0xff, 0xff]), /the upload header is 4294967295 bytes/],
+  ];
+  const jobsBefore = (await d.rnx(['--json', 'list'])).stdout;
+  for (const [headers, body, message] of bad) {
+    const r = await request(`${admin.origin}/api/n/default/jobs`, { method: 'POST', headers, body });
+    assert.is(r.status, 400, `${r.body} for ${body.toString().slice(0, 60)}`);
+    assert.match((JSON.parse(r.body) as { error: { message: string } }).error.message, message);
+  }
+  assert.is((await d.rnx(['--json', 'list'])).stdout, jobsBefore);
   // DNS rebinding: a page of another site whose name points here gets nothing.
   const rebound = await request(`${admin.origin}/api/session`, { headers: { Host: `evil.example:${admin.info.port}` } });
   assert.is(rebound.status, 403);
