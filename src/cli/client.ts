@@ -35,6 +35,8 @@ export interface Connection {
   volumes: VolumeServiceClient;
   info: ServerInfoServiceClient;
   schedules: ScheduleServiceClient;
+  /** The channel itself, for clients of services a command creates on demand (the console's feature probes). */
+  channel: Channel;
   close(): void;
 }
 
@@ -65,6 +67,7 @@ export function connect(opts: { config?: string; node?: string; env?: NodeJS.Pro
     volumes: factory.create(VolumeServiceDefinition, channel),
     info: factory.create(ServerInfoServiceDefinition, channel),
     schedules: factory.create(ScheduleServiceDefinition, channel),
+    channel,
     close: () => channel.close(),
   };
   return conn;

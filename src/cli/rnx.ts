@@ -19,12 +19,14 @@
  */
 import { Cli } from 'clipanion';
 import { reportError, type CliContext } from './base';
+import { AdminCommand } from './commands/admin';
 import { ConfigHelpCommand } from './commands/config-help';
 import { DeleteCommand } from './commands/delete';
 import { groupCommand, notYetGroupCommand } from './commands/group';
 import { HelpCommand } from './commands/help';
 import { ListCommand } from './commands/list';
 import { LogCommand } from './commands/log';
+import { McpCommand } from './commands/mcp';
 import { NetworkCreateCommand } from './commands/network-create';
 import { NetworkListCommand } from './commands/network-list';
 import { NetworkRemoveCommand } from './commands/network-remove';
@@ -66,6 +68,8 @@ export const COMMANDS: RnxCommandClass[] = [
   NetworkCreateCommand,
   NetworkListCommand,
   NetworkRemoveCommand,
+  AdminCommand,
+  McpCommand,
   NodesCommand,
   ConfigHelpCommand,
   VersionCommand,
