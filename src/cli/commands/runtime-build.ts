@@ -1,9 +1,9 @@
 /** `rnx runtime build FILE.yaml`: build a user-defined runtime on the server. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Option } from 'clipanion';
 import { InvalidArgumentError } from '../../shared/errors';
 import { ClientCommand } from '../base';
+import { Arg, Flag } from '../flags';
 import { followBuild } from '../runtime-format';
 import { reportBuild } from './runtime-install';
 
@@ -28,17 +28,23 @@ export function readRuntimeYaml(p: string): string {
 export class RuntimeBuildCommand extends ClientCommand {
   static override paths = [['runtime', 'build']];
   static override usage = ClientCommand.Usage({
+    category: 'Runtimes',
     description: 'Build a runtime from a runtime.yaml (see README: Runtimes)',
     details: `
-      The file follows the original's runtime.yaml: schema_version "1.0", name, version (X.Y.Z), description, base {language: python|java|node|go|rust, version}, and optionally packages (distribution packages, NAME or NAME=VERSION), pip, pip_options, npm, environment, requirements, platforms, libraries, hooks {timeout, pre_install, post_install}. Hooks run inside the build sandbox, chrooted into the new runtime. --dry-run only checks the file on the server. --force builds again over an installed version. --json prints one JSON object per event.
+      The file follows the original's runtime.yaml: schema_version "1.0", name, version (X.Y.Z), description, base
+      {language: python|java|node|go|rust, version}, and optionally packages (distribution packages, NAME or
+      NAME=VERSION), pip, pip_options, npm, environment, requirements, platforms, libraries, hooks {timeout,
+      pre_install, post_install}. Hooks run inside the build sandbox, chrooted into the new runtime. --dry-run only
+      checks the file on the server. --force builds again over an installed version. --json prints one JSON object per
+      event.
     `,
     examples: [['Build', 'rnx runtime build ./my-runtime.yaml'], ['Check only', 'rnx runtime build --dry-run runtime.yaml']],
   });
 
-  file = Option.String({ name: 'file' });
-  force = Option.Boolean('--force,-f', false, { description: 'Build again over an installed version' });
-  dryRun = Option.Boolean('--dry-run', false, { description: 'Check the file on the server; build nothing' });
-  verbose = Option.Boolean('--verbose,-v', false, { description: 'Show every line of the build log' });
+  file = Arg.required('FILE', 'A runtime.yaml, or a directory holding runtime.yaml or runtime.yml');
+  force = Flag.boolean('-f,--force', 'Build again over an installed version');
+  dryRun = Flag.boolean('--dry-run', 'Check the file on the server; build nothing');
+  verbose = Flag.boolean('-v,--verbose', 'Show every line of the build log');
 
   async run(): Promise<number> {
     const yaml = readRuntimeYaml(this.file);

@@ -1,7 +1,7 @@
 /** `rnx runtime info NAME`: packages with versions, environment, build info and size. */
-import { Option } from 'clipanion';
 import { NotFoundError } from '../../shared/errors';
 import { ClientCommand } from '../base';
+import { Arg } from '../flags';
 import { localTime, safeText } from '../format';
 import { runtimeJson, seconds, sizeText } from '../runtime-format';
 
@@ -9,11 +9,12 @@ import { runtimeJson, seconds, sizeText } from '../runtime-format';
 export class RuntimeInfoCommand extends ClientCommand {
   static override paths = [['runtime', 'info']];
   static override usage = ClientCommand.Usage({
+    category: 'Runtimes',
     description: 'Show a runtime: its packages with versions, environment, build and size',
     examples: [['By name', 'rnx runtime info python-3.11-ml'], ['By alias', 'rnx runtime info java:17'], ['Every package, as JSON', 'rnx runtime info python-3.11-ml --json']],
   });
 
-  name = Option.String({ name: 'runtime' });
+  name = Arg.required('RUNTIME', 'Runtime name (python-3.11-ml), alias (python:3.11-ml) or NAME@VERSION');
 
   async run(): Promise<number> {
     const res = await this.withNode((c) => c.runtimes.getRuntimeInfo({ runtime: this.name }));

@@ -1,8 +1,8 @@
 /** `rnx runtime install NAME [--force]`: build a built-in runtime on the server, showing its progress. */
-import { Option } from 'clipanion';
 import type { BuildResult } from '../../gen/joblet';
 import { JobletError } from '../../shared/errors';
 import { ClientCommand } from '../base';
+import { Arg, Flag } from '../flags';
 import { safeText } from '../format';
 import { followBuild, seconds, sizeText } from '../runtime-format';
 
@@ -10,16 +10,21 @@ import { followBuild, seconds, sizeText } from '../runtime-format';
 export class RuntimeInstallCommand extends ClientCommand {
   static override paths = [['runtime', 'install']];
   static override usage = ClientCommand.Usage({
+    category: 'Runtimes',
     description: 'Install a built-in runtime from the server\'s distribution archive',
     details: `
-      Built-ins: python-3.11-ml (python:3.11-ml), python-3.11 (python:3.11), openjdk-17 (openjdk:17, java:17), openjdk-21 (openjdk:21, java:21; only where the archive has it), nodejs-18 (nodejs:18, node:18). The server resolves the packages against its configured archive, installs them into a new root filesystem in a sandbox, and shows each phase and the package being installed. --force builds an installed runtime again (refused while jobs use it). --verbose shows every line of the build log. --json prints one JSON object per event.
+      Built-ins: python-3.11-ml (python:3.11-ml), python-3.11 (python:3.11), openjdk-17 (openjdk:17, java:17),
+      openjdk-21 (openjdk:21, java:21; only where the archive has it), nodejs-18 (nodejs:18, node:18). The server
+      resolves the packages against its configured archive, installs them into a new root filesystem in a sandbox, and
+      shows each phase and the package being installed. --force builds an installed runtime again (refused while jobs
+      use it). --verbose shows every line of the build log. --json prints one JSON object per event.
     `,
     examples: [['Python with NumPy and pandas', 'rnx runtime install python:3.11-ml'], ['Again, from scratch', 'rnx runtime install java:17 --force']],
   });
 
-  name = Option.String({ name: 'runtime' });
-  force = Option.Boolean('--force,-f', false, { description: 'Build it again even when installed' });
-  verbose = Option.Boolean('--verbose,-v', false, { description: 'Show every line of the build log' });
+  name = Arg.required('RUNTIME', 'Runtime name (python-3.11-ml), alias (python:3.11-ml) or NAME@VERSION');
+  force = Flag.boolean('-f,--force', 'Build it again even when installed (refused while jobs use it)');
+  verbose = Flag.boolean('-v,--verbose', 'Show every line of the build log');
 
   async run(): Promise<number> {
     return this.withNode(async (c) => {

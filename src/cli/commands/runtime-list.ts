@@ -7,8 +7,12 @@ import { runtimeJson, sizeText } from '../runtime-format';
 export class RuntimeListCommand extends ClientCommand {
   static override paths = [['runtime', 'list'], ['runtime', 'ls']];
   static override usage = ClientCommand.Usage({
-    description: 'List runtimes: installed ones, and the built-in runtimes available to install',
-    details: 'PACKAGES is the number of distribution packages in an installed runtime\'s root filesystem. STATUS is installed, available (a built-in you can install with \'rnx runtime install\'), installing, or broken.',
+    category: 'Runtimes',
+    description: 'List runtimes: installed ones and the built-ins available to install',
+    details: `
+      PACKAGES is the number of distribution packages in an installed runtime's root filesystem. STATUS is installed,
+      available (a built-in you can install with 'rnx runtime install'), installing, or broken.
+    `,
     examples: [['List runtimes', 'rnx runtime list'], ['As JSON', 'rnx runtime list --json']],
   });
 

@@ -1,18 +1,23 @@
 /** `rnx runtime test NAME`: run the runtime's smoke test in a job. */
-import { Option } from 'clipanion';
 import { ClientCommand } from '../base';
+import { Arg } from '../flags';
 import { safeText } from '../format';
 
 /** Smoke-test a runtime. */
 export class RuntimeTestCommand extends ClientCommand {
   static override paths = [['runtime', 'test']];
   static override usage = ClientCommand.Usage({
+    category: 'Runtimes',
     description: 'Run a runtime\'s smoke test in a job',
-    details: 'Python runtimes print the Python version (python-3.11-ml imports numpy and pandas and prints their versions), Java runtimes compile and run a Hello class, Node runtimes run a script. The test is an ordinary job (see \'rnx list\'); the exit code is 0 when it passed.',
+    details: `
+      Python runtimes print the Python version (python-3.11-ml imports numpy and pandas and prints their versions),
+      Java runtimes compile and run a Hello class, Node runtimes run a script. The test is an ordinary job (see 'rnx
+      list'); the exit code is 0 when it passed.
+    `,
     examples: [['Test', 'rnx runtime test python:3.11-ml']],
   });
 
-  name = Option.String({ name: 'runtime' });
+  name = Arg.required('RUNTIME', 'Runtime name (python-3.11-ml), alias (python:3.11-ml) or NAME@VERSION');
 
   async run(): Promise<number> {
     const r = await this.withNode((c) => c.runtimes.testRuntime({ runtime: this.name }));

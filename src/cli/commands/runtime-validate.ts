@@ -1,6 +1,6 @@
 /** `rnx runtime validate FILE.yaml`: check a runtime.yaml on the server; problems name their lines. */
-import { Option } from 'clipanion';
 import { ClientCommand } from '../base';
+import { Arg } from '../flags';
 import { safeText } from '../format';
 import { readRuntimeYaml } from './runtime-build';
 
@@ -8,11 +8,12 @@ import { readRuntimeYaml } from './runtime-build';
 export class RuntimeValidateCommand extends ClientCommand {
   static override paths = [['runtime', 'validate']];
   static override usage = ClientCommand.Usage({
+    category: 'Runtimes',
     description: 'Check a runtime.yaml without building it; every problem names its line',
     examples: [['Check', 'rnx runtime validate runtime.yaml']],
   });
 
-  file = Option.String({ name: 'file' });
+  file = Arg.required('FILE', 'A runtime.yaml, or a directory holding runtime.yaml or runtime.yml');
 
   async run(): Promise<number> {
     const yaml = readRuntimeYaml(this.file);

@@ -43,6 +43,12 @@ export const METHOD_ACCESS: Record<string, Access> = {
   BuildRuntime: 'write',
   ValidateRuntimeYAML: 'read',
   InstallRuntime: 'write',
+  GetServerVersion: 'read',
+  ListSchedules: 'read',
+  GetSchedule: 'read',
+  PauseSchedule: 'write',
+  ResumeSchedule: 'write',
+  RemoveSchedule: 'write',
 };
 
 /** Identity of the caller, added to the call context by the auth middleware. */

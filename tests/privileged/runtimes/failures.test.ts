@@ -1,3 +1,4 @@
+// test:serial — builds runtimes into a tmpfs that fills up: heavy, and alone with the shared apt cache.
 /**
  * Builds that cannot finish leave nothing behind: a full disk is reported as such and the partial
  * build removed (a daemon whose state directory is a small tmpfs), and a build interrupted by the

@@ -1,3 +1,4 @@
+// test:serial — builds root filesystems (dpkg, the shared apt cache): heavy, and alone with the cache.
 /**
  * Runtimes built for real and used by jobs, on one daemon that installs python-3.11 and
  * python-3.11-ml once (the later tests share them; packages come from the host's archive through
