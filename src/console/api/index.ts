@@ -10,12 +10,13 @@ import { jobLiveRoute, logDownloadRoute } from './job-live';
 import { jobRoutes } from './jobs';
 import { jobsFeedRoute } from './jobs-feed';
 import { resourceRoutes } from './resources';
+import { runtimeRoutes } from './runtimes';
 import { HANDLED, type Route, type RouteContext } from './route';
 import { runRoute } from './run';
 import { sessionRoute } from './session';
 
 /** All routes, most specific first where patterns overlap. */
-export const ROUTES: Route[] = [sessionRoute, featuresRoute, jobsFeedRoute, jobLiveRoute, logDownloadRoute, runRoute, ...jobRoutes, ...resourceRoutes];
+export const ROUTES: Route[] = [sessionRoute, featuresRoute, jobsFeedRoute, jobLiveRoute, logDownloadRoute, runRoute, ...jobRoutes, ...resourceRoutes, ...runtimeRoutes];
 
 /** Match `/api/…` against the routes; fills params and node. */
 function match(method: string, pathname: string): { route: Route; params: Record<string, string>; node: string } | 'wrong-method' | undefined {
