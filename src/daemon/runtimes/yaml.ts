@@ -81,7 +81,16 @@ export function checkRuntimeYaml(text: string, ctx: { builtinNames: Set<string>;
     hasHooks: Object.keys(obj(d.hooks)).some((k) => k !== 'timeout'),
     requiresGpu: obj(d.requirements).gpu === true,
   };
+  // Checks run key by key; the reader wants the file's order.
+  byLine(errors);
+  byLine(warnings);
   return errors.length === 0 ? { errors, warnings, info, plan } : { errors, warnings, info };
+}
+
+/** Sort "line N: …" messages by N in place (stable; messages without a line first). */
+function byLine(messages: string[]): void {
+  const line = (m: string) => Number(/^line (\d+)/.exec(m)?.[1] ?? 0);
+  messages.sort((a, b) => line(a) - line(b));
 }
 
 class Checker {
