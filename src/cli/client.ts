@@ -11,10 +11,12 @@ import { ClientError, Status, createChannel, createClientFactory, type Channel }
 import {
   JobServiceDefinition,
   JobTransferServiceDefinition,
+  MonitoringServiceDefinition,
   NetworkServiceDefinition,
   VolumeServiceDefinition,
   type JobServiceClient,
   type JobTransferServiceClient,
+  type MonitoringServiceClient,
   type NetworkServiceClient,
   type VolumeServiceClient,
 } from '../gen/joblet';
@@ -30,6 +32,7 @@ export interface Connection {
   transfer: JobTransferServiceClient;
   networks: NetworkServiceClient;
   volumes: VolumeServiceClient;
+  monitoring: MonitoringServiceClient;
   close(): void;
 }
 
@@ -59,6 +62,7 @@ export function connect(opts: { config?: string; node?: string }): Connection {
     transfer: factory.create(JobTransferServiceDefinition, channel),
     networks: factory.create(NetworkServiceDefinition, channel),
     volumes: factory.create(VolumeServiceDefinition, channel),
+    monitoring: factory.create(MonitoringServiceDefinition, channel),
     close: () => channel.close(),
   };
   return conn;

@@ -3,6 +3,7 @@
  * documented in README.md: scripts rely on it.
  */
 import type { GetJobStatusResponse, Job } from '../gen/joblet';
+import { sampleJson, type SampleJson } from './metrics-format';
 
 /** A job as rnx prints it with --json. */
 export interface JobJson {
@@ -30,6 +31,8 @@ export interface JobJson {
   volumes?: string[];
   /** Network the job runs on; only in `rnx status` (ListJobs does not carry it). */
   network?: string;
+  /** Latest metrics sample of a running job, else null; only in `rnx status`. */
+  current?: SampleJson | null;
 }
 
 const RUNNING_LIKE = new Set(['INITIALIZING', 'RUNNING', 'SCHEDULED', 'PENDING']);
@@ -66,6 +69,7 @@ export function jobJson(j: Job | GetJobStatusResponse): JobJson {
     usage: { cpuSeconds: d?.usage?.cpuSeconds ?? 0, memoryPeakBytes: d?.usage?.memoryPeakBytes ?? 0, oomKills: d?.usage?.oomKills ?? 0 },
     ...('volumes' in j ? { volumes: j.volumes } : {}),
     ...('network' in j ? { network: j.network } : {}),
+    ...('volumes' in j ? { current: d?.current ? sampleJson(d.current) : null } : {}),
   };
 }
 

@@ -19,6 +19,7 @@ import { VolumeCreateCommand } from './commands/volume-create';
 import { VolumeListCommand } from './commands/volume-list';
 import { VolumeRemoveCommand } from './commands/volume-remove';
 import { setGlobalOptions, takeGlobalOptions } from './globals';
+import { MONITORING_COMMANDS } from './monitoring-commands';
 
 /** Run rnx with argv (without node and script); returns the exit code. */
 export async function runClient(argv: string[], io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }): Promise<number> {
@@ -39,6 +40,7 @@ export async function runClient(argv: string[], io = { stdin: process.stdin, std
   for (const c of [RunCommand, ListCommand, StatusCommand, LogCommand, StopCommand, DeleteCommand, NodesCommand, ConfigHelpCommand]) cli.register(c);
   for (const c of [VolumeCreateCommand, VolumeListCommand, VolumeRemoveCommand]) cli.register(c);
   for (const c of [NetworkCreateCommand, NetworkListCommand, NetworkRemoveCommand]) cli.register(c);
+  for (const c of MONITORING_COMMANDS) cli.register(c);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   return cli.run(rest, { ...Cli.defaultContext, ...io, program: 'rnx' });

@@ -20,6 +20,8 @@ import { buildServer, serverCredentials } from './server';
 import { VolumeManager } from './volumes/manager';
 import { NetworkManager } from './network/manager';
 import { HostTools } from './network/tools';
+import { MonitoringManager } from './monitoring/manager';
+import { MetricsStore } from '../store/metrics';
 
 /** Run until a signal; returns the exit code (2 for configuration errors). */
 export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.WritableStream): Promise<number> {
@@ -54,16 +56,23 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
       { ...config.network, instance: config.server.instance },
       { tools: HostTools.locate(), table: new RecordTable<NetworkRecord>(db, 'networks'), log },
     );
-    const jobs = new JobManager(
+    const monitoring: MonitoringManager = new MonitoringManager(
+      { ...config.monitoring, stateDir: config.server.stateDir },
+      // `jobs` is defined below; these run only once requests arrive.
+      { store: new MetricsStore(db), job: (id) => jobs.get(id), veth: (id) => networks.hostVeth(id), log: (m) => log.warn(m) },
+    );
+    const jobs: JobManager = new JobManager(
       { ...config.jobs, stateDir: config.server.stateDir, validation: { limits: config.limits, host: readHostCapacity() } },
       // Networks and volumes attach here as JobResources (acquired before spawn, released after).
-      { store, cgroups, spawn: (spec) => spawnSandboxed(spec), log: (m) => log.info(m), resources: [networks, volumes.resource()] },
+      // Job cgroups are sampled from creation to destruction through the metered cgroup manager.
+      { store, cgroups: monitoring.meter(cgroups), spawn: (spec) => spawnSandboxed(spec), log: (m) => log.info(m), resources: [networks, volumes.resource()] },
     );
     await jobs.recover();
     // After recovery: no job of an earlier run holds a volume any more.
     await volumes.start();
     // Also after recovery: namespaces and veths of killed jobs are stale and go.
     await networks.start();
+    monitoring.start();
     const opts = {
       address: config.server.address,
       caCert: config.security.caCert,
@@ -71,7 +80,7 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
       serverKey: config.security.serverKey,
       maxMessageBytes: config.server.maxMessageBytes,
     };
-    const server = buildServer(jobs, opts, (m) => log.error(m), { volumes, networks });
+    const server = buildServer(jobs, opts, (m) => log.error(m), { volumes, networks, monitoring });
     const port = await server.listen(opts.address, serverCredentials(opts)).catch((err: Error) => {
       throw new ConfigError(`server.address: cannot listen on ${opts.address}: ${err.message}`);
     });
@@ -82,6 +91,7 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
     await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 3000).unref())]);
     server.forceShutdown();
     await jobs.shutdown();
+    monitoring.stop();
     await volumes.shutdown();
     await networks.shutdown().catch((err) => log.warn(`network clean-up: ${describeError(err)}`));
     db.close();

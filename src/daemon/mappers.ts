@@ -35,6 +35,8 @@ export function toDetail(j: JobRecord, now = Date.now()): JobDetail {
       timeoutMs: j.limits.timeoutMs,
     },
     usage: j.usage,
+    // Filled by GetJobStatus for a running job (the monitoring manager holds the samples).
+    current: undefined,
   };
 }
 

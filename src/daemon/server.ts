@@ -35,6 +35,11 @@ import { createNetwork } from './rpc/create-network';
 import { listNetworks } from './rpc/list-networks';
 import { removeNetwork } from './rpc/remove-network';
 import { unimplementedMethods } from './rpc/unimplemented';
+import type { MonitoringManager } from './monitoring/manager';
+import { getSystemStatus } from './rpc/get-system-status';
+import { streamSystemMetrics } from './rpc/stream-system-metrics';
+import { getJobMetrics } from './rpc/get-job-metrics';
+import { streamJobMetrics } from './rpc/stream-job-metrics';
 
 /** TLS material and limits for the listener. */
 export interface ListenOptions {
@@ -49,6 +54,7 @@ export interface ListenOptions {
 export interface Services {
   volumes: VolumeManager;
   networks: NetworkManager;
+  monitoring: MonitoringManager;
 }
 
 /** Build the server with every service registered; call listen() on it. */
@@ -67,13 +73,15 @@ export function buildServer(jobs: JobManager, opts: ListenOptions, log: (msg: st
   const base = server as unknown as Server<CallerContext>;
   base.add(JobServiceDefinition, {
     runJob: runJob(jobs),
-    getJobStatus: getJobStatus(jobs),
+    getJobStatus: getJobStatus(jobs, services.monitoring),
     stopJob: stopJob(jobs),
     deleteJob: deleteJob(jobs),
     deleteAllJobs: deleteAllJobs(jobs),
     getJobLogs: getJobLogs(jobs),
     listJobs: listJobs(jobs),
-    ...unimplementedMethods(['CancelJob', 'StreamJobMetrics', 'GetJobMetrics', 'StreamJobTelematics', 'GetJobTelematics']),
+    getJobMetrics: getJobMetrics(services.monitoring),
+    streamJobMetrics: streamJobMetrics(services.monitoring),
+    ...unimplementedMethods(['CancelJob', 'StreamJobTelematics', 'GetJobTelematics']),
   } as never);
   base.add(JobTransferServiceDefinition, { runJobStreaming: runJobStreaming(jobs) } as never);
   base.add(NetworkServiceDefinition, {
@@ -86,7 +94,10 @@ export function buildServer(jobs: JobManager, opts: ListenOptions, log: (msg: st
     listVolumes: listVolumes(services.volumes),
     removeVolume: removeVolume(services.volumes),
   } as never);
-  base.add(MonitoringServiceDefinition, unimplementedMethods(['GetSystemStatus', 'StreamSystemMetrics']) as never);
+  base.add(MonitoringServiceDefinition, {
+    getSystemStatus: getSystemStatus(services.monitoring),
+    streamSystemMetrics: streamSystemMetrics(services.monitoring),
+  } as never);
   base.add(
     RuntimeServiceDefinition,
     unimplementedMethods(['ListRuntimes', 'GetRuntimeInfo', 'TestRuntime', 'RemoveRuntime', 'BuildRuntime', 'ValidateRuntimeYAML']) as never,

@@ -98,6 +98,7 @@ function renderServerConfig(flags: ServerFlags, ca: CertAndKey, server: CertAndK
   const jobs = serverConfigSchema.shape.jobs.parse(undefined);
   const srv = serverConfigSchema.shape.server.parse(undefined);
   const net = serverConfigSchema.shape.network.parse(undefined);
+  const mon = serverConfigSchema.shape.monitoring.parse(undefined);
   return [
     `# joblet daemon configuration, written by \`joblet init\` on ${new Date().toISOString()}.`,
     '# It holds the server private key: keep it mode 0600, readable only by the user running `joblet serve`.',
@@ -125,6 +126,10 @@ function renderServerConfig(flags: ServerFlags, ca: CertAndKey, server: CertAndK
     `  defaultMode: ${net.defaultMode}  # network of jobs that ask for none: bridge | isolated | none`,
     `  bridgeCidr: ${q(net.bridgeCidr)}  # the built-in shared network (gateway: the first address)`,
     `  isolatedCidr: ${q(net.isolatedCidr)}  # the built-in network whose jobs reach only the outside`,
+    'monitoring:',
+    `  jobIntervalSeconds: ${mon.jobIntervalSeconds}  # how often each running job's CPU, memory, IO and network are sampled (1-3600)`,
+    `  retentionDays: ${mon.retentionDays}  # job metrics older than this are dropped (they also go with the job)`,
+    `  cloudMetadata: ${mon.cloudMetadata}  # true: ask the cloud's instance-metadata service (HTTP, 1 s timeout) for region and zone`,
     '',
   ].join('\n');
 }

@@ -3,6 +3,7 @@ import { Option } from 'clipanion';
 import { ClientCommand } from '../base';
 import { formatDuration, formatSize } from '../../shared/limits';
 import { commandLine, duration, jobJson, localTime, safeText, type JobJson } from '../format';
+import { currentUsageRows } from '../metrics-format';
 
 /** Show a job's status. */
 export class StatusCommand extends ClientCommand {
@@ -34,6 +35,7 @@ export class StatusCommand extends ClientCommand {
     rows.push(['CPU Time', `${j.usage.cpuSeconds.toFixed(2)}s`]);
     rows.push(['Peak Memory', j.usage.memoryPeakBytes ? formatSize(j.usage.memoryPeakBytes) : 'unknown']);
     rows.push(['OOM Kills', String(j.usage.oomKills)]);
+    rows.push(...currentUsageRows(j.current));
     if (j.network) rows.push(['Network', j.network]);
     if (j.volumes?.length) rows.push(['Volumes', j.volumes.map((v) => `${v} (/volumes/${v})`).join(', ')]);
     if (j.uploads.length) rows.push(['Uploads', j.uploads.join(', ')]);
