@@ -1,8 +1,9 @@
 /**
  * Per-job sampling: every `intervalMs` from the moment a job's cgroup is created until it is
  * destroyed, one sample of its cgroup (through the CgroupManager, whatever the cgroup version)
- * and of its host-side veth. Samples are stored and handed to live subscribers; the last one is
- * taken as the cgroup goes (the job's processes are gone, its totals are complete).
+ * and of its host-side veth. Samples are handed to live subscribers at once and stored in batches
+ * (one transaction a second for all jobs); the last one is taken as the cgroup goes (the job's
+ * processes are gone, its totals are complete) and stored right away.
  */
 import type { CgroupStats, JobCgroup } from '../../sandbox/cgroups/manager';
 import type { JobSample, MetricsStore } from '../../store/metrics';
@@ -33,10 +34,15 @@ interface Tracked {
   last?: JobSample;
 }
 
+/** Samples wait at most this long to be written, so many jobs share one transaction. */
+const FLUSH_MS = 1000;
+
 /** Samples every job cgroup it is told about. */
 export class JobSampler {
   private readonly jobs = new Map<string, Tracked>();
   private readonly listeners = new Map<string, Set<SampleListener>>();
+  private pending: JobSample[] = [];
+  private flushTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly intervalMs: number,
@@ -58,6 +64,8 @@ export class JobSampler {
     clearInterval(t.timer);
     this.take(jobId, true);
     this.jobs.delete(jobId);
+    // The history of an ended job is complete at once.
+    this.flush();
     for (const l of this.listeners.get(jobId) ?? []) l.end();
   }
 
@@ -82,9 +90,24 @@ export class JobSampler {
     };
   }
 
-  /** Daemon shutdown: stop every timer (jobs were stopped first, so normally none is left). */
+  /** Daemon shutdown: stop every timer (jobs were stopped first, so normally none is left) and write what is pending. */
   stopAll(): void {
     for (const id of [...this.jobs.keys()]) this.finish(id);
+    this.flush();
+  }
+
+  /** Write the samples not stored yet (before reading a history, so it holds every sample taken). */
+  flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      this.deps.store.add(batch);
+    } catch (err) {
+      this.deps.log(`cannot store ${batch.length} job metrics samples: ${(err as Error).message}`);
+    }
   }
 
   private read(jobId: string, cgroup: JobCgroup): CgroupStats | undefined {
@@ -131,11 +154,8 @@ export class JobSampler {
       final,
     };
     t.last = s;
-    try {
-      this.deps.store.add([s]);
-    } catch (err) {
-      this.deps.log(`job ${jobId}: cannot store a metrics sample: ${(err as Error).message}`);
-    }
+    this.pending.push(s);
+    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS).unref();
     for (const l of this.listeners.get(jobId) ?? []) l.sample(s);
   }
 }

@@ -119,6 +119,7 @@ export class MonitoringManager {
   jobHistory(idOrPrefix: string, startNs: string, endNs: string, limit: number): { jobId: string; samples: Iterable<JobSample> } {
     const range = checkRange(startNs, endNs, limit);
     const job = this.deps.job(idOrPrefix);
+    this.sampler.flush();
     return { jobId: job.id, samples: this.deps.store.range(job.id, range.fromMs, range.toMs, range.limit) };
   }
 
