@@ -94,7 +94,8 @@ export function sampleRow(s: SampleJson): string[] {
 /** What the samples add up to. */
 export interface Summary {
   samples: number;
-  spanMs: number;
+  /** Time the samples cover: from the job's cgroup creation (the first sample's window) to the last sample. */
+  coveredMs: number;
   cpuAverage: number;
   cpuPeak: number;
   memoryPeak: number;
@@ -117,7 +118,7 @@ export function summarize(samples: SampleJson[]): Summary | undefined {
   }
   return {
     samples: samples.length,
-    spanMs: Date.parse(last.time) - Date.parse(samples[0]!.time),
+    coveredMs: ms,
     cpuAverage: ms > 0 ? weighted / ms : 0,
     cpuPeak: Math.max(...samples.map((s) => s.cpuPercent)),
     memoryPeak: Math.max(...samples.map((s) => Math.max(s.memoryPeakBytes, s.memoryBytes))),
@@ -134,7 +135,7 @@ export function summarize(samples: SampleJson[]): Summary | undefined {
 export function summaryLines(s: Summary): string[] {
   const limit = s.memoryLimit ? ` of ${bytes(s.memoryLimit)} limit (${pct((100 * s.memoryPeak) / s.memoryLimit)})` : ' (no limit)';
   return [
-    `Summary: ${s.samples} sample${s.samples === 1 ? '' : 's'} over ${duration(s.spanMs)}`,
+    `Summary: ${s.samples} sample${s.samples === 1 ? '' : 's'} covering ${duration(s.coveredMs)}`,
     `  CPU:      average ${pct(s.cpuAverage)}, peak ${pct(s.cpuPeak)} (100% = one core)`,
     `  Memory:   peak ${bytes(s.memoryPeak)}${limit}`,
     `  Disk I/O: ${bytes(s.diskRead)} read, ${bytes(s.diskWrite)} written`,
@@ -151,6 +152,6 @@ export function currentUsageRows(s: SampleJson | null | undefined): [string, str
     ['Memory Now', mem],
     ['Processes', String(s.processCount)],
     ['Disk I/O', `${bytes(s.diskReadBytes)} read, ${bytes(s.diskWriteBytes)} written`],
-    ['Network', `${bytes(s.netRecvBytes)} received, ${bytes(s.netSentBytes)} sent`],
+    ['Net I/O', `${bytes(s.netRecvBytes)} received, ${bytes(s.netSentBytes)} sent`],
   ];
 }

@@ -165,6 +165,21 @@ test('rnx monitor watch, piped: one line per sample at the interval; --json: one
   for (const l of json) assert.equal(Object.keys(JSON.parse(l)).sort(), ['cloud', 'host', 'io', 'timestamp']);
 });
 
+test('rnx monitor watch on a terminal redraws the view in place; --compact rewrites one line', async () => {
+  const { exec } = await import('../helpers/daemon');
+  // script(1) gives rnx a pseudo-terminal; SIGINT after a few samples is the user's Ctrl+C.
+  const run = (extra: string) =>
+    exec('timeout', ['-s', 'INT', '4.5', 'script', '-qfec', `${d.rnxBinary} --config ${d.rnxConfig} monitor watch --interval=1 ${extra}`, '/dev/null'], { timeoutMs: 30000 });
+  const full = (await run('--filter=cpu,process')).stdout;
+  const redraws = full.split('\x1b[2J\x1b[H').length - 1;
+  assert.ok(redraws >= 2, `${redraws} redraws: ${JSON.stringify(full.slice(0, 300))}`);
+  assert.match(full, /System Metrics - .*\r?\nCPU: /);
+  assert.match(full, /\(every 1s; Ctrl\+C to stop\)/);
+  const compact = (await run('--compact --filter=memory')).stdout;
+  assert.ok(compact.split('\r\x1b[K').length - 1 >= 2, JSON.stringify(compact.slice(0, 300)));
+  assert.not.match(compact, /\x1b\[2J/);
+});
+
 /** Run rnx until it printed `n` lines, then stop it with SIGINT (as Ctrl+C would); it must exit 0. */
 async function watchLines(args: string[], n: number): Promise<string[]> {
   const { spawn } = await import('node:child_process');

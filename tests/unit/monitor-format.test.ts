@@ -72,7 +72,7 @@ test('job samples: JSON form, interval-weighted CPU average, peaks, totals from 
   assert.ok(s[2]!.final);
   const sum = summarize(s)!;
   assert.is(sum.samples, 3);
-  assert.is(sum.spanMs, 1500);
+  assert.is(sum.coveredMs, 2500);
   assert.is(sum.cpuAverage, (100 * 1000 + 50 * 1000 + 0 * 500) / 2500);
   assert.is(sum.cpuPeak, 100);
   assert.is(sum.memoryPeak, 300 << 20);

@@ -10,7 +10,7 @@ import { ClientCommand } from '../base';
 import { SAMPLE_HEADER, sampleJson, sampleRow, summarize, summaryLines, type SampleJson } from '../metrics-format';
 
 // Fixed column widths: rows are printed as they arrive, before the widest is known.
-const WIDTHS = [9, 7, 10, 10, 10, 10, 10, 10, 10, 6, 9];
+const WIDTHS = [9, 7, 10, 10, 10, 10, 11, 10, 10, 6, 9];
 
 function fixed(cells: string[]): string {
   return cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(WIDTHS[i] ?? 10))).join(' ').trimEnd();

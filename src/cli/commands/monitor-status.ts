@@ -1,6 +1,6 @@
 /** `rnx monitor status`: the server's host — identity, CPU, memory, disks, network, IO, processes, cloud — and its build. */
 import { ClientCommand } from '../base';
-import { statusLines } from '../monitor-format';
+import { statusLines } from '../monitor-status-format';
 
 /** Show the server's status. */
 export class MonitorStatusCommand extends ClientCommand {

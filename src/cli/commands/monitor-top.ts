@@ -26,7 +26,8 @@ export class MonitorTopCommand extends ClientCommand {
       return 0;
     }
     const out = this.context.stdout as NodeJS.WriteStream;
-    for (const line of topLines(m, types, out.isTTY ? out.columns || 100 : Infinity)) this.out(line);
+    // Command lines are cut at the terminal's width, or at 160 columns in a pipe (--json has them whole).
+    for (const line of topLines(m, types, out.isTTY ? out.columns || 100 : 160)) this.out(line);
     return 0;
   }
 }
