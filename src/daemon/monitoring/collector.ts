@@ -26,8 +26,10 @@ export type MetricType = (typeof METRIC_TYPES)[number];
 const MIN_WINDOW_MS = 1000;
 /** Background refresh of the cheap counters (cpu, network, disk IO). */
 const COUNTER_TICK_MS = 5000;
-/** Background refresh of the process table (a pass over /proc, the costly part). */
+/** Background refresh of the process table (a pass over /proc, the costly part)... */
 const PROCESS_TICK_MS = 30000;
+/** ...only while someone asked for processes this recently: an unwatched host costs no scans. */
+const PROCESS_WATCH_MS = 600_000;
 
 /** Counters that rates are computed from, and when they were read (monotonic ms). */
 export interface Reading {
@@ -68,6 +70,7 @@ export class HostCollector {
   private readings: Reading[] = [];
   private scans: ProcScan[] = [];
   private timers: NodeJS.Timeout[] = [];
+  private processesAskedAt = -Infinity;
 
   constructor(private readonly s: CollectorSettings) {
     this.fixed = staticHost(s.stateDir);
@@ -79,7 +82,11 @@ export class HostCollector {
     this.keep(this.read(false));
     this.keepScan(scanProcesses(performance.now()));
     this.timers.push(setInterval(() => this.keep(this.read(false)), COUNTER_TICK_MS).unref());
-    this.timers.push(setInterval(() => this.keepScan(scanProcesses(performance.now())), PROCESS_TICK_MS).unref());
+    this.timers.push(
+      setInterval(() => {
+        if (performance.now() - this.processesAskedAt < PROCESS_WATCH_MS) this.keepScan(scanProcesses(performance.now()));
+      }, PROCESS_TICK_MS).unref(),
+    );
     if (this.s.cloudMetadata) {
       void withInstanceMetadata(this.cloud, this.s.fetcher).then((c) => {
         this.cloud = c;
@@ -101,6 +108,7 @@ export class HostCollector {
    */
   async collect(types: ReadonlySet<MetricType>, since?: Reading): Promise<{ snapshot: HostSnapshot; reading: Reading }> {
     const now = this.read(types.has('process'));
+    if (now.procs) this.processesAskedAt = now.at;
     const base = since ?? this.baseline(now.at);
     const seconds = base ? (now.at - base.at) / 1000 : 0;
     this.keep(now);
