@@ -73,6 +73,8 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
     // Also after recovery: namespaces and veths of killed jobs are stale and go.
     await networks.start();
     monitoring.start();
+    // Also when start-up fails below (a second stop after the one in the shutdown sequence does nothing).
+    cleanup.push(() => monitoring.stop());
     const opts = {
       address: config.server.address,
       caCert: config.security.caCert,
