@@ -15,6 +15,8 @@ import {
   ServerInfoServiceDefinition,
   ScheduleServiceDefinition,
   VolumeServiceDefinition,
+  WorkflowServiceDefinition,
+  type WorkflowServiceClient,
   type JobServiceClient,
   type ScheduleServiceClient,
   type JobTransferServiceClient,
@@ -35,6 +37,7 @@ export interface Connection {
   volumes: VolumeServiceClient;
   info: ServerInfoServiceClient;
   schedules: ScheduleServiceClient;
+  workflows: WorkflowServiceClient;
   close(): void;
 }
 
@@ -65,6 +68,7 @@ export function connect(opts: { config?: string; node?: string; env?: NodeJS.Pro
     volumes: factory.create(VolumeServiceDefinition, channel),
     info: factory.create(ServerInfoServiceDefinition, channel),
     schedules: factory.create(ScheduleServiceDefinition, channel),
+    workflows: factory.create(WorkflowServiceDefinition, channel),
     close: () => channel.close(),
   };
   return conn;

@@ -30,7 +30,7 @@ import { NetworkListCommand } from './commands/network-list';
 import { NetworkRemoveCommand } from './commands/network-remove';
 import { NodesCommand } from './commands/nodes';
 import { RootCommand } from './commands/root';
-import { RunCommand } from './commands/run';
+import { RunCommand, RunWithoutCommand } from './commands/run';
 import { InspectCommand, StatusCommand } from './commands/status';
 import { StopCommand } from './commands/stop';
 import { VersionCommand } from './commands/version';
@@ -42,6 +42,13 @@ import { ScheduleListCommand } from './commands/schedule-list';
 import { SchedulePauseCommand } from './commands/schedule-pause';
 import { ScheduleResumeCommand } from './commands/schedule-resume';
 import { ScheduleRemoveCommand } from './commands/schedule-remove';
+import { WorkflowRunCommand } from './commands/workflow-run';
+import { WorkflowValidateCommand } from './commands/workflow-validate';
+import { WorkflowListCommand } from './commands/workflow-list';
+import { WorkflowStatusCommand } from './commands/workflow-status';
+import { WorkflowStopCommand } from './commands/workflow-stop';
+import { WorkflowRerunCommand } from './commands/workflow-rerun';
+import { WorkflowDeleteCommand } from './commands/workflow-delete';
 import { dispatch } from './dispatch';
 import { commandSpec, groups, type Registry, type RnxCommandClass } from './spec';
 import { exitQuietlyOnClosedPipe } from './terminal';
@@ -60,6 +67,13 @@ export const COMMANDS: RnxCommandClass[] = [
   SchedulePauseCommand,
   ScheduleResumeCommand,
   ScheduleRemoveCommand,
+  WorkflowRunCommand,
+  WorkflowValidateCommand,
+  WorkflowListCommand,
+  WorkflowStatusCommand,
+  WorkflowStopCommand,
+  WorkflowRerunCommand,
+  WorkflowDeleteCommand,
   VolumeCreateCommand,
   VolumeListCommand,
   VolumeRemoveCommand,
@@ -76,7 +90,6 @@ export const COMMANDS: RnxCommandClass[] = [
 export const NOT_YET_GROUPS: Record<string, string> = {
   monitor: 'monitoring',
   runtime: 'runtimes',
-  workflow: 'workflows',
 };
 
 /** The registry of this build: specs of every command, the groups, the groups not built yet. */
@@ -91,6 +104,7 @@ export function registry(): Registry {
 function parserClasses(r: Registry): RnxCommandClass[] {
   return [
     ...COMMANDS,
+    RunWithoutCommand,
     ...[...r.groups.keys()].map(groupCommand),
     ...Object.entries(r.notYet).map(([g, feature]) => notYetGroupCommand(g, feature)),
     RootCommand as unknown as RnxCommandClass,
