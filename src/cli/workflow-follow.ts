@@ -1,5 +1,5 @@
 /**
- * Following a workflow until it ends (WatchWorkflow): on a terminal the unified view is redrawn at
+ * Following a workflow until it ends (StreamWorkflowStatus): on a terminal the unified view is redrawn at
  * each change; in a pipe each job's change is one line (a readable CI log), then the final view;
  * with --json one object per change, one per line. Ctrl-C stops following (the workflow runs on).
  */
@@ -27,7 +27,7 @@ export async function followWorkflow(conn: Connection, id: string, o: FollowOpti
   signals.once('SIGINT', onInterrupt);
   let last: WorkflowStatusJson | undefined;
   try {
-    for await (const res of conn.workflows.watchWorkflow({ workflowUuid: id }, { signal: abort.signal })) {
+    for await (const res of conn.workflows.streamWorkflowStatus({ workflowUuid: id }, { signal: abort.signal })) {
       const s = workflowStatusJson(res, o.detail);
       if (o.json) o.write(`${JSON.stringify(s)}\n`);
       else if (o.tty) o.write(`\x1b[H\x1b[2J${statusView(s, o.detail).join('\n')}\n`);

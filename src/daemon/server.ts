@@ -55,7 +55,7 @@ import { validateWorkflow } from './rpc/validate-workflow';
 import { stopWorkflow } from './rpc/stop-workflow';
 import { rerunWorkflow } from './rpc/rerun-workflow';
 import { deleteWorkflow } from './rpc/delete-workflow';
-import { watchWorkflow } from './rpc/watch-workflow';
+import { streamWorkflowStatus } from './rpc/stream-workflow-status';
 
 /** TLS material and limits for the listener. */
 export interface ListenOptions {
@@ -111,7 +111,7 @@ export function buildServer(jobs: JobManager, opts: ListenOptions, log: (msg: st
     stopWorkflow: stopWorkflow(services.workflows),
     rerunWorkflow: rerunWorkflow(services.workflows),
     deleteWorkflow: deleteWorkflow(services.workflows),
-    watchWorkflow: watchWorkflow(services.workflows),
+    streamWorkflowStatus: streamWorkflowStatus(services.workflows),
   } as never);
   base.add(ScheduleServiceDefinition, {
     listSchedules: listSchedules(services.schedules),

@@ -12396,8 +12396,8 @@ export const WorkflowServiceDefinition = {
       responseStream: false,
       options: {},
     },
-    watchWorkflow: {
-      name: "WatchWorkflow",
+    streamWorkflowStatus: {
+      name: "StreamWorkflowStatus",
       requestType: GetWorkflowStatusRequest,
       requestStream: false,
       responseType: GetWorkflowStatusResponse,
@@ -12424,7 +12424,7 @@ export interface WorkflowServiceImplementation<CallContextExt = {}> {
     request: WorkflowRef,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<DeleteWorkflowResponse>>;
-  watchWorkflow(
+  streamWorkflowStatus(
     request: GetWorkflowStatusRequest,
     context: CallContext & CallContextExt,
   ): ServerStreamingMethodResult<DeepPartial<GetWorkflowStatusResponse>>;
@@ -12447,7 +12447,7 @@ export interface WorkflowServiceClient<CallOptionsExt = {}> {
     request: DeepPartial<WorkflowRef>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<DeleteWorkflowResponse>;
-  watchWorkflow(
+  streamWorkflowStatus(
     request: DeepPartial<GetWorkflowStatusRequest>,
     options?: CallOptions & CallOptionsExt,
   ): AsyncIterable<GetWorkflowStatusResponse>;

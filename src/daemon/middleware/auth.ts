@@ -56,7 +56,7 @@ export const METHOD_ACCESS: Record<string, Access> = {
   StopWorkflow: 'write',
   RerunWorkflow: 'write',
   DeleteWorkflow: 'write',
-  WatchWorkflow: 'read',
+  StreamWorkflowStatus: 'read',
 };
 
 /** Identity of the caller, added to the call context by the auth middleware. */

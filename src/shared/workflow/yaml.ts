@@ -21,7 +21,7 @@ interface PosNode {
 }
 
 // js-yaml exports its built-in types at run time; the type definitions do not declare them.
-const SCHEMA = yaml.CORE_SCHEMA.extend([(yaml as unknown as { types: { merge: yaml.Type } }).types.merge]);
+const SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [(yaml as unknown as { types: { merge: yaml.Type } }).types.merge] });
 
 /** A parsed workflow file. */
 export interface YamlDoc {

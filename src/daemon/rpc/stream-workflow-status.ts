@@ -1,5 +1,5 @@
 /**
- * WorkflowService.WatchWorkflow: the whole status at once, then again after every change (bursts
+ * WorkflowService.StreamWorkflowStatus: the whole status at once, then again after every change (bursts
  * of changes coalesced), ending after the workflow has ended or when the caller goes away.
  */
 import type { GetWorkflowStatusRequest, GetWorkflowStatusResponse } from '../../gen/joblet';
@@ -8,7 +8,7 @@ import type { WorkflowManager } from '../workflows/manager';
 import { toWorkflowInfo, toWorkflowJob } from './workflow-wire';
 
 /** Handler factory. */
-export function watchWorkflow(workflows: WorkflowManager) {
+export function streamWorkflowStatus(workflows: WorkflowManager) {
   return async function* (req: GetWorkflowStatusRequest, ctx: CallContext): AsyncGenerator<GetWorkflowStatusResponse> {
     for await (const v of workflows.watch(req.workflowUuid, ctx.signal)) yield { workflow: toWorkflowInfo(v), jobs: v.jobs.map(toWorkflowJob) };
   };
