@@ -24,6 +24,11 @@ export class BenchDaemon {
     private readonly proc: ChildProcess,
   ) {}
 
+  /** Pid of `joblet serve` (for reading its CPU time from /proc). */
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
   /** Client config written by `joblet init`. */
   get rnxConfig(): string {
     return path.join(this.dir, 'config', 'rnx-config.yml');

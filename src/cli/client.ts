@@ -11,14 +11,18 @@ import { ClientError, Status, createChannel, createClientFactory, type Channel }
 import {
   JobServiceDefinition,
   JobTransferServiceDefinition,
+  MonitoringServiceDefinition,
   NetworkServiceDefinition,
   RuntimeServiceDefinition,
   ServerInfoServiceDefinition,
   ScheduleServiceDefinition,
   VolumeServiceDefinition,
+  WorkflowServiceDefinition,
+  type WorkflowServiceClient,
   type JobServiceClient,
   type ScheduleServiceClient,
   type JobTransferServiceClient,
+  type MonitoringServiceClient,
   type NetworkServiceClient,
   type RuntimeServiceClient,
   type ServerInfoServiceClient,
@@ -40,6 +44,8 @@ export interface Connection {
   schedules: ScheduleServiceClient;
   /** The channel itself, for clients of services a command creates on demand (the console's feature probes). */
   channel: Channel;
+  monitoring: MonitoringServiceClient;
+  workflows: WorkflowServiceClient;
   close(): void;
 }
 
@@ -72,6 +78,8 @@ export function connect(opts: { config?: string; node?: string; env?: NodeJS.Pro
     info: factory.create(ServerInfoServiceDefinition, channel),
     schedules: factory.create(ScheduleServiceDefinition, channel),
     channel,
+    monitoring: factory.create(MonitoringServiceDefinition, channel),
+    workflows: factory.create(WorkflowServiceDefinition, channel),
     close: () => channel.close(),
   };
   return conn;

@@ -32,7 +32,7 @@ import { NetworkListCommand } from './commands/network-list';
 import { NetworkRemoveCommand } from './commands/network-remove';
 import { NodesCommand } from './commands/nodes';
 import { RootCommand } from './commands/root';
-import { RunCommand } from './commands/run';
+import { RunCommand, RunWithoutCommand } from './commands/run';
 import { RuntimeBuildCommand } from './commands/runtime-build';
 import { RuntimeInfoCommand } from './commands/runtime-info';
 import { RuntimeInstallCommand } from './commands/runtime-install';
@@ -51,6 +51,17 @@ import { ScheduleListCommand } from './commands/schedule-list';
 import { SchedulePauseCommand } from './commands/schedule-pause';
 import { ScheduleResumeCommand } from './commands/schedule-resume';
 import { ScheduleRemoveCommand } from './commands/schedule-remove';
+import { JobMetricsCommand } from './commands/job-metrics';
+import { MonitorStatusCommand } from './commands/monitor-status';
+import { MonitorTopCommand } from './commands/monitor-top';
+import { MonitorWatchCommand } from './commands/monitor-watch';
+import { WorkflowRunCommand } from './commands/workflow-run';
+import { WorkflowValidateCommand } from './commands/workflow-validate';
+import { WorkflowListCommand } from './commands/workflow-list';
+import { WorkflowStatusCommand } from './commands/workflow-status';
+import { WorkflowStopCommand } from './commands/workflow-stop';
+import { WorkflowRerunCommand } from './commands/workflow-rerun';
+import { WorkflowDeleteCommand } from './commands/workflow-delete';
 import { dispatch } from './dispatch';
 import { commandSpec, groups, type Registry, type RnxCommandClass } from './spec';
 import { exitQuietlyOnClosedPipe } from './terminal';
@@ -69,6 +80,17 @@ export const COMMANDS: RnxCommandClass[] = [
   SchedulePauseCommand,
   ScheduleResumeCommand,
   ScheduleRemoveCommand,
+  JobMetricsCommand,
+  MonitorStatusCommand,
+  MonitorTopCommand,
+  MonitorWatchCommand,
+  WorkflowRunCommand,
+  WorkflowValidateCommand,
+  WorkflowListCommand,
+  WorkflowStatusCommand,
+  WorkflowStopCommand,
+  WorkflowRerunCommand,
+  WorkflowDeleteCommand,
   VolumeCreateCommand,
   VolumeListCommand,
   VolumeRemoveCommand,
@@ -92,8 +114,6 @@ export const COMMANDS: RnxCommandClass[] = [
 
 /** Groups a later release brings, and the feature each is: `rnx runtime` says so instead of "unknown command". */
 export const NOT_YET_GROUPS: Record<string, string> = {
-  monitor: 'monitoring',
-  workflow: 'workflows',
 };
 
 /** The registry of this build: specs of every command, the groups, the groups not built yet. */
@@ -108,6 +128,7 @@ export function registry(): Registry {
 function parserClasses(r: Registry): RnxCommandClass[] {
   return [
     ...COMMANDS,
+    RunWithoutCommand,
     ...[...r.groups.keys()].map(groupCommand),
     ...Object.entries(r.notYet).map(([g, feature]) => notYetGroupCommand(g, feature)),
     RootCommand as unknown as RnxCommandClass,

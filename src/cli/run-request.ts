@@ -51,6 +51,10 @@ export function buildRunRequest(f: RunFlags, argv: string[]): RunJobRequest {
     scheduleName: '',
     runtime: parseRuntime(f.runtime),
     secretEnvironment: {},
+    name: '',
+    workflowUuid: '',
+    jobUuid: '',
+    requirements: [],
     gpuCount: 0,
     gpuMemoryMb: 0,
   };

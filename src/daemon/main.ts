@@ -27,12 +27,17 @@ import { TimerQueue } from './schedule/timers';
 import { ScheduleManager } from './schedule/manager';
 import { jobTargetRunner } from './schedule/job-target';
 import { ScheduleStore } from '../store/schedule-store';
+import { WorkflowStore } from '../store/workflow-store';
+import { WorkflowManager } from './workflows/manager';
+import { scheduleStagedKeys, workflowTargetRunner } from './workflows/schedule-target';
 
 /** A step of start-up to undo at shutdown (or when a later start-up step fails). */
 interface Undo {
   name: string;
   run: () => unknown;
 }
+import { MonitoringManager } from './monitoring/manager';
+import { MetricsStore } from '../store/metrics';
 
 /** Run until a signal; returns the exit code (2 for configuration errors). */
 export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.WritableStream): Promise<number> {
@@ -77,10 +82,16 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
       { stateDir: config.server.stateDir, runtimes: config.runtimes, jobletVersion: version(), spec: config.jobs },
       { build: { cgroups, spawn: (spec) => spawnSandboxed(spec), network: networks, specSettings: config.jobs }, log: (m) => log.info(m) },
     );
-    const jobs = new JobManager(
+    const monitoring: MonitoringManager = new MonitoringManager(
+      { ...config.monitoring, stateDir: config.server.stateDir },
+      // `jobs` is defined below; these run only once requests arrive.
+      { store: new MetricsStore(db), job: (id) => jobs.get(id), veth: (id) => networks.hostVeth(id), log: (m) => log.warn(m) },
+    );
+    const jobs: JobManager = new JobManager(
       { ...config.jobs, ...config.scheduling, stateDir: config.server.stateDir, validation: { limits: config.limits, host: readHostCapacity() } },
       // Networks, volumes and runtimes attach here as JobResources (acquired before spawn, released after).
-      { store, cgroups, spawn: (spec) => spawnSandboxed(spec), log: (m) => log.info(m), resources: [networks, volumes.resource(), runtimes.resource()], timers },
+      // Job cgroups are sampled from creation to destruction through the metered cgroup manager.
+      { store, cgroups: monitoring.meter(cgroups), spawn: (spec) => spawnSandboxed(spec), log: (m) => log.info(m), resources: [networks, volumes.resource(), runtimes.resource()], timers },
     );
     await jobs.recover();
     // After recovery (which killed the cgroups of interrupted builds): their staging directories go.
@@ -92,18 +103,41 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
     // Also after recovery: namespaces and veths of killed jobs are stale and go.
     undo.push({ name: 'network clean-up', run: () => networks.shutdown() });
     await networks.start();
+    // Sampling stops after the jobs (undo runs in reverse), so their final samples are kept.
+    undo.push({ name: 'monitoring', run: () => monitoring.stop() });
+    monitoring.start();
     // Jobs stop before the networks and volumes they use are released (undo runs in reverse).
     undo.push({ name: 'stopping jobs', run: () => jobs.shutdown() });
     // Builds end before the jobs and the build network they use (undo runs in reverse).
     undo.push({ name: 'runtime builds', run: () => runtimes.shutdown() });
+    const scheduleStore = new ScheduleStore(db);
+    const workflowStore = new WorkflowStore(db);
+    const workflows = new WorkflowManager(
+      { ...config.workflows, stateDir: config.server.stateDir, uid: config.jobs.uid, gid: config.jobs.gid, maxUploadBytes: config.limits.maxDiskBytes },
+      {
+        store: workflowStore,
+        jobs,
+        jobStore: store,
+        timers,
+        volumes: () => volumes.list().map((v) => v.record.name),
+        networks: () => networks.list().map((n) => n.name),
+        runtimes: runtimes.catalogue(),
+        scheduleKeys: () => scheduleStagedKeys(scheduleStore),
+        log: (m) => log.info(m),
+      },
+    );
+    // Before the jobs stop (undo runs in reverse): a workflow must not react to its jobs being stopped by the shutdown.
+    undo.push({ name: 'workflows', run: () => workflows.shutdown() });
+    undo.push({ name: 'workflow listener', run: jobs.lifecycle.subscribe((c) => workflows.onJobChange(c)) });
     const schedules = new ScheduleManager(
       { ...config.scheduling, stateDir: config.server.stateDir },
-      { store: new ScheduleStore(db), timers, targets: { job: jobTargetRunner(jobs) }, log: (m) => log.info(m) },
+      { store: scheduleStore, timers, targets: { job: jobTargetRunner(jobs), workflow: workflowTargetRunner(workflows) }, log: (m) => log.info(m) },
     );
     undo.push({ name: 'schedules', run: () => schedules.stop() });
     undo.push({ name: 'schedule listener', run: jobs.lifecycle.subscribe((c) => schedules.onJobChange(c)) });
-    jobs.pruneStaged(schedules.ids());
+    jobs.pruneStaged(new Set([...schedules.ids(), ...workflowStore.stagedKeys(), ...scheduleStagedKeys(scheduleStore)]));
     jobs.start();
+    workflows.start();
     schedules.start();
     const opts = {
       address: config.server.address,
@@ -113,7 +147,7 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
       maxMessageBytes: config.server.maxMessageBytes,
       uploadIdleSeconds: config.jobs.uploadIdleSeconds,
     };
-    const server = buildServer(jobs, opts, (m) => log.error(m), { volumes, networks, runtimes, schedules });
+    const server = buildServer(jobs, opts, (m) => log.error(m), { volumes, networks, runtimes, schedules, monitoring, workflows });
     undo.push({
       name: 'gRPC server',
       run: async () => {

@@ -43,6 +43,8 @@ export interface ListJobsRequest {
   statuses: string[];
   /** Only jobs created at or after this RFC3339 time; "" = all. */
   since: string;
+  /** Only the jobs of this workflow (id or unique prefix), every attempt; "" = all. */
+  workflowUuid: string;
 }
 
 export interface Job {
@@ -111,6 +113,24 @@ export interface JobDetail {
   /** The recurring schedule that started this job ("" when none), and its name then. */
   scheduleId: string;
   scheduleName: string;
+  /** The latest metrics sample of a running job (absent once it has ended, or before its first sample). */
+  current:
+    | JobMetricsEvent
+    | undefined;
+  /** The job's name ("" when none): its name in its workflow, or RunJobRequest.name. */
+  name: string;
+  /**
+   * The workflow the job belongs to ("" when none), and which attempt of its workflow job it is
+   * (1 = the first; 0 for a job outside workflows).
+   */
+  workflowUuid: string;
+  attempt: number;
+  /**
+   * Names of the jobs it waits for, and its requirements as written ("extract: COMPLETED",
+   * "a=COMPLETED OR b=FAILED").
+   */
+  dependencies: string[];
+  requirements: string[];
 }
 
 /** joblet addition: one state of a job and when it began (RFC3339 with milliseconds). */
@@ -158,6 +178,8 @@ export interface GetJobStatusRequest {
 
 export interface GetJobStatusResponse {
   uuid: string;
+  /** v2.3.x: the job's name (its name in its workflow). */
+  name: string;
   command: string;
   args: string[];
   maxCpu: number;
@@ -176,6 +198,9 @@ export interface GetJobStatusResponse {
   runtime: string;
   workDir: string;
   uploads: string[];
+  /** v2.3.x: names of the jobs this job waits for, and its workflow ("" when none). */
+  dependencies: string[];
+  workflowUuid: string;
   gpuIndices: number[];
   gpuCount: number;
   gpuMemoryMb: number;
@@ -254,6 +279,8 @@ export interface DataChunk {
 }
 
 export interface RunJobRequest {
+  /** v2.3.x: the job's name; with workflowUuid, its name in that workflow. */
+  name: string;
   command: string;
   args: string[];
   maxCpu: number;
@@ -267,6 +294,14 @@ export interface RunJobRequest {
   runtime: string;
   workDir: string;
   environment: { [key: string]: string };
+  /**
+   * v2.3.x: add the job to this running workflow (id or unique prefix); jobUuid, when set, is the
+   * id the job gets (a new UUIDv4 the caller chose, e.g. to make a retried call idempotent);
+   * requirements say when it may start, over jobs of that workflow by name or id.
+   */
+  workflowUuid: string;
+  jobUuid: string;
+  requirements: JobRequirement[];
   secretEnvironment: { [key: string]: string };
   gpuCount: number;
   gpuMemoryMb: number;
@@ -330,6 +365,9 @@ export interface Schedule {
   missed: number;
   /** Recent notes (skips, misses, failures to start), oldest first. */
   events: ScheduleEvent[];
+  /** What each firing starts: "job" (command and args above) or "workflow" (the workflow named here). */
+  kind: string;
+  workflow: string;
 }
 
 export interface ScheduleEvent {
@@ -364,6 +402,182 @@ export interface UploadChunk {
   /** Index of the file in RunJobRequest.uploads. */
   index: number;
   data: Buffer;
+}
+
+/**
+ * A requirement of a job on another job of its workflow: jobUuid (an id, or a job name of the
+ * workflow) must end in status (COMPLETED, FAILED, CANCELED, STOPPED or FINISHED = any of them);
+ * or expression, e.g. "a=COMPLETED AND (b=FAILED OR c IN (COMPLETED, STOPPED))".
+ */
+export interface JobRequirement {
+  jobUuid: string;
+  status: string;
+  expression: string;
+}
+
+export interface RunWorkflowRequest {
+  /** The workflow file's name (e.g. "pipeline.yaml"); shown with the workflow. */
+  workflow: string;
+  /** Ignored (the server reads the jobs and their order from the YAML); kept for old clients. */
+  totalJobs: number;
+  jobOrder: string[];
+  /** The workflow file itself. */
+  yamlContent: string;
+  /**
+   * Files and directories the jobs upload (uploads.files / uploads.directories), paths relative
+   * to the workflow file's directory.
+   */
+  workflowFiles: FileUpload[];
+  /**
+   * joblet additions: which workflow of the file's `workflows:` to run ("" = its top-level jobs,
+   * or its only named workflow); values that override the file's top-level environment (and so
+   * its ${VAR} templates); and a recurring schedule instead of one run (as in RunJobRequest).
+   */
+  workflowName: string;
+  environment: { [key: string]: string };
+  cron: string;
+  cronTimezone: string;
+  concurrency: string;
+  scheduleName: string;
+}
+
+export interface RunWorkflowRequest_EnvironmentEntry {
+  key: string;
+  value: string;
+}
+
+export interface RunWorkflowResponse {
+  workflowUuid: string;
+  status: string;
+  /** joblet additions: the workflow as created, or the schedule made when the request had cron. */
+  workflowInfo: WorkflowInfo | undefined;
+  jobs: WorkflowJob[];
+  schedule: Schedule | undefined;
+}
+
+export interface GetWorkflowStatusRequest {
+  /** The workflow's id or a unique prefix of 4+ characters. */
+  workflowUuid: string;
+}
+
+export interface GetWorkflowStatusResponse {
+  workflow: WorkflowInfo | undefined;
+  jobs: WorkflowJob[];
+}
+
+export interface ListWorkflowsRequest {
+  /** false: only workflows that have not ended (PENDING, RUNNING). */
+  includeCompleted: boolean;
+  /** joblet additions: paging, newest first (as ListJobsRequest), and a state filter. */
+  pageSize: number;
+  pageToken: string;
+  statuses: string[];
+}
+
+export interface ListWorkflowsResponse {
+  workflows: WorkflowInfo[];
+  /** joblet addition: set when older workflows remain; send it back as page_token. */
+  nextPageToken: string;
+}
+
+export interface GetWorkflowJobsRequest {
+  workflowUuid: string;
+}
+
+export interface GetWorkflowJobsResponse {
+  jobs: WorkflowJob[];
+}
+
+export interface WorkflowInfo {
+  uuid: string;
+  /** The workflow file's name. */
+  workflow: string;
+  /** PENDING, RUNNING, COMPLETED, FAILED, CANCELED or STOPPED. */
+  status: string;
+  totalJobs: number;
+  completedJobs: number;
+  failedJobs: number;
+  canceledJobs: number;
+  createdAt: Timestamp | undefined;
+  startedAt: Timestamp | undefined;
+  completedAt:
+    | Timestamp
+    | undefined;
+  /** The file as submitted, with the values of secret_environment masked. */
+  yamlContent: string;
+  /** joblet additions */
+  name: string;
+  description: string;
+  owner: string;
+  /** stop | continue: what one job's failure does to the rest. */
+  onFailure: string;
+  /** The workflow this one reruns ("" when none) and the workflows that rerun it. */
+  rerunOf: string;
+  reruns: string[];
+  /** The recurring schedule that started it ("" when none), and its name then. */
+  scheduleId: string;
+  scheduleName: string;
+  /** Why it ended as it did (a stop, the failed jobs), "" while it runs or when it completed. */
+  message: string;
+  stoppedJobs: number;
+  runningJobs: number;
+  pendingJobs: number;
+  /** The named workflow of the file that was run ("" for its top-level jobs). */
+  workflowName: string;
+}
+
+export interface WorkflowJob {
+  jobUuid: string;
+  jobName: string;
+  status: string;
+  /** Names of the jobs it waits for (the edges of the DAG). */
+  dependencies: string[];
+  startTime: Timestamp | undefined;
+  endTime: Timestamp | undefined;
+  exitCode: number;
+  /**
+   * joblet additions: its requirements as written; the attempt jobUuid is (1 = first) and how many
+   * it may have; why it failed or was canceled; when a retry starts (while it waits for one); the
+   * ids of every attempt, oldest first; whether its failure is allowed; and, in a rerun, the
+   * workflow whose COMPLETED job it reuses ("" when it runs in this workflow).
+   */
+  requirements: string[];
+  attempt: number;
+  maxAttempts: number;
+  failureReason: string;
+  nextAttemptTime: Timestamp | undefined;
+  attemptJobUuids: string[];
+  allowFailure: boolean;
+  reusedFrom: string;
+}
+
+/** joblet addition (WorkflowService): a workflow by id or unique prefix. */
+export interface WorkflowRef {
+  uuid: string;
+}
+
+/** joblet addition: rerun a finished workflow as a new workflow linked to it. */
+export interface RerunWorkflowRequest {
+  uuid: string;
+  /** Only the jobs that did not complete (FAILED, CANCELED, STOPPED); the COMPLETED ones are reused. */
+  fromFailed: boolean;
+}
+
+export interface DeleteWorkflowResponse {
+  uuid: string;
+  deleted: boolean;
+  /** Jobs of the workflow deleted with it (with their logs). */
+  deletedJobs: number;
+}
+
+/** joblet addition: what ValidateWorkflow found; nothing is created either way. */
+export interface ValidateWorkflowResponse {
+  valid: boolean;
+  /** Each problem on its own: "pipeline.yaml:12: jobs.train.requires[0]: ...". */
+  problems: string[];
+  /** The workflow's name and its jobs, in an order that respects their requirements. */
+  name: string;
+  jobOrder: string[];
 }
 
 export interface BuildRuntimeRequest {
@@ -548,6 +762,10 @@ export interface HostInfo {
   nodeId: string;
   serverIps: string[];
   macAddresses: string[];
+  /** joblet additions (upstream retired its own fields of these names: 3, 9, 10) */
+  platform: string;
+  cpuCount: number;
+  totalMemory: number;
 }
 
 export interface CPUMetrics {
@@ -603,6 +821,8 @@ export interface NetworkMetrics {
   transmitRate: number;
   ipAddresses: string[];
   macAddress: string;
+  /** joblet addition: how many interfaces this entry sums (job veths are reported as one entry "jv*"); 1 otherwise. */
+  interfaceCount: number;
 }
 
 export interface IOMetrics {
@@ -781,15 +1001,16 @@ export interface StreamJobMetricsRequest {
   jobUuid: string;
 }
 
+/** Unix-nanosecond times exceed 2^53: decimal strings in TypeScript (jstype), plain int64 on the wire. */
 export interface GetJobMetricsRequest {
   jobUuid: string;
-  startTime: number;
-  endTime: number;
+  startTime: string;
+  endTime: string;
   limit: number;
 }
 
 export interface JobMetricsEvent {
-  timestamp: number;
+  timestamp: string;
   jobUuid: string;
   cpuPercent: number;
   memoryBytes: number;
@@ -800,6 +1021,37 @@ export interface JobMetricsEvent {
   netSentBytes: number;
   gpuPercent: number;
   gpuMemoryBytes: number;
+  /** joblet addition: what the original event cannot say. */
+  detail: JobMetricsDetail | undefined;
+}
+
+/** joblet addition: the rest of a job's cgroup sample. Byte and time counters are totals since the job started. */
+export interface JobMetricsDetail {
+  memoryPeakBytes: number;
+  processCount: number;
+  cpuUsageUsec: number;
+  /** CFS periods and how many of them throttled the job (its --max-cpu at work), and the time throttled. */
+  cpuPeriods: number;
+  cpuThrottledPeriods: number;
+  cpuThrottledUsec: number;
+  oomKills: number;
+  /** Pressure stall information (avg10, percent); absent where the kernel does not report it per cgroup. */
+  pressure:
+    | JobPressure
+    | undefined;
+  /** The last sample, taken as the job ended. */
+  final: boolean;
+  /** Milliseconds since the previous sample (the window of cpu_percent). */
+  intervalMs: number;
+}
+
+/** joblet addition: PSI of a job's cgroup, "some" and "full" avg10 in percent. */
+export interface JobPressure {
+  cpuSome: number;
+  memorySome: number;
+  memoryFull: number;
+  ioSome: number;
+  ioFull: number;
 }
 
 export interface StreamJobTelematicsRequest {
@@ -953,7 +1205,7 @@ export const Jobs = {
 };
 
 function createBaseListJobsRequest(): ListJobsRequest {
-  return { pageSize: 0, pageToken: "", statuses: [], since: "" };
+  return { pageSize: 0, pageToken: "", statuses: [], since: "", workflowUuid: "" };
 }
 
 export const ListJobsRequest = {
@@ -969,6 +1221,9 @@ export const ListJobsRequest = {
     }
     if (message.since !== "") {
       writer.uint32(8026).string(message.since);
+    }
+    if (message.workflowUuid !== "") {
+      writer.uint32(8034).string(message.workflowUuid);
     }
     return writer;
   },
@@ -1008,6 +1263,13 @@ export const ListJobsRequest = {
 
           message.since = reader.string();
           continue;
+        case 1004:
+          if (tag !== 8034) {
+            break;
+          }
+
+          message.workflowUuid = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1026,6 +1288,7 @@ export const ListJobsRequest = {
     message.pageToken = object.pageToken ?? "";
     message.statuses = object.statuses?.map((e) => e) || [];
     message.since = object.since ?? "";
+    message.workflowUuid = object.workflowUuid ?? "";
     return message;
   },
 };
@@ -1480,6 +1743,12 @@ function createBaseJobDetail(): JobDetail {
     history: [],
     scheduleId: "",
     scheduleName: "",
+    current: undefined,
+    name: "",
+    workflowUuid: "",
+    attempt: 0,
+    dependencies: [],
+    requirements: [],
   };
 }
 
@@ -1523,6 +1792,24 @@ export const JobDetail = {
     }
     if (message.scheduleName !== "") {
       writer.uint32(106).string(message.scheduleName);
+    }
+    if (message.current !== undefined) {
+      JobMetricsEvent.encode(message.current, writer.uint32(154).fork()).ldelim();
+    }
+    if (message.name !== "") {
+      writer.uint32(114).string(message.name);
+    }
+    if (message.workflowUuid !== "") {
+      writer.uint32(122).string(message.workflowUuid);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(128).int32(message.attempt);
+    }
+    for (const v of message.dependencies) {
+      writer.uint32(138).string(v!);
+    }
+    for (const v of message.requirements) {
+      writer.uint32(146).string(v!);
     }
     return writer;
   },
@@ -1625,6 +1912,48 @@ export const JobDetail = {
 
           message.scheduleName = reader.string();
           continue;
+        case 19:
+          if (tag !== 154) {
+            break;
+          }
+
+          message.current = JobMetricsEvent.decode(reader, reader.uint32());
+          continue;
+        case 14:
+          if (tag !== 114) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        case 15:
+          if (tag !== 122) {
+            break;
+          }
+
+          message.workflowUuid = reader.string();
+          continue;
+        case 16:
+          if (tag !== 128) {
+            break;
+          }
+
+          message.attempt = reader.int32();
+          continue;
+        case 17:
+          if (tag !== 138) {
+            break;
+          }
+
+          message.dependencies.push(reader.string());
+          continue;
+        case 18:
+          if (tag !== 146) {
+            break;
+          }
+
+          message.requirements.push(reader.string());
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1656,6 +1985,14 @@ export const JobDetail = {
     message.history = object.history?.map((e) => StateEntry.fromPartial(e)) || [];
     message.scheduleId = object.scheduleId ?? "";
     message.scheduleName = object.scheduleName ?? "";
+    message.current = (object.current !== undefined && object.current !== null)
+      ? JobMetricsEvent.fromPartial(object.current)
+      : undefined;
+    message.name = object.name ?? "";
+    message.workflowUuid = object.workflowUuid ?? "";
+    message.attempt = object.attempt ?? 0;
+    message.dependencies = object.dependencies?.map((e) => e) || [];
+    message.requirements = object.requirements?.map((e) => e) || [];
     return message;
   },
 };
@@ -2065,6 +2402,7 @@ export const GetJobStatusRequest = {
 function createBaseGetJobStatusResponse(): GetJobStatusResponse {
   return {
     uuid: "",
+    name: "",
     command: "",
     args: [],
     maxCpu: 0,
@@ -2083,6 +2421,8 @@ function createBaseGetJobStatusResponse(): GetJobStatusResponse {
     runtime: "",
     workDir: "",
     uploads: [],
+    dependencies: [],
+    workflowUuid: "",
     gpuIndices: [],
     gpuCount: 0,
     gpuMemoryMb: 0,
@@ -2096,6 +2436,9 @@ export const GetJobStatusResponse = {
   encode(message: GetJobStatusResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
     if (message.uuid !== "") {
       writer.uint32(10).string(message.uuid);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
     }
     if (message.command !== "") {
       writer.uint32(26).string(message.command);
@@ -2152,6 +2495,12 @@ export const GetJobStatusResponse = {
     for (const v of message.uploads) {
       writer.uint32(162).string(v!);
     }
+    for (const v of message.dependencies) {
+      writer.uint32(170).string(v!);
+    }
+    if (message.workflowUuid !== "") {
+      writer.uint32(178).string(message.workflowUuid);
+    }
     writer.uint32(186).fork();
     for (const v of message.gpuIndices) {
       writer.int32(v);
@@ -2188,6 +2537,13 @@ export const GetJobStatusResponse = {
           }
 
           message.uuid = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.name = reader.string();
           continue;
         case 3:
           if (tag !== 26) {
@@ -2321,6 +2677,20 @@ export const GetJobStatusResponse = {
 
           message.uploads.push(reader.string());
           continue;
+        case 21:
+          if (tag !== 170) {
+            break;
+          }
+
+          message.dependencies.push(reader.string());
+          continue;
+        case 22:
+          if (tag !== 178) {
+            break;
+          }
+
+          message.workflowUuid = reader.string();
+          continue;
         case 23:
           if (tag === 184) {
             message.gpuIndices.push(reader.int32());
@@ -2388,6 +2758,7 @@ export const GetJobStatusResponse = {
   fromPartial<I extends Exact<DeepPartial<GetJobStatusResponse>, I>>(object: I): GetJobStatusResponse {
     const message = createBaseGetJobStatusResponse();
     message.uuid = object.uuid ?? "";
+    message.name = object.name ?? "";
     message.command = object.command ?? "";
     message.args = object.args?.map((e) => e) || [];
     message.maxCpu = object.maxCpu ?? 0;
@@ -2422,6 +2793,8 @@ export const GetJobStatusResponse = {
     message.runtime = object.runtime ?? "";
     message.workDir = object.workDir ?? "";
     message.uploads = object.uploads?.map((e) => e) || [];
+    message.dependencies = object.dependencies?.map((e) => e) || [];
+    message.workflowUuid = object.workflowUuid ?? "";
     message.gpuIndices = object.gpuIndices?.map((e) => e) || [];
     message.gpuCount = object.gpuCount ?? 0;
     message.gpuMemoryMb = object.gpuMemoryMb ?? 0;
@@ -3138,6 +3511,7 @@ export const DataChunk = {
 
 function createBaseRunJobRequest(): RunJobRequest {
   return {
+    name: "",
     command: "",
     args: [],
     maxCpu: 0,
@@ -3151,6 +3525,9 @@ function createBaseRunJobRequest(): RunJobRequest {
     runtime: "",
     workDir: "",
     environment: {},
+    workflowUuid: "",
+    jobUuid: "",
+    requirements: [],
     secretEnvironment: {},
     gpuCount: 0,
     gpuMemoryMb: 0,
@@ -3166,6 +3543,9 @@ function createBaseRunJobRequest(): RunJobRequest {
 
 export const RunJobRequest = {
   encode(message: RunJobRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
     if (message.command !== "") {
       writer.uint32(18).string(message.command);
     }
@@ -3205,6 +3585,15 @@ export const RunJobRequest = {
     Object.entries(message.environment).forEach(([key, value]) => {
       RunJobRequest_EnvironmentEntry.encode({ key: key as any, value }, writer.uint32(114).fork()).ldelim();
     });
+    if (message.workflowUuid !== "") {
+      writer.uint32(122).string(message.workflowUuid);
+    }
+    if (message.jobUuid !== "") {
+      writer.uint32(130).string(message.jobUuid);
+    }
+    for (const v of message.requirements) {
+      JobRequirement.encode(v!, writer.uint32(138).fork()).ldelim();
+    }
     Object.entries(message.secretEnvironment).forEach(([key, value]) => {
       RunJobRequest_SecretEnvironmentEntry.encode({ key: key as any, value }, writer.uint32(146).fork()).ldelim();
     });
@@ -3245,6 +3634,13 @@ export const RunJobRequest = {
     while (reader.pos < end) {
       const tag = reader.uint32();
       switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
         case 2:
           if (tag !== 18) {
             break;
@@ -3339,6 +3735,27 @@ export const RunJobRequest = {
             message.environment[entry14.key] = entry14.value;
           }
           continue;
+        case 15:
+          if (tag !== 122) {
+            break;
+          }
+
+          message.workflowUuid = reader.string();
+          continue;
+        case 16:
+          if (tag !== 130) {
+            break;
+          }
+
+          message.jobUuid = reader.string();
+          continue;
+        case 17:
+          if (tag !== 138) {
+            break;
+          }
+
+          message.requirements.push(JobRequirement.decode(reader, reader.uint32()));
+          continue;
         case 18:
           if (tag !== 146) {
             break;
@@ -3426,6 +3843,7 @@ export const RunJobRequest = {
   },
   fromPartial<I extends Exact<DeepPartial<RunJobRequest>, I>>(object: I): RunJobRequest {
     const message = createBaseRunJobRequest();
+    message.name = object.name ?? "";
     message.command = object.command ?? "";
     message.args = object.args?.map((e) => e) || [];
     message.maxCpu = object.maxCpu ?? 0;
@@ -3447,6 +3865,9 @@ export const RunJobRequest = {
       },
       {},
     );
+    message.workflowUuid = object.workflowUuid ?? "";
+    message.jobUuid = object.jobUuid ?? "";
+    message.requirements = object.requirements?.map((e) => JobRequirement.fromPartial(e)) || [];
     message.secretEnvironment = Object.entries(object.secretEnvironment ?? {}).reduce<{ [key: string]: string }>(
       (acc, [key, value]) => {
         if (value !== undefined) {
@@ -3687,6 +4108,8 @@ function createBaseSchedule(): Schedule {
     skipped: 0,
     missed: 0,
     events: [],
+    kind: "",
+    workflow: "",
   };
 }
 
@@ -3745,6 +4168,12 @@ export const Schedule = {
     }
     for (const v of message.events) {
       ScheduleEvent.encode(v!, writer.uint32(146).fork()).ldelim();
+    }
+    if (message.kind !== "") {
+      writer.uint32(154).string(message.kind);
+    }
+    if (message.workflow !== "") {
+      writer.uint32(162).string(message.workflow);
     }
     return writer;
   },
@@ -3882,6 +4311,20 @@ export const Schedule = {
 
           message.events.push(ScheduleEvent.decode(reader, reader.uint32()));
           continue;
+        case 19:
+          if (tag !== 154) {
+            break;
+          }
+
+          message.kind = reader.string();
+          continue;
+        case 20:
+          if (tag !== 162) {
+            break;
+          }
+
+          message.workflow = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -3914,6 +4357,8 @@ export const Schedule = {
     message.skipped = object.skipped ?? 0;
     message.missed = object.missed ?? 0;
     message.events = object.events?.map((e) => ScheduleEvent.fromPartial(e)) || [];
+    message.kind = object.kind ?? "";
+    message.workflow = object.workflow ?? "";
     return message;
   },
 };
@@ -4270,6 +4715,1527 @@ export const UploadChunk = {
     const message = createBaseUploadChunk();
     message.index = object.index ?? 0;
     message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseJobRequirement(): JobRequirement {
+  return { jobUuid: "", status: "", expression: "" };
+}
+
+export const JobRequirement = {
+  encode(message: JobRequirement, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.jobUuid !== "") {
+      writer.uint32(10).string(message.jobUuid);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.expression !== "") {
+      writer.uint32(26).string(message.expression);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): JobRequirement {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseJobRequirement();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.jobUuid = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.status = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.expression = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<JobRequirement>, I>>(base?: I): JobRequirement {
+    return JobRequirement.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<JobRequirement>, I>>(object: I): JobRequirement {
+    const message = createBaseJobRequirement();
+    message.jobUuid = object.jobUuid ?? "";
+    message.status = object.status ?? "";
+    message.expression = object.expression ?? "";
+    return message;
+  },
+};
+
+function createBaseRunWorkflowRequest(): RunWorkflowRequest {
+  return {
+    workflow: "",
+    totalJobs: 0,
+    jobOrder: [],
+    yamlContent: "",
+    workflowFiles: [],
+    workflowName: "",
+    environment: {},
+    cron: "",
+    cronTimezone: "",
+    concurrency: "",
+    scheduleName: "",
+  };
+}
+
+export const RunWorkflowRequest = {
+  encode(message: RunWorkflowRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.workflow !== "") {
+      writer.uint32(10).string(message.workflow);
+    }
+    if (message.totalJobs !== 0) {
+      writer.uint32(16).int32(message.totalJobs);
+    }
+    for (const v of message.jobOrder) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.yamlContent !== "") {
+      writer.uint32(34).string(message.yamlContent);
+    }
+    for (const v of message.workflowFiles) {
+      FileUpload.encode(v!, writer.uint32(42).fork()).ldelim();
+    }
+    if (message.workflowName !== "") {
+      writer.uint32(8002).string(message.workflowName);
+    }
+    Object.entries(message.environment).forEach(([key, value]) => {
+      RunWorkflowRequest_EnvironmentEntry.encode({ key: key as any, value }, writer.uint32(8010).fork()).ldelim();
+    });
+    if (message.cron !== "") {
+      writer.uint32(8018).string(message.cron);
+    }
+    if (message.cronTimezone !== "") {
+      writer.uint32(8026).string(message.cronTimezone);
+    }
+    if (message.concurrency !== "") {
+      writer.uint32(8034).string(message.concurrency);
+    }
+    if (message.scheduleName !== "") {
+      writer.uint32(8042).string(message.scheduleName);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): RunWorkflowRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRunWorkflowRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.workflow = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.totalJobs = reader.int32();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.jobOrder.push(reader.string());
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.yamlContent = reader.string();
+          continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.workflowFiles.push(FileUpload.decode(reader, reader.uint32()));
+          continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.workflowName = reader.string();
+          continue;
+        case 1001:
+          if (tag !== 8010) {
+            break;
+          }
+
+          const entry1001 = RunWorkflowRequest_EnvironmentEntry.decode(reader, reader.uint32());
+          if (entry1001.value !== undefined) {
+            message.environment[entry1001.key] = entry1001.value;
+          }
+          continue;
+        case 1002:
+          if (tag !== 8018) {
+            break;
+          }
+
+          message.cron = reader.string();
+          continue;
+        case 1003:
+          if (tag !== 8026) {
+            break;
+          }
+
+          message.cronTimezone = reader.string();
+          continue;
+        case 1004:
+          if (tag !== 8034) {
+            break;
+          }
+
+          message.concurrency = reader.string();
+          continue;
+        case 1005:
+          if (tag !== 8042) {
+            break;
+          }
+
+          message.scheduleName = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RunWorkflowRequest>, I>>(base?: I): RunWorkflowRequest {
+    return RunWorkflowRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RunWorkflowRequest>, I>>(object: I): RunWorkflowRequest {
+    const message = createBaseRunWorkflowRequest();
+    message.workflow = object.workflow ?? "";
+    message.totalJobs = object.totalJobs ?? 0;
+    message.jobOrder = object.jobOrder?.map((e) => e) || [];
+    message.yamlContent = object.yamlContent ?? "";
+    message.workflowFiles = object.workflowFiles?.map((e) => FileUpload.fromPartial(e)) || [];
+    message.workflowName = object.workflowName ?? "";
+    message.environment = Object.entries(object.environment ?? {}).reduce<{ [key: string]: string }>(
+      (acc, [key, value]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.cron = object.cron ?? "";
+    message.cronTimezone = object.cronTimezone ?? "";
+    message.concurrency = object.concurrency ?? "";
+    message.scheduleName = object.scheduleName ?? "";
+    return message;
+  },
+};
+
+function createBaseRunWorkflowRequest_EnvironmentEntry(): RunWorkflowRequest_EnvironmentEntry {
+  return { key: "", value: "" };
+}
+
+export const RunWorkflowRequest_EnvironmentEntry = {
+  encode(message: RunWorkflowRequest_EnvironmentEntry, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): RunWorkflowRequest_EnvironmentEntry {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRunWorkflowRequest_EnvironmentEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RunWorkflowRequest_EnvironmentEntry>, I>>(
+    base?: I,
+  ): RunWorkflowRequest_EnvironmentEntry {
+    return RunWorkflowRequest_EnvironmentEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RunWorkflowRequest_EnvironmentEntry>, I>>(
+    object: I,
+  ): RunWorkflowRequest_EnvironmentEntry {
+    const message = createBaseRunWorkflowRequest_EnvironmentEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseRunWorkflowResponse(): RunWorkflowResponse {
+  return { workflowUuid: "", status: "", workflowInfo: undefined, jobs: [], schedule: undefined };
+}
+
+export const RunWorkflowResponse = {
+  encode(message: RunWorkflowResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.workflowUuid !== "") {
+      writer.uint32(10).string(message.workflowUuid);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.workflowInfo !== undefined) {
+      WorkflowInfo.encode(message.workflowInfo, writer.uint32(8002).fork()).ldelim();
+    }
+    for (const v of message.jobs) {
+      WorkflowJob.encode(v!, writer.uint32(8010).fork()).ldelim();
+    }
+    if (message.schedule !== undefined) {
+      Schedule.encode(message.schedule, writer.uint32(8018).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): RunWorkflowResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRunWorkflowResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.workflowUuid = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.status = reader.string();
+          continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.workflowInfo = WorkflowInfo.decode(reader, reader.uint32());
+          continue;
+        case 1001:
+          if (tag !== 8010) {
+            break;
+          }
+
+          message.jobs.push(WorkflowJob.decode(reader, reader.uint32()));
+          continue;
+        case 1002:
+          if (tag !== 8018) {
+            break;
+          }
+
+          message.schedule = Schedule.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RunWorkflowResponse>, I>>(base?: I): RunWorkflowResponse {
+    return RunWorkflowResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RunWorkflowResponse>, I>>(object: I): RunWorkflowResponse {
+    const message = createBaseRunWorkflowResponse();
+    message.workflowUuid = object.workflowUuid ?? "";
+    message.status = object.status ?? "";
+    message.workflowInfo = (object.workflowInfo !== undefined && object.workflowInfo !== null)
+      ? WorkflowInfo.fromPartial(object.workflowInfo)
+      : undefined;
+    message.jobs = object.jobs?.map((e) => WorkflowJob.fromPartial(e)) || [];
+    message.schedule = (object.schedule !== undefined && object.schedule !== null)
+      ? Schedule.fromPartial(object.schedule)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetWorkflowStatusRequest(): GetWorkflowStatusRequest {
+  return { workflowUuid: "" };
+}
+
+export const GetWorkflowStatusRequest = {
+  encode(message: GetWorkflowStatusRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.workflowUuid !== "") {
+      writer.uint32(10).string(message.workflowUuid);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): GetWorkflowStatusRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetWorkflowStatusRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.workflowUuid = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<GetWorkflowStatusRequest>, I>>(base?: I): GetWorkflowStatusRequest {
+    return GetWorkflowStatusRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetWorkflowStatusRequest>, I>>(object: I): GetWorkflowStatusRequest {
+    const message = createBaseGetWorkflowStatusRequest();
+    message.workflowUuid = object.workflowUuid ?? "";
+    return message;
+  },
+};
+
+function createBaseGetWorkflowStatusResponse(): GetWorkflowStatusResponse {
+  return { workflow: undefined, jobs: [] };
+}
+
+export const GetWorkflowStatusResponse = {
+  encode(message: GetWorkflowStatusResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.workflow !== undefined) {
+      WorkflowInfo.encode(message.workflow, writer.uint32(10).fork()).ldelim();
+    }
+    for (const v of message.jobs) {
+      WorkflowJob.encode(v!, writer.uint32(18).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): GetWorkflowStatusResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetWorkflowStatusResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.workflow = WorkflowInfo.decode(reader, reader.uint32());
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.jobs.push(WorkflowJob.decode(reader, reader.uint32()));
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<GetWorkflowStatusResponse>, I>>(base?: I): GetWorkflowStatusResponse {
+    return GetWorkflowStatusResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetWorkflowStatusResponse>, I>>(object: I): GetWorkflowStatusResponse {
+    const message = createBaseGetWorkflowStatusResponse();
+    message.workflow = (object.workflow !== undefined && object.workflow !== null)
+      ? WorkflowInfo.fromPartial(object.workflow)
+      : undefined;
+    message.jobs = object.jobs?.map((e) => WorkflowJob.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListWorkflowsRequest(): ListWorkflowsRequest {
+  return { includeCompleted: false, pageSize: 0, pageToken: "", statuses: [] };
+}
+
+export const ListWorkflowsRequest = {
+  encode(message: ListWorkflowsRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.includeCompleted !== false) {
+      writer.uint32(8).bool(message.includeCompleted);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(8000).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(8010).string(message.pageToken);
+    }
+    for (const v of message.statuses) {
+      writer.uint32(8018).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ListWorkflowsRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListWorkflowsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.includeCompleted = reader.bool();
+          continue;
+        case 1000:
+          if (tag !== 8000) {
+            break;
+          }
+
+          message.pageSize = reader.int32();
+          continue;
+        case 1001:
+          if (tag !== 8010) {
+            break;
+          }
+
+          message.pageToken = reader.string();
+          continue;
+        case 1002:
+          if (tag !== 8018) {
+            break;
+          }
+
+          message.statuses.push(reader.string());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListWorkflowsRequest>, I>>(base?: I): ListWorkflowsRequest {
+    return ListWorkflowsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListWorkflowsRequest>, I>>(object: I): ListWorkflowsRequest {
+    const message = createBaseListWorkflowsRequest();
+    message.includeCompleted = object.includeCompleted ?? false;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    message.statuses = object.statuses?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseListWorkflowsResponse(): ListWorkflowsResponse {
+  return { workflows: [], nextPageToken: "" };
+}
+
+export const ListWorkflowsResponse = {
+  encode(message: ListWorkflowsResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.workflows) {
+      WorkflowInfo.encode(v!, writer.uint32(10).fork()).ldelim();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(8002).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ListWorkflowsResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListWorkflowsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.workflows.push(WorkflowInfo.decode(reader, reader.uint32()));
+          continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.nextPageToken = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListWorkflowsResponse>, I>>(base?: I): ListWorkflowsResponse {
+    return ListWorkflowsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListWorkflowsResponse>, I>>(object: I): ListWorkflowsResponse {
+    const message = createBaseListWorkflowsResponse();
+    message.workflows = object.workflows?.map((e) => WorkflowInfo.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseGetWorkflowJobsRequest(): GetWorkflowJobsRequest {
+  return { workflowUuid: "" };
+}
+
+export const GetWorkflowJobsRequest = {
+  encode(message: GetWorkflowJobsRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.workflowUuid !== "") {
+      writer.uint32(10).string(message.workflowUuid);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): GetWorkflowJobsRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetWorkflowJobsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.workflowUuid = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<GetWorkflowJobsRequest>, I>>(base?: I): GetWorkflowJobsRequest {
+    return GetWorkflowJobsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetWorkflowJobsRequest>, I>>(object: I): GetWorkflowJobsRequest {
+    const message = createBaseGetWorkflowJobsRequest();
+    message.workflowUuid = object.workflowUuid ?? "";
+    return message;
+  },
+};
+
+function createBaseGetWorkflowJobsResponse(): GetWorkflowJobsResponse {
+  return { jobs: [] };
+}
+
+export const GetWorkflowJobsResponse = {
+  encode(message: GetWorkflowJobsResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.jobs) {
+      WorkflowJob.encode(v!, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): GetWorkflowJobsResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetWorkflowJobsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.jobs.push(WorkflowJob.decode(reader, reader.uint32()));
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<GetWorkflowJobsResponse>, I>>(base?: I): GetWorkflowJobsResponse {
+    return GetWorkflowJobsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetWorkflowJobsResponse>, I>>(object: I): GetWorkflowJobsResponse {
+    const message = createBaseGetWorkflowJobsResponse();
+    message.jobs = object.jobs?.map((e) => WorkflowJob.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWorkflowInfo(): WorkflowInfo {
+  return {
+    uuid: "",
+    workflow: "",
+    status: "",
+    totalJobs: 0,
+    completedJobs: 0,
+    failedJobs: 0,
+    canceledJobs: 0,
+    createdAt: undefined,
+    startedAt: undefined,
+    completedAt: undefined,
+    yamlContent: "",
+    name: "",
+    description: "",
+    owner: "",
+    onFailure: "",
+    rerunOf: "",
+    reruns: [],
+    scheduleId: "",
+    scheduleName: "",
+    message: "",
+    stoppedJobs: 0,
+    runningJobs: 0,
+    pendingJobs: 0,
+    workflowName: "",
+  };
+}
+
+export const WorkflowInfo = {
+  encode(message: WorkflowInfo, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.uuid !== "") {
+      writer.uint32(10).string(message.uuid);
+    }
+    if (message.workflow !== "") {
+      writer.uint32(18).string(message.workflow);
+    }
+    if (message.status !== "") {
+      writer.uint32(26).string(message.status);
+    }
+    if (message.totalJobs !== 0) {
+      writer.uint32(32).int32(message.totalJobs);
+    }
+    if (message.completedJobs !== 0) {
+      writer.uint32(40).int32(message.completedJobs);
+    }
+    if (message.failedJobs !== 0) {
+      writer.uint32(48).int32(message.failedJobs);
+    }
+    if (message.canceledJobs !== 0) {
+      writer.uint32(56).int32(message.canceledJobs);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(message.createdAt, writer.uint32(66).fork()).ldelim();
+    }
+    if (message.startedAt !== undefined) {
+      Timestamp.encode(message.startedAt, writer.uint32(74).fork()).ldelim();
+    }
+    if (message.completedAt !== undefined) {
+      Timestamp.encode(message.completedAt, writer.uint32(82).fork()).ldelim();
+    }
+    if (message.yamlContent !== "") {
+      writer.uint32(90).string(message.yamlContent);
+    }
+    if (message.name !== "") {
+      writer.uint32(8002).string(message.name);
+    }
+    if (message.description !== "") {
+      writer.uint32(8010).string(message.description);
+    }
+    if (message.owner !== "") {
+      writer.uint32(8018).string(message.owner);
+    }
+    if (message.onFailure !== "") {
+      writer.uint32(8026).string(message.onFailure);
+    }
+    if (message.rerunOf !== "") {
+      writer.uint32(8034).string(message.rerunOf);
+    }
+    for (const v of message.reruns) {
+      writer.uint32(8042).string(v!);
+    }
+    if (message.scheduleId !== "") {
+      writer.uint32(8050).string(message.scheduleId);
+    }
+    if (message.scheduleName !== "") {
+      writer.uint32(8058).string(message.scheduleName);
+    }
+    if (message.message !== "") {
+      writer.uint32(8066).string(message.message);
+    }
+    if (message.stoppedJobs !== 0) {
+      writer.uint32(8072).int32(message.stoppedJobs);
+    }
+    if (message.runningJobs !== 0) {
+      writer.uint32(8080).int32(message.runningJobs);
+    }
+    if (message.pendingJobs !== 0) {
+      writer.uint32(8088).int32(message.pendingJobs);
+    }
+    if (message.workflowName !== "") {
+      writer.uint32(8098).string(message.workflowName);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): WorkflowInfo {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseWorkflowInfo();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.uuid = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.workflow = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.status = reader.string();
+          continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.totalJobs = reader.int32();
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.completedJobs = reader.int32();
+          continue;
+        case 6:
+          if (tag !== 48) {
+            break;
+          }
+
+          message.failedJobs = reader.int32();
+          continue;
+        case 7:
+          if (tag !== 56) {
+            break;
+          }
+
+          message.canceledJobs = reader.int32();
+          continue;
+        case 8:
+          if (tag !== 66) {
+            break;
+          }
+
+          message.createdAt = Timestamp.decode(reader, reader.uint32());
+          continue;
+        case 9:
+          if (tag !== 74) {
+            break;
+          }
+
+          message.startedAt = Timestamp.decode(reader, reader.uint32());
+          continue;
+        case 10:
+          if (tag !== 82) {
+            break;
+          }
+
+          message.completedAt = Timestamp.decode(reader, reader.uint32());
+          continue;
+        case 11:
+          if (tag !== 90) {
+            break;
+          }
+
+          message.yamlContent = reader.string();
+          continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        case 1001:
+          if (tag !== 8010) {
+            break;
+          }
+
+          message.description = reader.string();
+          continue;
+        case 1002:
+          if (tag !== 8018) {
+            break;
+          }
+
+          message.owner = reader.string();
+          continue;
+        case 1003:
+          if (tag !== 8026) {
+            break;
+          }
+
+          message.onFailure = reader.string();
+          continue;
+        case 1004:
+          if (tag !== 8034) {
+            break;
+          }
+
+          message.rerunOf = reader.string();
+          continue;
+        case 1005:
+          if (tag !== 8042) {
+            break;
+          }
+
+          message.reruns.push(reader.string());
+          continue;
+        case 1006:
+          if (tag !== 8050) {
+            break;
+          }
+
+          message.scheduleId = reader.string();
+          continue;
+        case 1007:
+          if (tag !== 8058) {
+            break;
+          }
+
+          message.scheduleName = reader.string();
+          continue;
+        case 1008:
+          if (tag !== 8066) {
+            break;
+          }
+
+          message.message = reader.string();
+          continue;
+        case 1009:
+          if (tag !== 8072) {
+            break;
+          }
+
+          message.stoppedJobs = reader.int32();
+          continue;
+        case 1010:
+          if (tag !== 8080) {
+            break;
+          }
+
+          message.runningJobs = reader.int32();
+          continue;
+        case 1011:
+          if (tag !== 8088) {
+            break;
+          }
+
+          message.pendingJobs = reader.int32();
+          continue;
+        case 1012:
+          if (tag !== 8098) {
+            break;
+          }
+
+          message.workflowName = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<WorkflowInfo>, I>>(base?: I): WorkflowInfo {
+    return WorkflowInfo.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WorkflowInfo>, I>>(object: I): WorkflowInfo {
+    const message = createBaseWorkflowInfo();
+    message.uuid = object.uuid ?? "";
+    message.workflow = object.workflow ?? "";
+    message.status = object.status ?? "";
+    message.totalJobs = object.totalJobs ?? 0;
+    message.completedJobs = object.completedJobs ?? 0;
+    message.failedJobs = object.failedJobs ?? 0;
+    message.canceledJobs = object.canceledJobs ?? 0;
+    message.createdAt = (object.createdAt !== undefined && object.createdAt !== null)
+      ? Timestamp.fromPartial(object.createdAt)
+      : undefined;
+    message.startedAt = (object.startedAt !== undefined && object.startedAt !== null)
+      ? Timestamp.fromPartial(object.startedAt)
+      : undefined;
+    message.completedAt = (object.completedAt !== undefined && object.completedAt !== null)
+      ? Timestamp.fromPartial(object.completedAt)
+      : undefined;
+    message.yamlContent = object.yamlContent ?? "";
+    message.name = object.name ?? "";
+    message.description = object.description ?? "";
+    message.owner = object.owner ?? "";
+    message.onFailure = object.onFailure ?? "";
+    message.rerunOf = object.rerunOf ?? "";
+    message.reruns = object.reruns?.map((e) => e) || [];
+    message.scheduleId = object.scheduleId ?? "";
+    message.scheduleName = object.scheduleName ?? "";
+    message.message = object.message ?? "";
+    message.stoppedJobs = object.stoppedJobs ?? 0;
+    message.runningJobs = object.runningJobs ?? 0;
+    message.pendingJobs = object.pendingJobs ?? 0;
+    message.workflowName = object.workflowName ?? "";
+    return message;
+  },
+};
+
+function createBaseWorkflowJob(): WorkflowJob {
+  return {
+    jobUuid: "",
+    jobName: "",
+    status: "",
+    dependencies: [],
+    startTime: undefined,
+    endTime: undefined,
+    exitCode: 0,
+    requirements: [],
+    attempt: 0,
+    maxAttempts: 0,
+    failureReason: "",
+    nextAttemptTime: undefined,
+    attemptJobUuids: [],
+    allowFailure: false,
+    reusedFrom: "",
+  };
+}
+
+export const WorkflowJob = {
+  encode(message: WorkflowJob, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.jobUuid !== "") {
+      writer.uint32(10).string(message.jobUuid);
+    }
+    if (message.jobName !== "") {
+      writer.uint32(18).string(message.jobName);
+    }
+    if (message.status !== "") {
+      writer.uint32(26).string(message.status);
+    }
+    for (const v of message.dependencies) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.startTime !== undefined) {
+      Timestamp.encode(message.startTime, writer.uint32(42).fork()).ldelim();
+    }
+    if (message.endTime !== undefined) {
+      Timestamp.encode(message.endTime, writer.uint32(50).fork()).ldelim();
+    }
+    if (message.exitCode !== 0) {
+      writer.uint32(56).int32(message.exitCode);
+    }
+    for (const v of message.requirements) {
+      writer.uint32(8002).string(v!);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(8008).int32(message.attempt);
+    }
+    if (message.maxAttempts !== 0) {
+      writer.uint32(8016).int32(message.maxAttempts);
+    }
+    if (message.failureReason !== "") {
+      writer.uint32(8026).string(message.failureReason);
+    }
+    if (message.nextAttemptTime !== undefined) {
+      Timestamp.encode(message.nextAttemptTime, writer.uint32(8034).fork()).ldelim();
+    }
+    for (const v of message.attemptJobUuids) {
+      writer.uint32(8042).string(v!);
+    }
+    if (message.allowFailure !== false) {
+      writer.uint32(8048).bool(message.allowFailure);
+    }
+    if (message.reusedFrom !== "") {
+      writer.uint32(8058).string(message.reusedFrom);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): WorkflowJob {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseWorkflowJob();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.jobUuid = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.jobName = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.status = reader.string();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.dependencies.push(reader.string());
+          continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.startTime = Timestamp.decode(reader, reader.uint32());
+          continue;
+        case 6:
+          if (tag !== 50) {
+            break;
+          }
+
+          message.endTime = Timestamp.decode(reader, reader.uint32());
+          continue;
+        case 7:
+          if (tag !== 56) {
+            break;
+          }
+
+          message.exitCode = reader.int32();
+          continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.requirements.push(reader.string());
+          continue;
+        case 1001:
+          if (tag !== 8008) {
+            break;
+          }
+
+          message.attempt = reader.int32();
+          continue;
+        case 1002:
+          if (tag !== 8016) {
+            break;
+          }
+
+          message.maxAttempts = reader.int32();
+          continue;
+        case 1003:
+          if (tag !== 8026) {
+            break;
+          }
+
+          message.failureReason = reader.string();
+          continue;
+        case 1004:
+          if (tag !== 8034) {
+            break;
+          }
+
+          message.nextAttemptTime = Timestamp.decode(reader, reader.uint32());
+          continue;
+        case 1005:
+          if (tag !== 8042) {
+            break;
+          }
+
+          message.attemptJobUuids.push(reader.string());
+          continue;
+        case 1006:
+          if (tag !== 8048) {
+            break;
+          }
+
+          message.allowFailure = reader.bool();
+          continue;
+        case 1007:
+          if (tag !== 8058) {
+            break;
+          }
+
+          message.reusedFrom = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<WorkflowJob>, I>>(base?: I): WorkflowJob {
+    return WorkflowJob.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WorkflowJob>, I>>(object: I): WorkflowJob {
+    const message = createBaseWorkflowJob();
+    message.jobUuid = object.jobUuid ?? "";
+    message.jobName = object.jobName ?? "";
+    message.status = object.status ?? "";
+    message.dependencies = object.dependencies?.map((e) => e) || [];
+    message.startTime = (object.startTime !== undefined && object.startTime !== null)
+      ? Timestamp.fromPartial(object.startTime)
+      : undefined;
+    message.endTime = (object.endTime !== undefined && object.endTime !== null)
+      ? Timestamp.fromPartial(object.endTime)
+      : undefined;
+    message.exitCode = object.exitCode ?? 0;
+    message.requirements = object.requirements?.map((e) => e) || [];
+    message.attempt = object.attempt ?? 0;
+    message.maxAttempts = object.maxAttempts ?? 0;
+    message.failureReason = object.failureReason ?? "";
+    message.nextAttemptTime = (object.nextAttemptTime !== undefined && object.nextAttemptTime !== null)
+      ? Timestamp.fromPartial(object.nextAttemptTime)
+      : undefined;
+    message.attemptJobUuids = object.attemptJobUuids?.map((e) => e) || [];
+    message.allowFailure = object.allowFailure ?? false;
+    message.reusedFrom = object.reusedFrom ?? "";
+    return message;
+  },
+};
+
+function createBaseWorkflowRef(): WorkflowRef {
+  return { uuid: "" };
+}
+
+export const WorkflowRef = {
+  encode(message: WorkflowRef, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.uuid !== "") {
+      writer.uint32(10).string(message.uuid);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): WorkflowRef {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseWorkflowRef();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.uuid = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<WorkflowRef>, I>>(base?: I): WorkflowRef {
+    return WorkflowRef.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WorkflowRef>, I>>(object: I): WorkflowRef {
+    const message = createBaseWorkflowRef();
+    message.uuid = object.uuid ?? "";
+    return message;
+  },
+};
+
+function createBaseRerunWorkflowRequest(): RerunWorkflowRequest {
+  return { uuid: "", fromFailed: false };
+}
+
+export const RerunWorkflowRequest = {
+  encode(message: RerunWorkflowRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.uuid !== "") {
+      writer.uint32(10).string(message.uuid);
+    }
+    if (message.fromFailed !== false) {
+      writer.uint32(16).bool(message.fromFailed);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): RerunWorkflowRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRerunWorkflowRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.uuid = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.fromFailed = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RerunWorkflowRequest>, I>>(base?: I): RerunWorkflowRequest {
+    return RerunWorkflowRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RerunWorkflowRequest>, I>>(object: I): RerunWorkflowRequest {
+    const message = createBaseRerunWorkflowRequest();
+    message.uuid = object.uuid ?? "";
+    message.fromFailed = object.fromFailed ?? false;
+    return message;
+  },
+};
+
+function createBaseDeleteWorkflowResponse(): DeleteWorkflowResponse {
+  return { uuid: "", deleted: false, deletedJobs: 0 };
+}
+
+export const DeleteWorkflowResponse = {
+  encode(message: DeleteWorkflowResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.uuid !== "") {
+      writer.uint32(10).string(message.uuid);
+    }
+    if (message.deleted !== false) {
+      writer.uint32(16).bool(message.deleted);
+    }
+    if (message.deletedJobs !== 0) {
+      writer.uint32(24).int32(message.deletedJobs);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): DeleteWorkflowResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDeleteWorkflowResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.uuid = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.deleted = reader.bool();
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.deletedJobs = reader.int32();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteWorkflowResponse>, I>>(base?: I): DeleteWorkflowResponse {
+    return DeleteWorkflowResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteWorkflowResponse>, I>>(object: I): DeleteWorkflowResponse {
+    const message = createBaseDeleteWorkflowResponse();
+    message.uuid = object.uuid ?? "";
+    message.deleted = object.deleted ?? false;
+    message.deletedJobs = object.deletedJobs ?? 0;
+    return message;
+  },
+};
+
+function createBaseValidateWorkflowResponse(): ValidateWorkflowResponse {
+  return { valid: false, problems: [], name: "", jobOrder: [] };
+}
+
+export const ValidateWorkflowResponse = {
+  encode(message: ValidateWorkflowResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.valid !== false) {
+      writer.uint32(8).bool(message.valid);
+    }
+    for (const v of message.problems) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    for (const v of message.jobOrder) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ValidateWorkflowResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseValidateWorkflowResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.valid = reader.bool();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.problems.push(reader.string());
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.jobOrder.push(reader.string());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ValidateWorkflowResponse>, I>>(base?: I): ValidateWorkflowResponse {
+    return ValidateWorkflowResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ValidateWorkflowResponse>, I>>(object: I): ValidateWorkflowResponse {
+    const message = createBaseValidateWorkflowResponse();
+    message.valid = object.valid ?? false;
+    message.problems = object.problems?.map((e) => e) || [];
+    message.name = object.name ?? "";
+    message.jobOrder = object.jobOrder?.map((e) => e) || [];
     return message;
   },
 };
@@ -6219,6 +8185,9 @@ function createBaseHostInfo(): HostInfo {
     nodeId: "",
     serverIps: [],
     macAddresses: [],
+    platform: "",
+    cpuCount: 0,
+    totalMemory: 0,
   };
 }
 
@@ -6250,6 +8219,15 @@ export const HostInfo = {
     }
     for (const v of message.macAddresses) {
       writer.uint32(122).string(v!);
+    }
+    if (message.platform !== "") {
+      writer.uint32(8002).string(message.platform);
+    }
+    if (message.cpuCount !== 0) {
+      writer.uint32(8008).int32(message.cpuCount);
+    }
+    if (message.totalMemory !== 0) {
+      writer.uint32(8016).int64(message.totalMemory);
     }
     return writer;
   },
@@ -6324,6 +8302,27 @@ export const HostInfo = {
 
           message.macAddresses.push(reader.string());
           continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.platform = reader.string();
+          continue;
+        case 1001:
+          if (tag !== 8008) {
+            break;
+          }
+
+          message.cpuCount = reader.int32();
+          continue;
+        case 1002:
+          if (tag !== 8016) {
+            break;
+          }
+
+          message.totalMemory = longToNumber(reader.int64() as Long);
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -6347,6 +8346,9 @@ export const HostInfo = {
     message.nodeId = object.nodeId ?? "";
     message.serverIps = object.serverIps?.map((e) => e) || [];
     message.macAddresses = object.macAddresses?.map((e) => e) || [];
+    message.platform = object.platform ?? "";
+    message.cpuCount = object.cpuCount ?? 0;
+    message.totalMemory = object.totalMemory ?? 0;
     return message;
   },
 };
@@ -6855,6 +8857,7 @@ function createBaseNetworkMetrics(): NetworkMetrics {
     transmitRate: 0,
     ipAddresses: [],
     macAddress: "",
+    interfaceCount: 0,
   };
 }
 
@@ -6898,6 +8901,9 @@ export const NetworkMetrics = {
     }
     if (message.macAddress !== "") {
       writer.uint32(106).string(message.macAddress);
+    }
+    if (message.interfaceCount !== 0) {
+      writer.uint32(8000).int32(message.interfaceCount);
     }
     return writer;
   },
@@ -7000,6 +9006,13 @@ export const NetworkMetrics = {
 
           message.macAddress = reader.string();
           continue;
+        case 1000:
+          if (tag !== 8000) {
+            break;
+          }
+
+          message.interfaceCount = reader.int32();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -7027,6 +9040,7 @@ export const NetworkMetrics = {
     message.transmitRate = object.transmitRate ?? 0;
     message.ipAddresses = object.ipAddresses?.map((e) => e) || [];
     message.macAddress = object.macAddress ?? "";
+    message.interfaceCount = object.interfaceCount ?? 0;
     return message;
   },
 };
@@ -8922,7 +10936,7 @@ export const StreamJobMetricsRequest = {
 };
 
 function createBaseGetJobMetricsRequest(): GetJobMetricsRequest {
-  return { jobUuid: "", startTime: 0, endTime: 0, limit: 0 };
+  return { jobUuid: "", startTime: "0", endTime: "0", limit: 0 };
 }
 
 export const GetJobMetricsRequest = {
@@ -8930,10 +10944,10 @@ export const GetJobMetricsRequest = {
     if (message.jobUuid !== "") {
       writer.uint32(10).string(message.jobUuid);
     }
-    if (message.startTime !== 0) {
+    if (message.startTime !== "0") {
       writer.uint32(16).int64(message.startTime);
     }
-    if (message.endTime !== 0) {
+    if (message.endTime !== "0") {
       writer.uint32(24).int64(message.endTime);
     }
     if (message.limit !== 0) {
@@ -8961,14 +10975,14 @@ export const GetJobMetricsRequest = {
             break;
           }
 
-          message.startTime = longToNumber(reader.int64() as Long);
+          message.startTime = longToString(reader.int64() as Long);
           continue;
         case 3:
           if (tag !== 24) {
             break;
           }
 
-          message.endTime = longToNumber(reader.int64() as Long);
+          message.endTime = longToString(reader.int64() as Long);
           continue;
         case 4:
           if (tag !== 32) {
@@ -8992,8 +11006,8 @@ export const GetJobMetricsRequest = {
   fromPartial<I extends Exact<DeepPartial<GetJobMetricsRequest>, I>>(object: I): GetJobMetricsRequest {
     const message = createBaseGetJobMetricsRequest();
     message.jobUuid = object.jobUuid ?? "";
-    message.startTime = object.startTime ?? 0;
-    message.endTime = object.endTime ?? 0;
+    message.startTime = object.startTime ?? "0";
+    message.endTime = object.endTime ?? "0";
     message.limit = object.limit ?? 0;
     return message;
   },
@@ -9001,7 +11015,7 @@ export const GetJobMetricsRequest = {
 
 function createBaseJobMetricsEvent(): JobMetricsEvent {
   return {
-    timestamp: 0,
+    timestamp: "0",
     jobUuid: "",
     cpuPercent: 0,
     memoryBytes: 0,
@@ -9012,12 +11026,13 @@ function createBaseJobMetricsEvent(): JobMetricsEvent {
     netSentBytes: 0,
     gpuPercent: 0,
     gpuMemoryBytes: 0,
+    detail: undefined,
   };
 }
 
 export const JobMetricsEvent = {
   encode(message: JobMetricsEvent, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
-    if (message.timestamp !== 0) {
+    if (message.timestamp !== "0") {
       writer.uint32(8).int64(message.timestamp);
     }
     if (message.jobUuid !== "") {
@@ -9050,6 +11065,9 @@ export const JobMetricsEvent = {
     if (message.gpuMemoryBytes !== 0) {
       writer.uint32(88).int64(message.gpuMemoryBytes);
     }
+    if (message.detail !== undefined) {
+      JobMetricsDetail.encode(message.detail, writer.uint32(8002).fork()).ldelim();
+    }
     return writer;
   },
 
@@ -9065,7 +11083,7 @@ export const JobMetricsEvent = {
             break;
           }
 
-          message.timestamp = longToNumber(reader.int64() as Long);
+          message.timestamp = longToString(reader.int64() as Long);
           continue;
         case 2:
           if (tag !== 18) {
@@ -9137,6 +11155,13 @@ export const JobMetricsEvent = {
 
           message.gpuMemoryBytes = longToNumber(reader.int64() as Long);
           continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.detail = JobMetricsDetail.decode(reader, reader.uint32());
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -9151,7 +11176,7 @@ export const JobMetricsEvent = {
   },
   fromPartial<I extends Exact<DeepPartial<JobMetricsEvent>, I>>(object: I): JobMetricsEvent {
     const message = createBaseJobMetricsEvent();
-    message.timestamp = object.timestamp ?? 0;
+    message.timestamp = object.timestamp ?? "0";
     message.jobUuid = object.jobUuid ?? "";
     message.cpuPercent = object.cpuPercent ?? 0;
     message.memoryBytes = object.memoryBytes ?? 0;
@@ -9162,6 +11187,255 @@ export const JobMetricsEvent = {
     message.netSentBytes = object.netSentBytes ?? 0;
     message.gpuPercent = object.gpuPercent ?? 0;
     message.gpuMemoryBytes = object.gpuMemoryBytes ?? 0;
+    message.detail = (object.detail !== undefined && object.detail !== null)
+      ? JobMetricsDetail.fromPartial(object.detail)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseJobMetricsDetail(): JobMetricsDetail {
+  return {
+    memoryPeakBytes: 0,
+    processCount: 0,
+    cpuUsageUsec: 0,
+    cpuPeriods: 0,
+    cpuThrottledPeriods: 0,
+    cpuThrottledUsec: 0,
+    oomKills: 0,
+    pressure: undefined,
+    final: false,
+    intervalMs: 0,
+  };
+}
+
+export const JobMetricsDetail = {
+  encode(message: JobMetricsDetail, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.memoryPeakBytes !== 0) {
+      writer.uint32(8).int64(message.memoryPeakBytes);
+    }
+    if (message.processCount !== 0) {
+      writer.uint32(16).int32(message.processCount);
+    }
+    if (message.cpuUsageUsec !== 0) {
+      writer.uint32(24).int64(message.cpuUsageUsec);
+    }
+    if (message.cpuPeriods !== 0) {
+      writer.uint32(32).int64(message.cpuPeriods);
+    }
+    if (message.cpuThrottledPeriods !== 0) {
+      writer.uint32(40).int64(message.cpuThrottledPeriods);
+    }
+    if (message.cpuThrottledUsec !== 0) {
+      writer.uint32(48).int64(message.cpuThrottledUsec);
+    }
+    if (message.oomKills !== 0) {
+      writer.uint32(56).int32(message.oomKills);
+    }
+    if (message.pressure !== undefined) {
+      JobPressure.encode(message.pressure, writer.uint32(66).fork()).ldelim();
+    }
+    if (message.final !== false) {
+      writer.uint32(72).bool(message.final);
+    }
+    if (message.intervalMs !== 0) {
+      writer.uint32(80).int64(message.intervalMs);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): JobMetricsDetail {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseJobMetricsDetail();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.memoryPeakBytes = longToNumber(reader.int64() as Long);
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.processCount = reader.int32();
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.cpuUsageUsec = longToNumber(reader.int64() as Long);
+          continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.cpuPeriods = longToNumber(reader.int64() as Long);
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.cpuThrottledPeriods = longToNumber(reader.int64() as Long);
+          continue;
+        case 6:
+          if (tag !== 48) {
+            break;
+          }
+
+          message.cpuThrottledUsec = longToNumber(reader.int64() as Long);
+          continue;
+        case 7:
+          if (tag !== 56) {
+            break;
+          }
+
+          message.oomKills = reader.int32();
+          continue;
+        case 8:
+          if (tag !== 66) {
+            break;
+          }
+
+          message.pressure = JobPressure.decode(reader, reader.uint32());
+          continue;
+        case 9:
+          if (tag !== 72) {
+            break;
+          }
+
+          message.final = reader.bool();
+          continue;
+        case 10:
+          if (tag !== 80) {
+            break;
+          }
+
+          message.intervalMs = longToNumber(reader.int64() as Long);
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<JobMetricsDetail>, I>>(base?: I): JobMetricsDetail {
+    return JobMetricsDetail.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<JobMetricsDetail>, I>>(object: I): JobMetricsDetail {
+    const message = createBaseJobMetricsDetail();
+    message.memoryPeakBytes = object.memoryPeakBytes ?? 0;
+    message.processCount = object.processCount ?? 0;
+    message.cpuUsageUsec = object.cpuUsageUsec ?? 0;
+    message.cpuPeriods = object.cpuPeriods ?? 0;
+    message.cpuThrottledPeriods = object.cpuThrottledPeriods ?? 0;
+    message.cpuThrottledUsec = object.cpuThrottledUsec ?? 0;
+    message.oomKills = object.oomKills ?? 0;
+    message.pressure = (object.pressure !== undefined && object.pressure !== null)
+      ? JobPressure.fromPartial(object.pressure)
+      : undefined;
+    message.final = object.final ?? false;
+    message.intervalMs = object.intervalMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseJobPressure(): JobPressure {
+  return { cpuSome: 0, memorySome: 0, memoryFull: 0, ioSome: 0, ioFull: 0 };
+}
+
+export const JobPressure = {
+  encode(message: JobPressure, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.cpuSome !== 0) {
+      writer.uint32(9).double(message.cpuSome);
+    }
+    if (message.memorySome !== 0) {
+      writer.uint32(17).double(message.memorySome);
+    }
+    if (message.memoryFull !== 0) {
+      writer.uint32(25).double(message.memoryFull);
+    }
+    if (message.ioSome !== 0) {
+      writer.uint32(33).double(message.ioSome);
+    }
+    if (message.ioFull !== 0) {
+      writer.uint32(41).double(message.ioFull);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): JobPressure {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseJobPressure();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 9) {
+            break;
+          }
+
+          message.cpuSome = reader.double();
+          continue;
+        case 2:
+          if (tag !== 17) {
+            break;
+          }
+
+          message.memorySome = reader.double();
+          continue;
+        case 3:
+          if (tag !== 25) {
+            break;
+          }
+
+          message.memoryFull = reader.double();
+          continue;
+        case 4:
+          if (tag !== 33) {
+            break;
+          }
+
+          message.ioSome = reader.double();
+          continue;
+        case 5:
+          if (tag !== 41) {
+            break;
+          }
+
+          message.ioFull = reader.double();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<JobPressure>, I>>(base?: I): JobPressure {
+    return JobPressure.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<JobPressure>, I>>(object: I): JobPressure {
+    const message = createBaseJobPressure();
+    message.cpuSome = object.cpuSome ?? 0;
+    message.memorySome = object.memorySome ?? 0;
+    message.memoryFull = object.memoryFull ?? 0;
+    message.ioSome = object.ioSome ?? 0;
+    message.ioFull = object.ioFull ?? 0;
     return message;
   },
 };
@@ -10308,6 +12582,42 @@ export const JobServiceDefinition = {
       responseStream: true,
       options: {},
     },
+    /**
+     * Workflows, as joblet-proto v2.3.x had them (removed upstream at v2.4.0; restored with the same
+     * names, messages and field numbers, so SDK releases of late 2025 work).
+     */
+    runWorkflow: {
+      name: "RunWorkflow",
+      requestType: RunWorkflowRequest,
+      requestStream: false,
+      responseType: RunWorkflowResponse,
+      responseStream: false,
+      options: {},
+    },
+    getWorkflowStatus: {
+      name: "GetWorkflowStatus",
+      requestType: GetWorkflowStatusRequest,
+      requestStream: false,
+      responseType: GetWorkflowStatusResponse,
+      responseStream: false,
+      options: {},
+    },
+    listWorkflows: {
+      name: "ListWorkflows",
+      requestType: ListWorkflowsRequest,
+      requestStream: false,
+      responseType: ListWorkflowsResponse,
+      responseStream: false,
+      options: {},
+    },
+    getWorkflowJobs: {
+      name: "GetWorkflowJobs",
+      requestType: GetWorkflowJobsRequest,
+      requestStream: false,
+      responseType: GetWorkflowJobsResponse,
+      responseStream: false,
+      options: {},
+    },
   },
 } as const;
 
@@ -10345,6 +12655,26 @@ export interface JobServiceImplementation<CallContextExt = {}> {
     request: GetJobTelematicsRequest,
     context: CallContext & CallContextExt,
   ): ServerStreamingMethodResult<DeepPartial<TelematicsEvent>>;
+  /**
+   * Workflows, as joblet-proto v2.3.x had them (removed upstream at v2.4.0; restored with the same
+   * names, messages and field numbers, so SDK releases of late 2025 work).
+   */
+  runWorkflow(
+    request: RunWorkflowRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<RunWorkflowResponse>>;
+  getWorkflowStatus(
+    request: GetWorkflowStatusRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<GetWorkflowStatusResponse>>;
+  listWorkflows(
+    request: ListWorkflowsRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<ListWorkflowsResponse>>;
+  getWorkflowJobs(
+    request: GetWorkflowJobsRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<GetWorkflowJobsResponse>>;
 }
 
 export interface JobServiceClient<CallOptionsExt = {}> {
@@ -10378,6 +12708,26 @@ export interface JobServiceClient<CallOptionsExt = {}> {
     request: DeepPartial<GetJobTelematicsRequest>,
     options?: CallOptions & CallOptionsExt,
   ): AsyncIterable<TelematicsEvent>;
+  /**
+   * Workflows, as joblet-proto v2.3.x had them (removed upstream at v2.4.0; restored with the same
+   * names, messages and field numbers, so SDK releases of late 2025 work).
+   */
+  runWorkflow(
+    request: DeepPartial<RunWorkflowRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<RunWorkflowResponse>;
+  getWorkflowStatus(
+    request: DeepPartial<GetWorkflowStatusRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<GetWorkflowStatusResponse>;
+  listWorkflows(
+    request: DeepPartial<ListWorkflowsRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<ListWorkflowsResponse>;
+  getWorkflowJobs(
+    request: DeepPartial<GetWorkflowJobsRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<GetWorkflowJobsResponse>;
 }
 
 export type NetworkServiceDefinition = typeof NetworkServiceDefinition;
@@ -10745,7 +13095,103 @@ export interface ServerInfoServiceClient<CallOptionsExt = {}> {
 /**
  * joblet addition: recurring schedules. A schedule is created by RunJob/RunJobStreaming with
  * RunJobRequest.cron set; this service lists and manages them.
+ * joblet addition: what the v2.3.x workflow RPCs could not do: check a workflow without running
+ * it, stop, rerun and delete one, and watch one change (the whole status on every change).
  */
+export type WorkflowServiceDefinition = typeof WorkflowServiceDefinition;
+export const WorkflowServiceDefinition = {
+  name: "WorkflowService",
+  fullName: "joblet.WorkflowService",
+  methods: {
+    validateWorkflow: {
+      name: "ValidateWorkflow",
+      requestType: RunWorkflowRequest,
+      requestStream: false,
+      responseType: ValidateWorkflowResponse,
+      responseStream: false,
+      options: {},
+    },
+    stopWorkflow: {
+      name: "StopWorkflow",
+      requestType: WorkflowRef,
+      requestStream: false,
+      responseType: GetWorkflowStatusResponse,
+      responseStream: false,
+      options: {},
+    },
+    rerunWorkflow: {
+      name: "RerunWorkflow",
+      requestType: RerunWorkflowRequest,
+      requestStream: false,
+      responseType: RunWorkflowResponse,
+      responseStream: false,
+      options: {},
+    },
+    deleteWorkflow: {
+      name: "DeleteWorkflow",
+      requestType: WorkflowRef,
+      requestStream: false,
+      responseType: DeleteWorkflowResponse,
+      responseStream: false,
+      options: {},
+    },
+    streamWorkflowStatus: {
+      name: "StreamWorkflowStatus",
+      requestType: GetWorkflowStatusRequest,
+      requestStream: false,
+      responseType: GetWorkflowStatusResponse,
+      responseStream: true,
+      options: {},
+    },
+  },
+} as const;
+
+export interface WorkflowServiceImplementation<CallContextExt = {}> {
+  validateWorkflow(
+    request: RunWorkflowRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<ValidateWorkflowResponse>>;
+  stopWorkflow(
+    request: WorkflowRef,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<GetWorkflowStatusResponse>>;
+  rerunWorkflow(
+    request: RerunWorkflowRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<RunWorkflowResponse>>;
+  deleteWorkflow(
+    request: WorkflowRef,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<DeleteWorkflowResponse>>;
+  streamWorkflowStatus(
+    request: GetWorkflowStatusRequest,
+    context: CallContext & CallContextExt,
+  ): ServerStreamingMethodResult<DeepPartial<GetWorkflowStatusResponse>>;
+}
+
+export interface WorkflowServiceClient<CallOptionsExt = {}> {
+  validateWorkflow(
+    request: DeepPartial<RunWorkflowRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<ValidateWorkflowResponse>;
+  stopWorkflow(
+    request: DeepPartial<WorkflowRef>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<GetWorkflowStatusResponse>;
+  rerunWorkflow(
+    request: DeepPartial<RerunWorkflowRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<RunWorkflowResponse>;
+  deleteWorkflow(
+    request: DeepPartial<WorkflowRef>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<DeleteWorkflowResponse>;
+  streamWorkflowStatus(
+    request: DeepPartial<GetWorkflowStatusRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): AsyncIterable<GetWorkflowStatusResponse>;
+}
+
 export type ScheduleServiceDefinition = typeof ScheduleServiceDefinition;
 export const ScheduleServiceDefinition = {
   name: "ScheduleService",

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CliContext } from '../../src/cli/base';
 import { reportError } from '../../src/cli/base';
-import { RunCommand } from '../../src/cli/commands/run';
+import { RunCommand, RunWithoutCommand } from '../../src/cli/commands/run';
 import { jobJson } from '../../src/cli/format';
 import { reasonLine } from '../../src/cli/outcome';
 import { buildRunRequest } from '../../src/cli/run-request';
@@ -23,6 +23,7 @@ import { rnx } from './cli-run';
 function parseRun(argv: string[]): RunCommand {
   const cli = new Cli<CliContext>({ binaryName: 'rnx' });
   cli.register(RunCommand);
+  cli.register(RunWithoutCommand);
   return cli.process(argv, { program: 'rnx', registry: registry() } as never) as RunCommand;
 }
 
@@ -48,6 +49,15 @@ test('rnx run --runtime names a runtime for the job; an empty name is refused', 
   assert.throws(() => buildRunRequest({ env: [], volumes: [], runtime: '' }, ['true']), /^--runtime needs a name, e\.g\. --runtime=python:3\.11-ml/);
 });
 
+test('rnx run --workflow: flags without a COMMAND are still flags; a COMMAND after them is the job\'s', () => {
+  const w = parseRun(['run', '--wait', '--workflow=p.yaml:train', '--env', 'A=1', '--json']);
+  assert.instance(w, RunWithoutCommand);
+  assert.equal([w.wait, w.workflow, w.env, w.jsonOutput, w.argv], [true, 'p.yaml:train', ['A=1'], true, []]);
+  const c = parseRun(['run', '--workflow', 'p.yaml:train', '--max-memory=64', 'python3', 'train.py', '--epochs', '3']);
+  assert.equal([c.workflow, c.maxMemory, c.argv], ['p.yaml:train', '64', ['python3', 'train.py', '--epochs', '3']]);
+  assert.equal(parseRun(['run', '--wait']).argv, []);
+});
+
 test('global flags parse before and after the command', () => {
   for (const argv of [
     ['--config', '/c.yml', '--node', 'viewer', '--json', 'run', 'echo'],
@@ -64,7 +74,6 @@ test('flags of later features are refused naming the feature (with or without a 
     ['--secret-env=A=b', 'secret environment variables'],
     ['--gpu', 'GPUs'],
     ['--gpu-memory=8GB', 'GPUs'],
-    ['--workflow=w.yml', 'workflows'],
   ]) {
     const name = flag.split('=')[0]!;
     const h = await rnx(['run', flag, 'true']);

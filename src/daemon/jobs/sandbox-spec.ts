@@ -31,7 +31,8 @@ export function jobHostname(id: string): string {
 
 /**
  * The job's complete environment: ours first, then the runtime's (PATH, JAVA_HOME, ...), then
- * --env (which may override all but JOB_ID).
+ * --env and secret_environment (which may override all but JOB_ID and, in a workflow,
+ * WORKFLOW_ID, WORKFLOW_JOB and JOB_ATTEMPT).
  */
 export function jobEnvironment(job: JobRecord, s: SpecSettings, runtimeEnv: Record<string, string> = {}): Record<string, string> {
   return {
@@ -43,7 +44,9 @@ export function jobEnvironment(job: JobRecord, s: SpecSettings, runtimeEnv: Reco
     LANG: 'C.UTF-8',
     ...runtimeEnv,
     ...job.env,
+    ...job.secretEnv,
     JOB_ID: job.id,
+    ...(job.workflowId ? { WORKFLOW_ID: job.workflowId, WORKFLOW_JOB: job.name ?? '', JOB_ATTEMPT: String(job.attempt ?? 1) } : {}),
   };
 }
 

@@ -69,6 +69,8 @@ interface Net {
 export class NetworkManager implements JobResource {
   readonly name = 'network';
   private readonly nets = new Map<string, Net>();
+  /** Host-side veth of each attached job, for its traffic counters (monitoring). */
+  private readonly veths = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly table: string;
   /** MTU of every bridge and job interface, chosen at start (mtu.ts). */
@@ -177,6 +179,7 @@ export class NetworkManager implements JobResource {
       mtu: this.mtu,
     };
     const release = async () => {
+      this.veths.delete(job.id);
       try {
         await detachJob(tools, link);
       } finally {
@@ -190,7 +193,13 @@ export class NetworkManager implements JobResource {
       await release().catch(() => undefined);
       throw err;
     }
+    this.veths.set(job.id, link.veth);
     return { spec: { netnsPath: `${NETNS_DIR}/${link.netns}`, hostsExtra: `${formatIPv4(ip)}\t${jobHostname(job.id)}\n` }, release };
+  }
+
+  /** Host-side veth of a running job attached to a network with addresses; undefined for none or when not attached. */
+  hostVeth(jobId: string): string | undefined {
+    return this.veths.get(jobId);
   }
 
   /** Every network, built-ins first. */

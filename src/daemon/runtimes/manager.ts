@@ -16,6 +16,7 @@ import { printable } from '../../shared/ids';
 import type { ServerConfig } from '../../shared/config/server';
 import type { JobRecord } from '../../store/job-record';
 import type { JobResource } from '../jobs/manager';
+import type { RuntimeCatalogue } from '../workflows/prepare';
 import { jobEnvironment, type SpecSettings } from '../jobs/sandbox-spec';
 import { runBuild, type BuildResult } from './build';
 import type { BuildSandboxDeps } from './build-sandbox';
@@ -275,6 +276,17 @@ export class RuntimeManager {
   }
 
   /** The JobResource that puts a job's runtime in place of the host's /usr. */
+  /** The installed runtimes as workflows check them: a name or alias to NAME@VERSION (lookup's message when it cannot be used). */
+  catalogue(): RuntimeCatalogue {
+    return {
+      resolve: (ref) => {
+        const e = this.lookup(ref);
+        return runtimeKey(e.name, e.version);
+      },
+      installed: () => [...this.installed.values()].filter((e) => !e.problem && !e.removing).map((e) => runtimeKey(e.name, e.version)).sort(),
+    };
+  }
+
   resource(): JobResource {
     return {
       name: 'runtime',

@@ -128,6 +128,25 @@ const schedulingSection = z
   .strict()
   .default({});
 
+/** Workflows (YAML pipelines of jobs). */
+const workflowsSection = z
+  .object({
+    maxJobs: intIn(1, 100_000).default(1000),
+    // Workflows pending or running at once; each holds its PENDING jobs' records.
+    maxActive: intIn(1, 100_000).default(100),
+    maxYamlBytes: intIn(1024, 64 * 1024 * 1024).default(1024 * 1024),
+    // Finished workflows (with their jobs and logs) kept this many days and/or only the newest this many; 0 = no bound.
+    retention: z
+      .object({
+        days: intIn(0, 36500).default(0),
+        keep: intIn(0, 10_000_000).default(1000),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict()
+  .default({});
+
 /**
  * Resource limits: defaults fill what a job did not ask for (memory and pids always finite), and
  * ceilings bound what anyone may ask for. A ceiling of 0 means "what the host has" for CPU and
@@ -237,6 +256,19 @@ const runtimesSection = z
   .strict()
   .default({});
 
+/**
+ * Monitoring: how often each running job's cgroup is sampled, how long samples are kept, and
+ * whether cloud instance metadata may be looked up over HTTP (off by default: DMI/SMBIOS only).
+ */
+const monitoringSection = z
+  .object({
+    jobIntervalSeconds: intIn(1, 3600).default(5),
+    retentionDays: intIn(1, 3650).default(7),
+    cloudMetadata: z.boolean({ invalid_type_error: 'must be true or false' }).default(false),
+  })
+  .strict()
+  .default({});
+
 /** Schema of joblet-config.yml. */
 export const serverConfigSchema = z
   .object({
@@ -249,6 +281,8 @@ export const serverConfigSchema = z
     volumes: volumesSection,
     runtimes: runtimesSection,
     scheduling: schedulingSection,
+    monitoring: monitoringSection,
+    workflows: workflowsSection,
   })
   .strict();
 
