@@ -180,9 +180,12 @@ export class RunCommand extends ClientCommand {
   /** After the first Ctrl-C: say how to reattach; a second one within the window stops the job. */
   private async detached(conn: Connection, id: string): Promise<number> {
     const err = this.context.stderr;
+    // Listen before saying so: a Ctrl-C that follows the message at once must not find SIGINT's
+    // default action (death by signal) in place.
+    const again = secondInterrupt(STOP_WINDOW_MS);
     err.write(`\nrnx: job ${id} keeps running; reattach with 'rnx log ${id}', stop it with 'rnx stop ${id}'\n`);
     err.write(`rnx: press Ctrl-C again within ${STOP_WINDOW_MS / 1000} seconds to stop it now\n`);
-    if (!(await secondInterrupt(STOP_WINDOW_MS))) return EXIT_INTERRUPTED;
+    if (!(await again)) return EXIT_INTERRUPTED;
     err.write(`rnx: stopping job ${id}...\n`);
     const res = await conn.jobs.stopJob({ uuid: id });
     err.write(`rnx: job ${id} ${res.status.toLowerCase()}, exit code ${res.exitCode}\n`);
