@@ -19,7 +19,7 @@ export class StatusCommand extends ClientCommand {
     ],
   });
 
-  id = Arg.required('ID', 'Job id or a unique prefix of 4+ characters');
+  id = Arg.required('ID', 'Job id or a unique prefix of 4+ characters', { complete: 'jobs' });
 
   async run(): Promise<number> {
     const j = jobJson(await this.withNode((c) => c.jobs.getJobStatus({ uuid: this.id })));
