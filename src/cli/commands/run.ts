@@ -64,7 +64,7 @@ export class RunCommand extends ClientCommand {
   env = Flag.list('-e,--env', 'KEY=VALUE', 'Environment variable for the job (repeatable)');
   workdir = Flag.string('--workdir', 'DIR', 'Working directory inside the job (default /work)');
   upload = Flag.list('--upload', 'FILE', 'Copy a file into /work under its base name (repeatable; modes kept)');
-  uploadDir = Flag.list('--upload-dir', 'DIR', 'Copy a directory tree into /work, keeping relative paths (repeatable)');
+  uploadDir = Flag.list('--upload-dir', 'DIR', 'Copy a directory tree into /work, keeping relative paths (repeatable)', { complete: 'dirs' });
   volume = Flag.list('--volume', 'NAME', 'Mount volume NAME read-write at /volumes/NAME (repeatable)');
   network = Flag.string('--network', 'MODE', "none, isolated, bridge or a custom network (default: the server's network.defaultMode)", { values: ['none', 'isolated', 'bridge'] });
   wait = Flag.boolean('-w,--wait', "Stream the output live and exit with the job's exit code");
