@@ -31,8 +31,8 @@ export class CompletionCommand extends ClientCommand {
       zsh; otherwise load it from your shell's startup file as the examples show.
     `,
     examples: [
-      ['bash: in ~/.bashrc', 'source <(rnx completion bash)'],
-      ['zsh: in ~/.zshrc (after compinit)', 'source <(rnx completion zsh)'],
+      ['bash: for every user (or add `source <(rnx completion bash)` to ~/.bashrc)', 'rnx completion bash > /etc/bash_completion.d/rnx'],
+      ['zsh: into a directory of $fpath (or `source <(rnx completion zsh)` in ~/.zshrc after compinit)', 'rnx completion zsh > "${fpath[1]}/_rnx"'],
       ['fish', 'rnx completion fish > ~/.config/fish/completions/rnx.fish'],
     ],
   });
