@@ -14,7 +14,7 @@ export class RuntimeInfoCommand extends ClientCommand {
     examples: [['By name', 'rnx runtime info python-3.11-ml'], ['By alias', 'rnx runtime info java:17'], ['Every package, as JSON', 'rnx runtime info python-3.11-ml --json']],
   });
 
-  name = Arg.required('RUNTIME', 'Runtime name (python-3.11-ml), alias (python:3.11-ml) or NAME@VERSION');
+  name = Arg.required('RUNTIME', 'Runtime name (python-3.11-ml), alias (python:3.11-ml) or NAME@VERSION', { complete: 'runtimes' });
 
   async run(): Promise<number> {
     const res = await this.withNode((c) => c.runtimes.getRuntimeInfo({ runtime: this.name }));

@@ -22,7 +22,7 @@ export class RuntimeInstallCommand extends ClientCommand {
     examples: [['Python with NumPy and pandas', 'rnx runtime install python:3.11-ml'], ['Again, from scratch', 'rnx runtime install java:17 --force']],
   });
 
-  name = Arg.required('RUNTIME', 'Runtime name (python-3.11-ml), alias (python:3.11-ml) or NAME@VERSION');
+  name = Arg.required('RUNTIME', 'Runtime name (python-3.11-ml), alias (python:3.11-ml) or NAME@VERSION', { complete: 'runtimes' });
   force = Flag.boolean('-f,--force', 'Build it again even when installed (refused while jobs use it)');
   verbose = Flag.boolean('-v,--verbose', 'Show every line of the build log');
 

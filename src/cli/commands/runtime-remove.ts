@@ -12,7 +12,7 @@ export class RuntimeRemoveCommand extends ClientCommand {
     examples: [['Remove', 'rnx runtime remove python-3.11-ml'], ['One version', 'rnx runtime remove my-runtime@1.0.0']],
   });
 
-  name = Arg.required('RUNTIME', 'Runtime name (python-3.11-ml), alias (python:3.11-ml) or NAME@VERSION');
+  name = Arg.required('RUNTIME', 'Runtime name (python-3.11-ml), alias (python:3.11-ml) or NAME@VERSION', { complete: 'runtimes' });
 
   async run(): Promise<number> {
     const r = await this.withNode((c) => c.runtimes.removeRuntime({ runtime: this.name }));

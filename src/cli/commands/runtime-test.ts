@@ -17,7 +17,7 @@ export class RuntimeTestCommand extends ClientCommand {
     examples: [['Test', 'rnx runtime test python:3.11-ml']],
   });
 
-  name = Arg.required('RUNTIME', 'Runtime name (python-3.11-ml), alias (python:3.11-ml) or NAME@VERSION');
+  name = Arg.required('RUNTIME', 'Runtime name (python-3.11-ml), alias (python:3.11-ml) or NAME@VERSION', { complete: 'runtimes' });
 
   async run(): Promise<number> {
     const r = await this.withNode((c) => c.runtimes.testRuntime({ runtime: this.name }));
