@@ -8,7 +8,9 @@ import { loadServerConfig } from '../shared/config/server';
 import { ConfigError, describeError } from '../shared/errors';
 import { version } from '../shared/version';
 import { createCgroupManager } from '../sandbox/cgroups/detect';
-import { initPidNamespaceSupport, spawnSandboxed } from '../sandbox/spawn';
+import { initPidNamespaceSupport } from '../sandbox/spawn';
+import { WarmPool } from '../sandbox/pool';
+import { logStartup } from './jobs/startup-log';
 import { Database, JobStore, RecordTable } from '../store/db';
 import type { NetworkRecord } from '../store/network-record';
 import type { VolumeRecord } from '../store/volume-record';
@@ -54,12 +56,17 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
       { ...config.network, instance: config.server.instance },
       { tools: HostTools.locate(), table: new RecordTable<NetworkRecord>(db, 'networks'), log },
     );
+    // Warm inits: the job's sandbox starts from a process whose Node is already loaded (DESIGN §3.6).
+    const pool = new WarmPool({ size: config.jobs.warmPool, maxIdleMs: config.jobs.warmPoolMaxIdleSeconds * 1000, warn: (m) => log.warn(m) });
+    const spawn = (spec: Parameters<WarmPool['spawn']>[0]) => pool.spawn(spec).then((proc) => logStartup(spec.jobId, proc, log));
     const jobs = new JobManager(
       { ...config.jobs, stateDir: config.server.stateDir, validation: { limits: config.limits, host: readHostCapacity() } },
       // Networks and volumes attach here as JobResources (acquired before spawn, released after).
-      { store, cgroups, spawn: (spec) => spawnSandboxed(spec), log: (m) => log.info(m), resources: [networks, volumes.resource()] },
+      { store, cgroups, spawn, log: (m) => log.info(m), resources: [networks, volumes.resource()] },
     );
     await jobs.recover();
+    pool.open();
+    cleanup.push(() => void pool.close());
     // After recovery: no job of an earlier run holds a volume any more.
     await volumes.start();
     // Also after recovery: namespaces and veths of killed jobs are stale and go.
@@ -82,6 +89,7 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
     await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 3000).unref())]);
     server.forceShutdown();
     await jobs.shutdown();
+    await pool.close();
     await volumes.shutdown();
     await networks.shutdown().catch((err) => log.warn(`network clean-up: ${describeError(err)}`));
     db.close();

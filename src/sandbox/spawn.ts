@@ -1,26 +1,50 @@
 /**
- * Parent side of a job process: creates the init stage as PID 1 of a new PID namespace, hands it
- * the spec and turns its status pipe into `started` (see protocol.ts for the exchange).
+ * Parent side of a job process: starts an init stage as PID 1 of a new PID namespace (before its
+ * job exists, for the warm pool, or on demand), hands it one spec and turns its status pipe into
+ * `started` (see protocol.ts for the exchange).
  */
 import * as child_process from 'node:child_process';
-import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError, JobletError } from '../shared/errors';
 import { INIT_STAGE_ARG, selfCommand } from '../shared/self';
-import { close, getPipeSize, pipeCloexec, setPipeSize } from './libc/fd';
+import { close, pipeCloexec } from './libc/fd';
 import { inNewPidNamespace } from './namespaces';
 import { ALTERNATIVES_DIR, alternativeLinks } from './etc';
 import { koffiPath } from './libc/koffi';
-import { decodeSpec, encodeRequest, parseStatus, SPEC_FD, STATUS_FD } from './protocol';
+import { decodeSpec, encodeRequest, KOFFI_ENV, SPEC_FD, STATUS_FD, StatusParser, type StepStamp } from './protocol';
 import { MERGED_USR_LINKS } from './rootfs';
 import type { JobSpec, SetupFailure } from './spec';
 
 /** Call once at daemon start-up, on the main thread (see namespaces.ts). */
 export { initPidNamespaceSupport } from './namespaces';
 
-/** Largest spec we send: the whole spec is written into the pipe before the child exists. */
+/** Largest spec we send (arguments and environment included). */
 export const MAX_SPEC_BYTES = 1 << 20;
+
+/** How a process ended. */
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Where a job's start-up time went: CLOCK_MONOTONIC µs stamps, daemon and init alike. */
+export interface StartupTimings {
+  /** The init process was spawned (long before the job when it came from the pool). */
+  spawnedAt: number;
+  /** It reported ready (Node started, modules loaded); absent when the job came first. */
+  readyAt?: number;
+  /** The job claimed it: its spec went into the pipe. */
+  claimedAt: number;
+  /** Whether the init was ready when claimed (a warm start). */
+  warm: boolean;
+  /** The init's own steps: "spec" (request read), then each checklist step, each with its end. */
+  steps: StepStamp[];
+  /** The status pipe closed after "exec": execve succeeded. */
+  execAt: number;
+  /** The first byte of output arrived (absent if the job printed nothing). */
+  firstByteAt?: number;
+}
 
 /** A job process as the daemon sees it. */
 export interface SandboxProcess {
@@ -32,7 +56,9 @@ export interface SandboxProcess {
   /** Resolves when execve succeeded; rejects with SandboxSetupError. */
   started: Promise<void>;
   /** The process's end. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: Promise<ProcessExit>;
+  /** Resolves once the command runs and has printed (or ended): the start-up breakdown. */
+  startup?: Promise<StartupTimings | undefined>;
 }
 
 /** The sandbox could not be set up, or the command could not be started; `failure` says where. */
@@ -43,80 +69,227 @@ export class SandboxSetupError extends JobletError {
   }
 }
 
+/** CLOCK_MONOTONIC in µs (the clock the init stamps its steps with). */
+export function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
 /**
- * Starts the init stage for `spec`. Must be called on the thread that called
- * initPidNamespaceSupport (the main thread). Throws InvalidArgumentError for a malformed spec
- * (e.g. uid 0, NUL in an argument) and SandboxSetupError or SyscallError when no process could
- * be created at all; every later failure arrives through `started`.
+ * Checks `spec` and serializes the init request for it. Throws InvalidArgumentError for a
+ * malformed spec (e.g. uid 0, NUL in an argument) or one too large, before any init is used.
  */
-export function spawnSandboxed(spec: JobSpec, selfCmd: string[] = selfCommand()): SandboxProcess {
+export function encodeJob(spec: JobSpec): Buffer {
   try {
     decodeSpec(spec);
   } catch (err) {
     throw new InvalidArgumentError(`invalid job spec: ${(err as Error).message}`);
   }
   const visible = [...spec.readOnlyBinds, ...MERGED_USR_LINKS];
-  const specBytes = encodeRequest({ spec, koffiPath: koffiPath(), alternatives: alternativeLinks(ALTERNATIVES_DIR, visible) });
-  if (specBytes.length > MAX_SPEC_BYTES) {
-    throw new InvalidArgumentError(`job spec is ${specBytes.length} bytes, more than ${MAX_SPEC_BYTES} (too many or too long arguments/env)`);
+  const bytes = encodeRequest({ spec, alternatives: alternativeLinks(ALTERNATIVES_DIR, visible) });
+  if (bytes.length > MAX_SPEC_BYTES) {
+    throw new InvalidArgumentError(`job spec is ${bytes.length} bytes, more than ${MAX_SPEC_BYTES} (too many or too long arguments/env)`);
   }
+  return bytes;
+}
+
+/**
+ * An init stage process waiting for its one job: still starting (Node loading) or ready. It
+ * holds nothing job-specific: fresh pipes whose other ends only the daemon has, /dev/null on
+ * stdin, an environment of two fixed variables, the daemon's namespaces but a PID namespace of
+ * its own. claim() gives it its job; discard() lets it exit without one.
+ */
+export class InitProcess {
+  readonly pid: number;
+  /** When it was spawned (monotonic µs). */
+  readonly spawnedAt: number;
+  /** When it reported ready (monotonic µs), if it did. */
+  readyAt?: number;
+  /** Resolves true once ready, false if it ended (or was discarded) first. */
+  readonly ready: Promise<boolean>;
+  /** Its end. */
+  readonly exited: Promise<ProcessExit>;
+  private ended = false;
+  private claimedAt?: number;
+  private execAt?: number;
+  private discarded = false;
+  private readonly specSocket: net.Socket;
+  private readonly parser: StatusParser;
+  private readonly statusDone: Promise<void>;
+  private resolveReady!: (ok: boolean) => void;
+
+  /** Use startInit(). */
+  constructor(
+    private readonly child: child_process.ChildProcess,
+    specW: number,
+    statusR: number,
+    private outR: number | undefined,
+    private errR: number | undefined,
+  ) {
+    this.pid = child.pid!;
+    this.spawnedAt = monotonicMicros();
+    this.ready = new Promise((resolve) => (this.resolveReady = resolve));
+    this.exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        this.ended = true;
+        this.resolveReady(false);
+        if (this.claimedAt === undefined) this.closeOutput();
+        resolve({ code, signal });
+      });
+    });
+    // libuv makes the write end non-blocking (the init's read end stays blocking) and writes a
+    // request larger than the pipe in parts as the init reads it: no pipe size limit applies.
+    this.specSocket = new net.Socket({ fd: specW, readable: false, writable: true });
+    this.specSocket.on('error', () => {
+      // EPIPE: the init is gone; its exit status tells the job why.
+    });
+    this.parser = new StatusParser(() => {
+      this.readyAt = monotonicMicros();
+      this.resolveReady(true);
+    });
+    const status = pipeReader(statusR);
+    status.setEncoding('utf8');
+    this.statusDone = new Promise((resolve) => {
+      status.on('data', (chunk: string) => this.parser.push(chunk));
+      status.on('end', resolve);
+      status.on('close', resolve);
+      status.on('error', () => resolve());
+    });
+  }
+
+  /** True until it is claimed, discarded or gone. */
+  get available(): boolean {
+    return this.claimedAt === undefined && !this.discarded && !this.ended;
+  }
+
+  /** True once it reported ready (and is still available). */
+  get isReady(): boolean {
+    return this.readyAt !== undefined && this.available;
+  }
+
+  /** Hands it its job: `request` from encodeJob(). Once only. */
+  claim(request: Buffer): SandboxProcess {
+    if (!this.available) throw new JobletError('INTERNAL', `init ${this.pid} is not available for a job`);
+    this.claimedAt = monotonicMicros();
+    const warm = this.readyAt !== undefined;
+    this.specSocket.end(request);
+    const stdout = pipeReader(this.outR!);
+    const stderr = pipeReader(this.errR!);
+    this.outR = this.errR = undefined;
+    const started = this.readStarted();
+    started.catch(() => {
+      // Marks the promise handled; callers still see the rejection when they await it.
+    });
+    const claimedAt = this.claimedAt;
+    const first = firstByte(stdout, stderr);
+    const startup = started.then(
+      async () => {
+        const execAt = this.execAt ?? monotonicMicros();
+        const firstByteAt = await first;
+        return { spawnedAt: this.spawnedAt, readyAt: this.readyAt, claimedAt, warm, steps: this.parser.state.steps ?? [], execAt, firstByteAt };
+      },
+      () => undefined,
+    );
+    return { pid: this.pid, stdout, stderr, started, exited: this.exited, startup };
+  }
+
+  /** Lets an unclaimed init go: its spec pipe closes, so it exits without doing anything; SIGKILL if it lingers. */
+  discard(): void {
+    if (!this.available) return;
+    this.discarded = true;
+    this.resolveReady(false);
+    this.specSocket.end();
+    this.closeOutput();
+    const timer = setTimeout(() => this.kill(), 5000);
+    timer.unref();
+    void this.exited.then(() => clearTimeout(timer));
+  }
+
+  /** SIGKILL (it is PID 1 of its namespace, so everything in it goes too). */
+  kill(): void {
+    try {
+      this.child.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+
+  private closeOutput(): void {
+    for (const fd of [this.outR, this.errR]) if (fd !== undefined) tryClose(fd);
+    this.outR = this.errR = undefined;
+  }
+
+  /** The status stream to EOF decides the outcome (see protocol.ts). */
+  private async readStarted(): Promise<void> {
+    await this.statusDone;
+    this.execAt = monotonicMicros();
+    const { exec, failure } = this.parser.end();
+    if (failure) throw new SandboxSetupError(failure);
+    if (exec) return;
+    const { code, signal } = await this.exited;
+    throw new SandboxSetupError({
+      op: 'init',
+      args: '',
+      errno: '',
+      message: `the sandbox init stage ended before starting the command (${signal ? `signal ${signal}` : `exit code ${code}`})`,
+      exitCode: 125,
+    });
+  }
+}
+
+/**
+ * Starts an init stage that warms up and waits for a job. Must be called on the thread that
+ * called initPidNamespaceSupport (the main thread). Throws SandboxSetupError or SyscallError when
+ * no process could be created at all.
+ */
+export function startInit(selfCmd: string[] = selfCommand()): InitProcess {
   const opened = new Set<number>();
-  const pipe = (nonblock = false): [number, number] => {
-    const fds = pipeCloexec(nonblock);
+  const pipe = (): [number, number] => {
+    const fds = pipeCloexec();
     fds.forEach((fd) => opened.add(fd));
     return fds;
   };
-  const closeFd = (fd: number): void => {
-    opened.delete(fd);
-    close(fd);
-  };
   let child: child_process.ChildProcess;
-  let parentEnds: { statusR: number; outR: number; errR: number };
+  let ends: { specW: number; statusR: number; outR: number; errR: number };
   try {
-    // Non-blocking: the whole request is written before the child exists, so a pipe too small
-    // for it must fail loudly (EAGAIN) rather than block the daemon's event loop forever.
-    const [specR, specW] = pipe(true);
+    const [specR, specW] = pipe();
     const [statusR, statusW] = pipe();
     const [outR, outW] = pipe();
     const [errR, errW] = pipe();
-    parentEnds = { statusR, outR, errR };
-    // The job's user owns its output pipes: reopening them through /dev/stdout (/proc/self/fd/1)
-    // is checked against the pipe inode's owner, which would otherwise be root.
-    for (const fd of [outW, errW]) fs.fchownSync(fd, spec.uid, spec.gid);
-    // A user over pipe-user-pages-soft gets small pipes; grow this one to hold the whole request.
-    if (specBytes.length > getPipeSize(specW)) setPipeSize(specW, specBytes.length);
-    for (let off = 0; off < specBytes.length; ) off += fs.writeSync(specW, specBytes, off);
-    closeFd(specW);
+    ends = { specW, statusR, outR, errR };
     const stdio: child_process.StdioOptions = ['ignore', outW, errW];
     stdio[SPEC_FD] = specR;
     stdio[STATUS_FD] = statusW;
     const [file, ...prefix] = selfCmd as [string, ...string[]];
-    child = inNewPidNamespace(() =>
-      // NODE_NO_WARNINGS: a warning from the init would land in the job's stderr.
-      child_process.spawn(file, [...prefix, INIT_STAGE_ARG], { stdio, env: { NODE_NO_WARNINGS: '1' } }),
-    );
+    // NODE_NO_WARNINGS: a warning from the init would land in the job's stderr.
+    const env = { NODE_NO_WARNINGS: '1', [KOFFI_ENV]: koffiPath() };
+    child = inNewPidNamespace(() => child_process.spawn(file, [...prefix, INIT_STAGE_ARG], { stdio, env }));
     // The child has its copies; ours would keep the pipes open and hide EOF.
-    for (const fd of [specR, statusW, outW, errW]) closeFd(fd);
+    for (const fd of [specR, statusW, outW, errW]) {
+      opened.delete(fd);
+      close(fd);
+    }
   } catch (err) {
     for (const fd of opened) tryClose(fd);
     throw err;
   }
-  const { statusR, outR, errR } = parentEnds;
   child.on('error', () => {
     // Spawn errors are reported through the pid check below; later kill() errors are irrelevant.
   });
   if (child.pid === undefined) {
-    for (const fd of [statusR, outR, errR]) tryClose(fd);
+    for (const fd of Object.values(ends)) tryClose(fd);
     throw new SandboxSetupError({ op: 'spawn', args: selfCmd.join(' '), errno: '', message: `could not start the init stage (${selfCmd.join(' ')})`, exitCode: 125 });
   }
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal }));
-  });
-  const started = readStarted(pipeReader(statusR), exited);
-  started.catch(() => {
-    // Marks the promise handled; callers still see the rejection when they await it.
-  });
-  return { pid: child.pid, stdout: pipeReader(outR), stderr: pipeReader(errR), started, exited };
+  return new InitProcess(child, ends.specW, ends.statusR, ends.outR, ends.errR);
+}
+
+/**
+ * Starts a sandbox for `spec` with a fresh init (a cold start; pool.ts keeps warm ones). Throws
+ * InvalidArgumentError for a malformed spec and SandboxSetupError or SyscallError when no process
+ * could be created at all; every later failure arrives through `started`.
+ */
+export function spawnSandboxed(spec: JobSpec, selfCmd: string[] = selfCommand()): SandboxProcess {
+  const request = encodeJob(spec);
+  return startInit(selfCmd).claim(request);
 }
 
 /** A non-blocking stream over the read end of a pipe (libuv pipe handle, no threadpool). */
@@ -124,20 +297,32 @@ function pipeReader(fd: number): net.Socket {
   return new net.Socket({ fd, readable: true, writable: false });
 }
 
-/** Collects the status stream to EOF and decides the outcome (see protocol.ts). */
-async function readStarted(status: net.Socket, exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>): Promise<void> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of status) chunks.push(chunk as Buffer);
-  const { exec, failure } = parseStatus(Buffer.concat(chunks).toString('utf8'));
-  if (failure) throw new SandboxSetupError(failure);
-  if (exec) return;
-  const { code, signal } = await exited;
-  throw new SandboxSetupError({
-    op: 'init',
-    args: '',
-    errno: '',
-    message: `the sandbox init stage ended before starting the command (${signal ? `signal ${signal}` : `exit code ${code}`})`,
-    exitCode: 125,
+/** When the first byte arrives on either stream (monotonic µs), or undefined if both end first. */
+function firstByte(a: Readable, b: Readable): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    let open = 2;
+    const data = () => {
+      cleanup();
+      resolve(monotonicMicros());
+    };
+    const end = () => {
+      if (--open === 0) {
+        cleanup();
+        resolve(undefined);
+      }
+    };
+    const cleanup = () => {
+      for (const s of [a, b]) {
+        s.off('data', data);
+        s.off('end', end);
+      }
+    };
+    // A 'data' listener switches the stream to flowing mode; the consumer attaches its own in the
+    // same tick as spawn returns, before any data can be delivered, so it misses nothing.
+    for (const s of [a, b]) {
+      s.prependListener('data', data);
+      s.once('end', end);
+    }
   });
 }
 

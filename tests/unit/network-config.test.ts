@@ -28,7 +28,7 @@ function problem(network: Record<string, unknown>): string {
 }
 
 test('network defaults: bridge mode, 172.20.0.0/16 and 172.21.0.0/16', () => {
-  assert.equal(parseServerConfig(config(), 'x').network, { defaultMode: 'bridge', bridgeCidr: '172.20.0.0/16', isolatedCidr: '172.21.0.0/16' });
+  assert.equal(parseServerConfig(config(), 'x').network, { defaultMode: 'bridge', bridgeCidr: '172.20.0.0/16', isolatedCidr: '172.21.0.0/16', warmLinks: 2 });
   assert.equal(parseServerConfig(config({ defaultMode: 'none', bridgeCidr: '10.5.0.0/24' }), 'x').network.defaultMode, 'none');
 });
 
@@ -37,7 +37,7 @@ test('bad network settings name the key and the rule', () => {
   assert.is(problem({ bridgeCidr: '10.5.0.1/24' }), 'joblet-config.yml: network.bridgeCidr: 10.5.0.1/24 has host bits set: the network address of that block is 10.5.0.0/24');
   assert.match(problem({ isolatedCidr: '127.0.0.0/16' }), /^joblet-config\.yml: network\.isolatedCidr: 127\.0\.0\.0\/16 overlaps loopback/);
   assert.match(problem({ bridgeCidr: '10.0.0.0/30', isolatedCidr: '10.0.0.0/24' }), /network\.isolatedCidr: overlaps network\.bridgeCidr \(10\.0\.0\.0\/30\)/);
-  assert.is(problem({ bridge: '10.0.0.0/24' }), 'joblet-config.yml: network.bridge: unknown key (allowed: defaultMode, bridgeCidr, isolatedCidr)');
+  assert.is(problem({ bridge: '10.0.0.0/24' }), 'joblet-config.yml: network.bridge: unknown key (allowed: defaultMode, bridgeCidr, isolatedCidr, warmLinks)');
 });
 
 test.run();

@@ -31,6 +31,8 @@ export interface ManagerSettings extends SpecSettings {
   stateDir: string;
   stopGraceSeconds: number;
   maxLogBytes: number;
+  /** How much of maxLogBytes keeps the beginning of the output (the rest keeps its end). */
+  logHeadBytes?: number;
   maxConcurrentJobs: number;
   /** Limits policy and host capacity, for checking requests. */
   validation: ValidationContext;
@@ -53,7 +55,8 @@ export interface JobResource {
 export interface ManagerDeps {
   store: JobStore;
   cgroups: CgroupManager;
-  spawn: (spec: JobSpec) => SandboxProcess;
+  /** Starts the sandbox; may wait for a start slot (the warm pool limits how many inits start at once). */
+  spawn: (spec: JobSpec) => SandboxProcess | Promise<SandboxProcess>;
   log: (msg: string) => void;
   /** Acquired in order before each job starts, released in reverse order after it ends. */
   resources?: JobResource[];
@@ -160,7 +163,7 @@ export class JobManager {
     const job: JobRecord = { id: p.id, ...req, status: 'INITIALIZING', createdAt: Date.now(), uploads: p.uploads, owner, outputTruncated: false };
     this.deps.store.put(job);
     const signal = new LogSignal();
-    const writer = new LogWriter(this.logFile(job.id), this.s.maxLogBytes, (size) => signal.appended(size));
+    const writer = new LogWriter(this.logFile(job.id), this.s.maxLogBytes, (pos) => signal.appended(pos), this.s.logHeadBytes);
     const live: Live = { writer, signal, done: Promise.resolve() };
     this.live.set(job.id, live);
     live.done = this.run(job, live).catch((err) => this.deps.log(`job ${job.id}: ${describeError(err)}`));
@@ -189,8 +192,10 @@ export class JobManager {
         pids: job.limits.pids,
         ioBps: job.limits.ioBps ? { bps: job.limits.ioBps, devices: blockDevices() } : undefined,
       });
-      const proc = this.deps.spawn(spec);
+      const proc = await this.deps.spawn(spec);
       live.proc = proc;
+      // Stopped while it waited for a start slot: it must not run.
+      if (live.stop) process.kill(proc.pid, 'SIGKILL');
       if (job.limits.timeoutMs) {
         live.timer = setTimeout(() => {
           void this.terminate(live, { reason: `timeout: the job ran longer than ${formatDuration(job.limits.timeoutMs)}`, status: 'FAILED' });

@@ -15,9 +15,17 @@ import { SECCOMP_MODE, seccompMode, seccompSetModeFilter } from '../libc/seccomp
 import { buildProgram } from './compile';
 import { JOB_POLICY } from './policy';
 
+let program: Buffer | undefined;
+
+/** Compiles JOB_POLICY once per process; a warm init does it before any job exists (it depends on no spec). */
+export function prepareJobFilter(): Buffer {
+  program ??= buildProgram(JOB_POLICY);
+  return program;
+}
+
 /** Loads JOB_POLICY on the calling thread and checks that the thread is now in filter mode. */
 export function installJobFilter(): void {
-  seccompSetModeFilter(buildProgram(JOB_POLICY));
+  seccompSetModeFilter(prepareJobFilter());
   const mode = seccompMode();
   if (mode !== SECCOMP_MODE.FILTER) throw new JobletError('INTERNAL', `seccomp mode is ${mode} after installing the filter, expected ${SECCOMP_MODE.FILTER}`);
 }
