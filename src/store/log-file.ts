@@ -108,7 +108,7 @@ export class LogWriter {
   constructor(
     readonly file: string,
     private readonly maxBytes: number,
-    private readonly onAppend: (pos: LogPosition) => void,
+    private readonly onAppend: (pos: LogPosition) => void | Promise<void>,
     headBytes = defaultHeadBytes(maxBytes),
   ) {
     this.headBytes = Math.max(0, Math.min(headBytes, maxBytes - 1024));
@@ -116,11 +116,14 @@ export class LogWriter {
     this.pos = { headEnd: 0, output: 0 };
   }
 
-  /** Store output of the job. */
-  write(stream: LogStream.Stdout | LogStream.Stderr, data: Buffer): void {
-    if (this.closed || data.length === 0) return;
+  /**
+   * Store output of the job. Returns true, or a promise when the caller should pause the job's
+   * output until it resolves (a live follower is about to be overtaken; see log-follow.ts).
+   */
+  write(stream: LogStream.Stdout | LogStream.Stderr, data: Buffer): true | Promise<void> {
+    if (this.closed || data.length === 0) return true;
     this.append(stream, data);
-    this.onAppend(this.pos);
+    return this.onAppend(this.pos) ?? true;
   }
 
   /** Store a notice from joblet itself (not counted as output). */

@@ -120,6 +120,11 @@ export class LogReader {
     return this.readRing(live);
   }
 
+  /** The tail block this reader reads next (1 while it is still in the head). */
+  get nextBlock(): number {
+    return this.phase === 'head' ? 1 : Math.max(1, this.seq);
+  }
+
   /** Release the open file. */
   async close(): Promise<void> {
     const h = this.handle;

@@ -91,7 +91,7 @@ test('past the bound the log keeps the head and the tail, with a notice saying e
 test('a live follower that keeps up receives every byte, far past the bound', async () => {
   const file = tmpFile();
   let pos: LogPosition = { headEnd: 0, output: 0 };
-  const w = new LogWriter(file, 16 * 1024, (p) => (pos = p), 4096);
+  const w = new LogWriter(file, 16 * 1024, (p) => void (pos = p), 4096);
   const reader = new LogReader(file, () => fs.statSync(file).size);
   const got: LogFrame[] = [];
   const all: Buffer[] = [];
@@ -113,7 +113,7 @@ test('a live follower that keeps up receives every byte, far past the bound', as
 test('a live follower that falls behind is told how many bytes it missed, then continues with the rest', async () => {
   const file = tmpFile();
   let pos: LogPosition = { headEnd: 0, output: 0 };
-  const w = new LogWriter(file, 16 * 1024, (p) => (pos = p), 4096);
+  const w = new LogWriter(file, 16 * 1024, (p) => void (pos = p), 4096);
   const reader = new LogReader(file, () => fs.statSync(file).size);
   const all = numbered(0, 10_000);
   const got: LogFrame[] = [];

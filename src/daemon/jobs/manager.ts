@@ -370,10 +370,16 @@ function blockDevices(): string[] {
   return out;
 }
 
-/** Copy a job's output stream into its log. */
+/** Copy a job's output stream into its log, pausing while the log asks (a live follower catching up). */
 function pump(stream: NodeJS.ReadableStream, which: LogStream.Stdout | LogStream.Stderr, writer: LogWriter): Promise<void> {
   return new Promise((resolve) => {
-    stream.on('data', (chunk: Buffer) => writer.write(which, chunk));
+    stream.on('data', (chunk: Buffer) => {
+      const room = writer.write(which, chunk);
+      if (room !== true) {
+        stream.pause();
+        void room.then(() => stream.resume());
+      }
+    });
     stream.on('end', resolve);
     stream.on('close', resolve);
     stream.on('error', () => resolve());
