@@ -40,6 +40,8 @@ export const BLOCK_HEADER = 24;
 export const BLOCK_MAGIC = 0x314b424a;
 /** Most blocks a tail is cut into (a reader may scan all their headers). */
 const MAX_BLOCKS = 256;
+/** Written after the last frame of a block: a header that no frame has. */
+const END = Buffer.alloc(FRAME_HEADER);
 /** Default share of the bound kept for the beginning of the output. */
 export const DEFAULT_HEAD_BYTES = 4 * 1024 * 1024;
 
@@ -99,7 +101,7 @@ export class LogWriter {
   private readonly headBytes: number;
   private readonly pos: LogPosition;
   private readonly hdr = Buffer.allocUnsafe(FRAME_HEADER);
-  private readonly word = Buffer.allocUnsafe(8);
+  private readonly word = Buffer.allocUnsafe(4);
   private markerAt = -1;
   private closed = false;
   /** True once the tail wrapped: the stored log is missing part of the middle of the output. */
@@ -138,7 +140,10 @@ export class LogWriter {
     if (this.closed) return;
     this.closed = true;
     try {
-      if (this.markerAt >= 0) this.writeMarkerProgress();
+      if (this.markerAt >= 0) {
+        this.finishBlock();
+        this.writeMarkerProgress();
+      }
     } finally {
       fs.closeSync(this.fd);
     }
@@ -167,20 +172,28 @@ export class LogWriter {
       const room = g.blockSize - BLOCK_HEADER - r.used[index]! - FRAME_HEADER;
       const part = data.subarray(at, at + Math.min(room, MAX_FRAME));
       const blockAt = g.base + index * g.blockSize;
-      this.writeFrame(stream, part, blockAt + BLOCK_HEADER + r.used[index]!);
-      r.used[index] = r.used[index]! + FRAME_HEADER + part.length;
-      // After the frame: a reader never sees `used` cover bytes that are not there yet.
-      this.word.writeUInt32LE(r.used[index]!, 0);
-      fs.writeSync(this.fd, this.word, 0, 4, blockAt + 4);
+      const used = r.used[index]! + FRAME_HEADER + part.length;
+      // A zeroed header after the frame (overwritten by the next one) ends the block for a reader
+      // after a crash, before any older frames of this slot; `used` goes to disk per block only.
+      this.writeFrame(stream, part, blockAt + BLOCK_HEADER + r.used[index]!, g.blockSize - BLOCK_HEADER - used >= FRAME_HEADER);
+      r.used[index] = used;
       at += part.length;
       if (stream !== LogStream.Notice) this.pos.output += part.length;
     }
   }
 
-  private writeFrame(stream: LogStream, payload: Buffer, position: number): void {
+  private writeFrame(stream: LogStream, payload: Buffer, position: number, terminate = false): void {
     this.hdr.writeUInt8(stream, 0);
     this.hdr.writeUInt32LE(payload.length, 1);
-    fs.writevSync(this.fd, [this.hdr, payload], position);
+    fs.writevSync(this.fd, terminate ? [this.hdr, payload, END] : [this.hdr, payload], position);
+  }
+
+  /** Records the final length of the block being written (when it is finished, or at close). */
+  private finishBlock(): void {
+    const r = this.pos.ring!;
+    const index = (r.seq - 1) % r.geometry.blockCount;
+    this.word.writeUInt32LE(r.used[index]!, 0);
+    fs.writeSync(this.fd, this.word, 0, 4, r.geometry.base + index * r.geometry.blockSize + 4);
   }
 
   /** The head is full: write the marker and open the first block. */
@@ -204,6 +217,7 @@ export class LogWriter {
   private startBlock(): number {
     const r = this.pos.ring!;
     const g = r.geometry;
+    if (r.seq > 0) this.finishBlock();
     r.seq++;
     const index = (r.seq - 1) % g.blockCount;
     if (r.seq > g.blockCount) this.truncated = true;

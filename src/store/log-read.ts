@@ -43,13 +43,14 @@ export async function readFrames(
   limit: number,
   maxBytes = CHUNK,
   output = 0,
+  io?: { handle: fs.promises.FileHandle; buf: Buffer },
 ): Promise<{ frames: LogFrame[]; next: number; output: number; marker?: { at: number; payload: Buffer } }> {
   const frames: LogFrame[] = [];
   if (offset >= limit) return { frames, next: offset, output };
-  const handle = await fs.promises.open(file, 'r');
+  const handle = io?.handle ?? (await fs.promises.open(file, 'r'));
   try {
-    const want = Math.min(limit - offset, Math.max(maxBytes, MAX_FRAME + FRAME_HEADER));
-    const buf = Buffer.allocUnsafe(want);
+    const want = Math.min(limit - offset, Math.max(maxBytes, MAX_FRAME + FRAME_HEADER), io?.buf.length ?? Infinity);
+    const buf = io?.buf ?? Buffer.allocUnsafe(want);
     const { bytesRead } = await handle.read(buf, 0, want, offset);
     let at = 0;
     while (at + FRAME_HEADER <= bytesRead) {
@@ -68,8 +69,39 @@ export async function readFrames(
     }
     return { frames, next: offset + at, output };
   } finally {
-    await handle.close();
+    if (!io) await handle.close();
   }
+}
+
+/**
+ * Joins runs of adjacent frames of one stream into one frame: fewer, larger messages cost the
+ * transport far less per byte than the pipe-sized pieces the job's output arrived in. The frames
+ * must all lie in `buf` (one read); their payloads are moved together inside it, nothing is
+ * allocated.
+ */
+export function coalesce(frames: LogFrame[], buf: Buffer): LogFrame[] {
+  const out: LogFrame[] = [];
+  let i = 0;
+  while (i < frames.length) {
+    const first = frames[i]!;
+    let end = i + 1;
+    while (end < frames.length && first.stream !== LogStream.Notice && frames[end]!.stream === first.stream) end++;
+    if (end === i + 1) {
+      out.push(first);
+    } else {
+      const start = first.payload.byteOffset - buf.byteOffset;
+      let to = start + first.payload.length;
+      for (let k = i + 1; k < end; k++) {
+        const p = frames[k]!.payload;
+        const from = p.byteOffset - buf.byteOffset;
+        buf.copyWithin(to, from, from + p.length);
+        to += p.length;
+      }
+      out.push({ stream: first.stream, offset: first.offset, payload: buf.subarray(start, to) });
+    }
+    i = end;
+  }
+  return out;
 }
 
 /** What is known about one block. */
@@ -92,6 +124,7 @@ export class LogReader {
   private intra = 0;
   private atJunction = true;
   private handle?: fs.promises.FileHandle;
+  private buf?: Buffer;
 
   constructor(
     private readonly file: string,
@@ -106,13 +139,14 @@ export class LogReader {
     if (this.phase === 'head') {
       const limit = live ? live.headEnd : this.size();
       if (this.offset < limit) {
-        const r = await readFrames(this.file, this.offset, limit, CHUNK, this.output);
+        const io = { handle: await this.open(), buf: this.buffer() };
+        const r = await readFrames(this.file, this.offset, limit, CHUNK, this.output, io);
         const moved = r.next !== this.offset;
         this.offset = r.next;
         this.output = r.output;
         if (r.marker) this.enterRing(readGeometry(r.marker.at, r.marker.payload), r.marker.payload);
         else if (!moved) return { frames: r.frames, more: false }; // torn frame: nothing more is readable
-        return { frames: r.frames, more: true };
+        return { frames: coalesce(r.frames, io.buf), more: true };
       }
       if (!live?.ring) return { frames: [], more: false };
       this.enterRing(live.ring.geometry);
@@ -132,12 +166,26 @@ export class LogReader {
     await h?.close();
   }
 
-  /** pread into all of `buf` (less at EOF), through one handle kept open while reading. */
-  private async readAt(buf: Buffer, position: number): Promise<{ bytesRead: number }> {
+  /**
+   * The one read buffer of this reader. Frames it returns point into it: they are valid until
+   * the next read() (the gRPC stream has serialized them by then).
+   */
+  private buffer(): Buffer {
+    this.buf ??= Buffer.allocUnsafe(CHUNK);
+    return this.buf;
+  }
+
+  private async open(): Promise<fs.promises.FileHandle> {
     this.handle ??= await fs.promises.open(this.file, 'r');
+    return this.handle;
+  }
+
+  /** pread `length` bytes (less at EOF) into `buf`, through one handle kept open while reading. */
+  private async readAt(buf: Buffer, position: number, length = buf.length): Promise<{ bytesRead: number }> {
+    const handle = await this.open();
     let got = 0;
-    while (got < buf.length) {
-      const { bytesRead } = await this.handle.read(buf, got, buf.length - got, position + got);
+    while (got < length) {
+      const { bytesRead } = await handle.read(buf, got, length - got, position + got);
       if (bytesRead === 0) break;
       got += bytesRead;
     }
@@ -172,9 +220,9 @@ export class LogReader {
     if (b.seq !== this.seq) return { frames: [], more: true }; // overwritten meanwhile: the next step skips
     if (this.intra < b.used) {
       const want = Math.min(b.used - this.intra, CHUNK);
-      const buf = Buffer.allocUnsafe(want);
+      const buf = this.buffer();
       const at = g.base + b.index * g.blockSize + BLOCK_HEADER + this.intra;
-      const { bytesRead } = await this.readAt(buf, at);
+      const { bytesRead } = await this.readAt(buf, at, want);
       // The writer may have reused the block while we read: then what we read is not this block.
       if (live?.ring && live.ring.seqs[b.index] !== this.seq) return { frames: [], more: true };
       const frames: LogFrame[] = [];
@@ -183,7 +231,7 @@ export class LogReader {
         const stream = buf.readUInt8(p);
         const len = buf.readUInt32LE(p + 1);
         if (!isOutputStream(stream) || len > MAX_FRAME) {
-          p = b.used - this.intra; // corrupt block: give up on the rest of it
+          p = b.used - this.intra; // the end marker (or a corrupt block): nothing more in this block
           break;
         }
         if (p + FRAME_HEADER + len > bytesRead) break;
@@ -194,7 +242,7 @@ export class LogReader {
       if (p === 0 && bytesRead < want) return { frames, more: false }; // short read of a crashed log
       this.intra += p;
       this.atJunction = false;
-      return { frames, more: true };
+      return { frames: coalesce(frames, buf), more: true };
     }
     if (this.seq < current) {
       this.seq++;
@@ -216,8 +264,11 @@ export class LogReader {
     const h = Buffer.allocUnsafe(BLOCK_HEADER);
     const { bytesRead } = await this.readAt(h, g.base + index * g.blockSize);
     if (bytesRead < BLOCK_HEADER || h.readUInt32LE(0) !== BLOCK_MAGIC) return undefined;
-    const used = Math.min(h.readUInt32LE(4), g.blockSize - BLOCK_HEADER);
-    return { index, seq: h.readDoubleLE(8), used, outStart: h.readDoubleLE(16) };
+    // The recorded length of the block being written when the daemon stopped may be stale: read
+    // to the block's end instead; the zeroed header after its last frame stops the parse.
+    const found = h.readDoubleLE(8);
+    const used = found === this.disk?.seq ? g.blockSize - BLOCK_HEADER : Math.min(h.readUInt32LE(4), g.blockSize - BLOCK_HEADER);
+    return { index, seq: found, used, outStart: h.readDoubleLE(16) };
   }
 
   private skipNotice(skipped: number, live: LogPosition | undefined): LogFrame {
