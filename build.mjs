@@ -20,6 +20,15 @@ const ROOT = path.dirname(fileURLToPath(import.meta.url));
 const DIST = path.join(ROOT, 'dist');
 const ENTRY = path.join(ROOT, 'src', 'main.ts');
 const BUNDLE = path.join(DIST, 'joblet.cjs');
+/** The executable's real entry: picks the bundle to run (src/boot.ts). */
+const BOOT_ENTRY = path.join(ROOT, 'src', 'boot.ts');
+const BOOT = path.join(DIST, 'boot.cjs');
+/** The init stage alone (src/sandbox/init-main.ts): what every job's init process loads. */
+const INIT_ENTRY = path.join(ROOT, 'src', 'sandbox', 'init-main.ts');
+const INIT_BUNDLE = path.join(DIST, 'init.cjs');
+/** V8 code caches of the two bundles, embedded beside them. */
+const MAIN_CACHE = path.join(DIST, 'joblet.cache');
+const INIT_CACHE = path.join(DIST, 'init.cache');
 const SEA_CONFIG = path.join(DIST, 'sea-config.json');
 const SEA_BLOB = path.join(DIST, 'sea-prep.blob');
 const EXE = path.join(DIST, 'joblet');
@@ -126,9 +135,41 @@ async function bundle(version, commit) {
   return Object.keys(result.metafile.inputs).length;
 }
 
+/**
+ * The boot entry and the init stage's own bundle. Same settings as the main bundle; they import
+ * only what they need, so a job's init never parses the CLI or the daemon.
+ */
+async function bundleParts() {
+  const esbuild = require('esbuild');
+  for (const [entry, outfile] of [[BOOT_ENTRY, BOOT], [INIT_ENTRY, INIT_BUNDLE]]) {
+    await esbuild.build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: `node${NODE_MAJOR}`, format: 'cjs', external: ['koffi'], legalComments: 'eof', charset: 'utf8', logLevel: 'warning' });
+  }
+}
+
+/**
+ * V8 code caches for the bundles, made by the pinned Node (the same V8 that runs them). The init
+ * bundle is compiled eagerly (--no-lazy while compiling, reset before the cache is taken so the
+ * flag hash matches a normal start), so a job's init runs its checklist without compiling a single
+ * function; the main bundle as the SEA's own code cache would be (top level only).
+ */
+function codeCaches() {
+  const script = `
+    const fs = require('node:fs'), v8 = require('node:v8'), vm = require('node:vm');
+    const wrap = (s) => '(function (exports, require, module, __filename, __dirname) {' + s + '\\n})';
+    for (const [file, cache, eager] of JSON.parse(process.argv[1])) {
+      if (eager) v8.setFlagsFromString('--no-lazy');
+      const s = new vm.Script(wrap(fs.readFileSync(file, 'utf8')), { filename: file });
+      if (eager) v8.setFlagsFromString('--lazy');
+      fs.writeFileSync(cache, s.createCachedData());
+    }`;
+  const jobs = [[BUNDLE, MAIN_CACHE, false], [INIT_BUNDLE, INIT_CACHE, true]];
+  const r = spawnSync(PINNED_NODE, ['-e', script, JSON.stringify(jobs)], { cwd: ROOT, encoding: 'utf8', env: cleanEnv() });
+  if (r.status !== 0) throw new Error(`making code caches failed: ${(r.stderr || r.error?.message || '').trim()}`);
+}
+
 function writeSeaConfig({ useCodeCache }) {
   const config = {
-    main: BUNDLE,
+    main: BOOT,
     output: SEA_BLOB,
     disableExperimentalSEAWarning: true,
     useSnapshot: false,
@@ -136,7 +177,8 @@ function writeSeaConfig({ useCodeCache }) {
     // The daemon runs as root and re-executes itself as each job's init stage: NODE_OPTIONS (from
     // a user's shell or a job's environment) must not be able to --require code into it.
     execArgvExtension: 'none',
-    assets: { 'koffi.node': KOFFI_NATIVE },
+    // src/boot.ts runs main.cjs or init.cjs; the wrapper text it compiles them in must match codeCaches().
+    assets: { 'koffi.node': KOFFI_NATIVE, 'main.cjs': BUNDLE, 'main.cache': MAIN_CACHE, 'init.cjs': INIT_BUNDLE, 'init.cache': INIT_CACHE },
   };
   fs.writeFileSync(SEA_CONFIG, JSON.stringify(config, null, 2) + '\n');
 }
@@ -199,6 +241,8 @@ async function main() {
   // The old executable stays in place while we build (a running test or daemon may be using it);
   // a failed build removes it below, so a stale one never looks current.
   const modules = await step('bundle', () => bundle(pkg.version, commit));
+  await step('parts', bundleParts);
+  await step('code caches', codeCaches);
   await step('sea blob', () => {
     writeSeaConfig({ useCodeCache: true });
     makeBlob();
@@ -210,7 +254,8 @@ async function main() {
   const out = [
     `joblet ${pkg.version} (commit ${commit}) on node ${nodeVersion}`,
     `  ${rel(BUNDLE).padEnd(20)} ${size(BUNDLE).padStart(9)}  (${modules} modules)`,
-    `  ${rel(SEA_BLOB).padEnd(20)} ${size(SEA_BLOB).padStart(9)}  (bundle + code cache + koffi.node)`,
+    `  ${rel(INIT_BUNDLE).padEnd(20)} ${size(INIT_BUNDLE).padStart(9)}  (the init stage alone)`,
+    `  ${rel(SEA_BLOB).padEnd(20)} ${size(SEA_BLOB).padStart(9)}  (boot, both bundles and their code caches, koffi.node)`,
     `  ${rel(EXE).padEnd(20)} ${size(EXE).padStart(9)}`,
     `  ${rel(CLIENT_LINK).padEnd(20)} -> joblet`,
     `  ${timings.map(([n, ms]) => `${n} ${(ms / 1000).toFixed(1)}s`).join(', ')}; total ${((performance.now() - t0) / 1000).toFixed(1)}s`,
@@ -219,7 +264,7 @@ async function main() {
 }
 
 main().catch((err) => {
-  for (const f of [EXE, CLIENT_LINK, SEA_BLOB, SEA_CONFIG]) removeIfPresent(f);
+  for (const f of [EXE, CLIENT_LINK, SEA_BLOB, SEA_CONFIG, BOOT, INIT_BUNDLE, MAIN_CACHE, INIT_CACHE]) removeIfPresent(f);
   process.stderr.write(`build: FAILED: ${err instanceof Error ? err.message : String(err)}\n`);
   if (!(err instanceof BuildError) && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   process.exitCode = 1;

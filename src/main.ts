@@ -2,7 +2,8 @@
  * Entry point: dispatch only. argv[0]'s basename picks the personality (DESIGN §2): `rnx` is the
  * client, anything else is `joblet` (daemon and admin tooling). A hidden first argument runs the
  * sandbox init stage inside a fresh job process. Every branch is a lazy require so that the client
- * never loads koffi or daemon code.
+ * never loads koffi or daemon code. In the single executable, src/boot.ts runs first and sends the
+ * init stage to its own, much smaller bundle; this file is the entry of everything else.
  */
 import * as path from 'node:path';
 import { INIT_STAGE_ARG } from './shared/self';

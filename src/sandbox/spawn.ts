@@ -297,31 +297,32 @@ function pipeReader(fd: number): net.Socket {
   return new net.Socket({ fd, readable: true, writable: false });
 }
 
-/** When the first byte arrives on either stream (monotonic µs), or undefined if both end first. */
+/**
+ * When the first byte arrives on either stream (monotonic µs), or undefined if both end first.
+ * It watches the streams' push() rather than adding a 'data' listener, which would switch them
+ * to flowing mode and lose output a consumer has not subscribed to yet.
+ */
 function firstByte(a: Readable, b: Readable): Promise<number | undefined> {
   return new Promise((resolve) => {
     let open = 2;
-    const data = () => {
-      cleanup();
-      resolve(monotonicMicros());
+    let done = false;
+    const restore: Array<() => void> = [];
+    const finish = (at: number | undefined) => {
+      if (done) return;
+      done = true;
+      for (const r of restore) r();
+      resolve(at);
     };
-    const end = () => {
-      if (--open === 0) {
-        cleanup();
-        resolve(undefined);
-      }
-    };
-    const cleanup = () => {
-      for (const s of [a, b]) {
-        s.off('data', data);
-        s.off('end', end);
-      }
-    };
-    // A 'data' listener switches the stream to flowing mode; the consumer attaches its own in the
-    // same tick as spawn returns, before any data can be delivered, so it misses nothing.
     for (const s of [a, b]) {
-      s.prependListener('data', data);
-      s.once('end', end);
+      const push = s.push;
+      s.push = function (chunk: unknown, encoding?: BufferEncoding): boolean {
+        if (chunk !== null && (chunk as Buffer).length > 0) finish(monotonicMicros());
+        else if (chunk === null && --open === 0) finish(undefined);
+        return push.call(this, chunk, encoding);
+      };
+      restore.push(() => {
+        s.push = push;
+      });
     }
   });
 }
