@@ -41,9 +41,12 @@ async function until(what: string, ok: () => boolean, ms = 60_000): Promise<void
 }
 
 async function output(p: SandboxProcess): Promise<{ stdout: string; stderr: string; code: number | null }> {
-  const collect = (s: NodeJS.ReadableStream) =>
+  // A stream that got EOF with nothing buffered has already ended (Node ends empty streams at
+  // once): a consumer that comes later gets no 'end'.
+  const collect = (s: NodeJS.ReadableStream & { readableEnded: boolean }) =>
     new Promise<string>((resolve) => {
       let text = '';
+      if (s.readableEnded) return resolve(text);
       s.on('data', (d) => (text += d));
       s.on('end', () => resolve(text));
     });
