@@ -79,6 +79,9 @@ test('when the daemon is killed, its waiting inits die with it', async () => {
   const pids = pooledInits(d);
   await d.stop('SIGKILL');
   await until('the pooled inits are gone', () => pids.every((p) => !fs.existsSync(`/proc/${p}`)), 10_000);
+  // A restart clears what the killed daemon left on the host (bridges, prepared attachments, its
+  // firewall table); destroy() then stops it cleanly.
+  await d.serve();
 });
 
 test.run();
