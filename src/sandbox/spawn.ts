@@ -3,16 +3,17 @@
  * job exists, for the warm pool, or on demand), hands it one spec and turns its status pipe into
  * `started` (see protocol.ts for the exchange).
  */
-import * as child_process from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError, JobletError } from '../shared/errors';
 import { INIT_STAGE_ARG, selfCommand } from '../shared/self';
-import { close, pipeCloexec } from './libc/fd';
+import { spawnChild, type Child } from './children';
+import { close, dupAtLeast, pipeCloexec } from './libc/fd';
 import { inNewPidNamespace } from './namespaces';
 import { ALTERNATIVES_DIR, alternativeLinks } from './etc';
 import { koffiPath } from './libc/koffi';
-import { decodeSpec, encodeRequest, KOFFI_ENV, SPEC_FD, STATUS_FD, StatusParser, type StepStamp } from './protocol';
+import { decodeSpec, encodeRequest, KOFFI_ENV, StatusParser, type StepStamp } from './protocol';
 import { MERGED_USR_LINKS } from './rootfs';
 import type { JobSpec, SetupFailure } from './spec';
 
@@ -119,22 +120,20 @@ export class InitProcess {
 
   /** Use startInit(). */
   constructor(
-    private readonly child: child_process.ChildProcess,
+    private readonly child: Child,
     specW: number,
     statusR: number,
     private outR: number | undefined,
     private errR: number | undefined,
   ) {
-    this.pid = child.pid!;
+    this.pid = child.pid;
     this.spawnedAt = monotonicMicros();
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
-    this.exited = new Promise((resolve) => {
-      child.on('exit', (code, signal) => {
-        this.ended = true;
-        this.resolveReady(false);
-        if (this.claimedAt === undefined) this.closeOutput();
-        resolve({ code, signal });
-      });
+    this.exited = child.exited.then((exit) => {
+      this.ended = true;
+      this.resolveReady(false);
+      if (this.claimedAt === undefined) this.closeOutput();
+      return exit;
     });
     // libuv makes the write end non-blocking (the init's read end stays blocking) and writes a
     // request larger than the pipe in parts as the init reads it: no pipe size limit applies.
@@ -206,11 +205,7 @@ export class InitProcess {
 
   /** SIGKILL (it is PID 1 of its namespace, so everything in it goes too). */
   kill(): void {
-    try {
-      this.child.kill('SIGKILL');
-    } catch {
-      /* already gone */
-    }
+    this.child.kill('SIGKILL');
   }
 
   private closeOutput(): void {
@@ -243,12 +238,21 @@ export class InitProcess {
  */
 export function startInit(selfCmd: string[] = selfCommand()): InitProcess {
   const opened = new Set<number>();
+  // Our ends stay close-on-exec; the child's ends must not be numbered 0-4, where posix_spawn's
+  // dup2 onto the child's fds 0-4 could overwrite one before it is used.
+  const high = (fd: number): number => {
+    if (fd >= CHILD_FDS) return fd;
+    const moved = dupAtLeast(fd, CHILD_FDS);
+    close(fd);
+    return moved;
+  };
   const pipe = (): [number, number] => {
-    const fds = pipeCloexec();
+    const [r, w] = pipeCloexec();
+    const fds: [number, number] = [high(r), high(w)];
     fds.forEach((fd) => opened.add(fd));
     return fds;
   };
-  let child: child_process.ChildProcess;
+  let child: Child;
   let ends: { specW: number; statusR: number; outR: number; errR: number };
   try {
     const [specR, specW] = pipe();
@@ -256,13 +260,16 @@ export function startInit(selfCmd: string[] = selfCommand()): InitProcess {
     const [outR, outW] = pipe();
     const [errR, errW] = pipe();
     ends = { specW, statusR, outR, errR };
-    const stdio: child_process.StdioOptions = ['ignore', outW, errW];
-    stdio[SPEC_FD] = specR;
-    stdio[STATUS_FD] = statusW;
     const [file, ...prefix] = selfCmd as [string, ...string[]];
     // NODE_NO_WARNINGS: a warning from the init would land in the job's stderr.
     const env = { NODE_NO_WARNINGS: '1', [KOFFI_ENV]: koffiPath() };
-    child = inNewPidNamespace(() => child_process.spawn(file, [...prefix, INIT_STAGE_ARG], { stdio, env }));
+    // fds 0-4 of the init: /dev/null, stdout, stderr, the spec pipe, the status pipe (protocol.ts).
+    const fds = [devNull(), outW, errW, specR, statusW];
+    try {
+      child = inNewPidNamespace(() => spawnChild(file, [file, ...prefix, INIT_STAGE_ARG], env, fds));
+    } catch (err) {
+      throw new SandboxSetupError({ op: 'spawn', args: selfCmd.join(' '), errno: (err as { errno?: string }).errno ?? '', message: `could not start the init stage (${selfCmd.join(' ')}): ${(err as Error).message}`, exitCode: 125 });
+    }
     // The child has its copies; ours would keep the pipes open and hide EOF.
     for (const fd of [specR, statusW, outW, errW]) {
       opened.delete(fd);
@@ -272,14 +279,22 @@ export function startInit(selfCmd: string[] = selfCommand()): InitProcess {
     for (const fd of opened) tryClose(fd);
     throw err;
   }
-  child.on('error', () => {
-    // Spawn errors are reported through the pid check below; later kill() errors are irrelevant.
-  });
-  if (child.pid === undefined) {
-    for (const fd of Object.values(ends)) tryClose(fd);
-    throw new SandboxSetupError({ op: 'spawn', args: selfCmd.join(' '), errno: '', message: `could not start the init stage (${selfCmd.join(' ')})`, exitCode: 125 });
-  }
   return new InitProcess(child, ends.specW, ends.statusR, ends.outR, ends.errR);
+}
+
+/** How many fds an init is given (0-4). */
+const CHILD_FDS = 5;
+
+let nullFd: number | undefined;
+
+/** /dev/null, opened once (close-on-exec, numbered above the child's fds), for the inits' stdin. */
+function devNull(): number {
+  if (nullFd === undefined) {
+    const fd = fs.openSync('/dev/null', fs.constants.O_RDONLY);
+    nullFd = fd >= CHILD_FDS ? fd : dupAtLeast(fd, CHILD_FDS);
+    if (nullFd !== fd) fs.closeSync(fd);
+  }
+  return nullFd;
 }
 
 /**
