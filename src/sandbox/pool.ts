@@ -5,7 +5,8 @@
  * cgroup, credentials, seccomp) runs after that, exactly as for a cold start. Every init runs
  * one job at most, so nothing of one job can reach another.
  *
- * - Refills happen after the claiming call has returned (setImmediate), never inside it.
+ * - The pool fills when the first job comes, and refills after each claiming call has returned
+ *   (setImmediate), never inside it.
  * - A burst larger than the pool takes inits that are still starting (their spec waits in the
  *   pipe), then cold starts: never an error.
  * - Node's start-up is the expensive part (CPU and ~40 MB each), so at most `maxStarting` inits
@@ -72,13 +73,21 @@ export class WarmPool {
     this.start = opts.start ?? (() => startInit());
   }
 
-  /** Fill the pool and start recycling idle inits. */
+  /**
+   * Start recycling idle inits. The pool fills when the first job takes an init (cold), and is
+   * kept full from then on: a daemon that runs no job holds no init process, and none is started
+   * while a restarting daemon is still clearing what its predecessor left.
+   */
   open(): void {
     if (this.opts.size > 0) {
       // A quarter of the idle limit, at most a minute: an expired init waits at most that long.
       this.timer = setInterval(() => this.recycle(), Math.min(60_000, Math.max(1000, this.opts.maxIdleMs / 4)));
       this.timer.unref();
     }
+  }
+
+  /** Fill the pool now instead of at the first job. */
+  fill(): void {
     this.refill();
   }
 

@@ -1,5 +1,6 @@
 /**
- * The warm pool through a real daemon: jobs start from warm inits and say so in the debug log,
+ * The warm pool through a real daemon: it fills with the first job, later jobs start from warm
+ * inits and say so in the debug log,
  * `warmPool: 0` starts them cold, a burst beyond the pool never fails, and the pooled inits die
  * with the daemon.
  */
@@ -43,8 +44,12 @@ async function until(what: string, ok: () => boolean, ms = 60_000): Promise<void
   }
 }
 
-test('jobs start from warm inits, which the pool keeps at warmPool; the log has each start-up breakdown', async () => {
+test('the pool fills with the first job; later jobs start from warm inits; the log has each start-up breakdown', async () => {
   const d = await daemon(2);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(pooledInits(d), [], 'no init before any job');
+  const first = await d.rnx(['run', '--wait', '--network=none', 'echo', 'first']);
+  assert.is(first.stdout, 'first\n', first.stderr);
   await until('two inits are waiting', () => pooledInits(d).length === 2);
   const r = await d.rnx(['run', '--wait', '--network=none', 'sh', '-c', 'echo "pid $$"; set -- /proc/[0-9]*; echo $#']);
   assert.is(r.code, 0, r.stderr);

@@ -9,6 +9,7 @@ import { initCommand } from './helpers';
 const cmd = initCommand();
 const pool = new WarmPool({ size: 2, maxIdleMs: 600_000, start: () => startInit(cmd) });
 pool.open();
+pool.fill();
 const timer = setInterval(() => {
   if (pool.stats().ready < 2) return;
   clearInterval(timer);

@@ -29,6 +29,7 @@ function pool(size: number, extra: { maxIdleMs?: number; maxStarting?: number } 
   const p = new WarmPool({ size, maxIdleMs: extra.maxIdleMs ?? 600_000, maxStarting: extra.maxStarting, start: () => startInit(cmd) });
   pools.push(p);
   p.open();
+  p.fill();
   return p;
 }
 
@@ -76,6 +77,18 @@ maybe('a waiting init is PID 1 of a PID namespace of its own and holds no file, 
   assert.equal(foreign, [], 'an init inherited something it should not have');
   const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((e) => e.split('=')[0]).sort();
   assert.equal(env, ['JOBLET_KOFFI_PATH', 'NODE_NO_WARNINGS']);
+});
+
+maybe('an opened pool starts no init until the first job; from then on it keeps warmPool ready', async () => {
+  const cmd = initCommand();
+  const p = new WarmPool({ size: 2, maxIdleMs: 600_000, start: () => startInit(cmd) });
+  pools.push(p);
+  p.open();
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(p.pids(), [], 'no init before any job');
+  const r = await output(await p.spawn(makeSpec(dirs, 'echo', ['first'])));
+  assert.is(r.stdout, 'first\n');
+  await until('two inits are ready', () => p.stats().ready === 2);
 });
 
 maybe('every job gets a fresh init: its own PID namespace, never a process another job used', async () => {
