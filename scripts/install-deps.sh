@@ -15,6 +15,7 @@ TEST=(
   ps:procps            # process probes inside jobs
   perl:perl-base       # syscall probes of the security suite
   /usr/bin/python3:python3-minimal  # tiny servers and clients in network tests
+  /usr/bin/chromium:chromium        # the web console's browser tests (driven by playwright-core)
 )
 
 want=("${DAEMON[@]}")

@@ -15,13 +15,23 @@ async function main(): Promise<number> {
     const { runInitStage } = require('./sandbox/init') as typeof import('./sandbox/init');
     return runInitStage();
   }
-  const personality = process.env.JOBLET_PERSONALITY ?? path.basename(invokedAs());
-  if (personality === 'rnx' || personality.startsWith('rnx')) {
+  if (isClient()) {
+    // Anything that escapes the command (a bug) is one line too; the stack only with RNX_DEBUG=1.
+    const { reportError } = require('./cli/base') as typeof import('./cli/base');
+    const crash = (err: unknown) => process.exit(reportError(err, { stderr: process.stderr, env: process.env, program: 'rnx' }));
+    process.on('uncaughtException', crash);
+    process.on('unhandledRejection', crash);
     const { runClient } = require('./cli/rnx') as typeof import('./cli/rnx');
     return runClient(argv);
   }
   const { runAdmin } = require('./cli/joblet') as typeof import('./cli/joblet');
   return runAdmin(argv);
+}
+
+/** Called as rnx (the symlink, or JOBLET_PERSONALITY=rnx)? */
+function isClient(): boolean {
+  const personality = process.env.JOBLET_PERSONALITY ?? path.basename(invokedAs());
+  return personality === 'rnx' || personality.startsWith('rnx');
 }
 
 /** The name we were started under: argv0 for a single executable, the script name otherwise. */
@@ -36,6 +46,11 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    if (isClient()) {
+      const { reportError } = require('./cli/base') as typeof import('./cli/base');
+      process.exitCode = reportError(err, { stderr: process.stderr, env: process.env, program: 'rnx' });
+      return;
+    }
     process.stderr.write(`joblet: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 70;
   },

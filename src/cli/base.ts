@@ -1,32 +1,60 @@
 /**
- * Base of every command: global options, exit-code discipline and the one place where errors
- * become a single line on stderr (no stack traces for user errors).
+ * Base of every command: exit-code discipline, refusal of flags of features this release does not
+ * have, and the one place where errors become a single line on stderr. ClientCommand adds the
+ * global flags (--config, --node, --json) and the connection to a node.
  */
-import { Command, Option, type BaseContext } from 'clipanion';
+import { Command, type BaseContext } from 'clipanion';
 import { JobletError, describeError } from '../shared/errors';
-import { globalOptions } from './globals';
 import type { Connection } from './client';
+import { Flag, GLOBAL_SECTION } from './flags';
+import { commandSpec, type Registry, type RnxCommandClass } from './spec';
+import { colourFor, debugEnabled, debugVariable, EXIT_INTERNAL, style, type Style } from './terminal';
 
-/** Context every command sees: clipanion's streams plus the program name that prefixes errors. */
-export type CliContext = BaseContext & { program: string };
+/** Context every command sees: clipanion's streams, the program name that prefixes errors, every command. */
+export type CliContext = BaseContext & { program: string; registry: Registry };
 
-/** A command that returns an exit code and prints user errors as one line. */
+/** Exit status for misuse: an unknown command or flag, a missing argument. */
+export const EXIT_USAGE = 2;
+
+/** A mistake in how rnx was called; printed with a pointer to the command's help, exit 2. */
+export class UsageError extends Error {
+  /** `help`: the command line that explains the right usage (default: the command's --help). */
+  constructor(
+    message: string,
+    readonly help?: string,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A command that returns an exit code and prints errors as one line. */
 export abstract class BaseCommand extends Command<CliContext> {
   /** Do the work; return the exit code. */
   abstract run(): Promise<number>;
 
   async execute(): Promise<number> {
     try {
+      this.refuseLaterFeatures();
       return await this.run();
     } catch (err) {
-      this.fail(err);
-      return exitCodeFor(err);
+      return reportError(err, this.context, this.path);
     }
   }
 
-  /** Print one error line: "<program>: <message>". */
-  protected fail(err: unknown): void {
-    this.context.stderr.write(`${this.context.program}: ${describeError(err)}\n`);
+  /** Flags declared with Flag.notYet are refused by name, never ignored. */
+  private refuseLaterFeatures(): void {
+    for (const f of commandSpec(this.constructor as RnxCommandClass, { lenient: true }).flags) {
+      const value = (this as unknown as Record<string, unknown>)[f.key];
+      if (f.notYet && value !== undefined && value !== false) {
+        throw new JobletError('UNIMPLEMENTED', `${f.names[f.names.length - 1]} (${f.notYet}) is not available in this release of joblet`);
+      }
+    }
+  }
+
+  /** Decorations for stdout: bold headings on a terminal, nothing when piped or with NO_COLOR. */
+  protected get style(): Style {
+    return style(colourFor(this.context.stdout, this.context.env));
   }
 
   /** Print a line on stdout. */
@@ -40,22 +68,22 @@ export abstract class BaseCommand extends Command<CliContext> {
   }
 }
 
-/** Options shared by every rnx command (they may also come before the command name). */
+/** Flags shared by every command that talks to a server (they may also come before the command name). */
 export abstract class ClientCommand extends BaseCommand {
-  configPath = Option.String('--config', { description: 'Client config file (default: search $RNX_CONFIG, ./rnx-config.yml, ~/.rnx/rnx-config.yml, /etc/joblet/rnx-config.yml, /opt/joblet/config/rnx-config.yml)' });
-  node = Option.String('--node', { description: 'Node name from the client config (default: default)' });
-  jsonOutput = Option.Boolean('--json', false, { description: 'Machine-readable JSON output' });
+  configPath = Flag.string('--config', 'PATH', "Client config file (default: $RNX_CONFIG, then the places 'rnx config-help' lists)", { section: GLOBAL_SECTION });
+  node = Flag.string('--node', 'NAME', 'Node of the client config to use (default: the default node)', { section: GLOBAL_SECTION });
+  jsonOutput = Flag.boolean('--json', 'Print machine-readable JSON (see README, JSON output)', { section: GLOBAL_SECTION });
 
-  /** --json given before or after the command name. */
+  /** Was --json given? */
   protected get wantJson(): boolean {
-    return this.jsonOutput || globalOptions().json;
+    return this.jsonOutput;
   }
 
   /** Run `fn` with a connection to the chosen node; gRPC failures become clear errors. */
   protected async withNode<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
-    // Lazy: commands that need no server (nodes, config-help) never load gRPC.
+    // Lazy: commands that need no server (nodes, config-help, help) never load gRPC.
     const { connect, explain } = require('./client') as typeof import('./client');
-    const conn = connect({ config: this.configPath, node: this.node });
+    const conn = connect({ config: this.configPath, node: this.node, env: this.context.env });
     try {
       return await fn(conn);
     } catch (err) {
@@ -66,8 +94,36 @@ export abstract class ClientCommand extends BaseCommand {
   }
 }
 
-/** Exit code for an error: 2 for configuration problems and bad input, 1 otherwise. */
+/** Node's own errors that carry a user-facing message (a file that does not exist, a denied open). */
+function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && typeof (err as NodeJS.ErrnoException).syscall === 'string';
+}
+
+/**
+ * Print an error as one line on stderr and return the exit status: 2 for misuse and configuration
+ * problems, 1 for refusals and failures, 70 for a bug in rnx (one line too; the stack trace only
+ * with RNX_DEBUG=1).
+ */
+export function reportError(err: unknown, ctx: Pick<CliContext, 'stderr' | 'env' | 'program'>, path: string[] = []): number {
+  const p = ctx.program;
+  if (err instanceof UsageError) {
+    const help = err.help ?? (path.length ? `${p} ${path.join(' ')} --help` : `${p} help`);
+    ctx.stderr.write(`${p}: ${err.message} (see '${help}')\n`);
+    return EXIT_USAGE;
+  }
+  if (err instanceof JobletError || isSystemError(err)) {
+    ctx.stderr.write(`${p}: ${describeError(err)}\n`);
+    if (debugEnabled(ctx.env, p) && err instanceof Error && err.stack) ctx.stderr.write(`${err.stack}\n`);
+    return exitCodeFor(err);
+  }
+  const message = describeError(err).split('\n')[0];
+  if (debugEnabled(ctx.env, p)) ctx.stderr.write(`${p}: internal error: ${err instanceof Error ? (err.stack ?? message) : message}\n`);
+  else ctx.stderr.write(`${p}: internal error: ${message} (run again with ${debugVariable(p)}=1 for details, and please report it)\n`);
+  return EXIT_INTERNAL;
+}
+
+/** Exit code for an error: 2 for configuration problems, 1 otherwise. */
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof JobletError && err.code === 'CONFIG') return 2;
+  if (err instanceof JobletError && err.code === 'CONFIG') return EXIT_USAGE;
   return 1;
 }

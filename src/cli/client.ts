@@ -12,15 +12,18 @@ import {
   JobServiceDefinition,
   JobTransferServiceDefinition,
   NetworkServiceDefinition,
+  ServerInfoServiceDefinition,
+  ScheduleServiceDefinition,
   VolumeServiceDefinition,
   type JobServiceClient,
+  type ScheduleServiceClient,
   type JobTransferServiceClient,
   type NetworkServiceClient,
+  type ServerInfoServiceClient,
   type VolumeServiceClient,
 } from '../gen/joblet';
 import { loadClientConfig, resolveNode, type NodeConfig } from '../shared/config/client';
 import { ConfigError, JobletError, type ErrorCode } from '../shared/errors';
-import { globalOptions } from './globals';
 
 /** Typed clients of one node. */
 export interface Connection {
@@ -30,14 +33,17 @@ export interface Connection {
   transfer: JobTransferServiceClient;
   networks: NetworkServiceClient;
   volumes: VolumeServiceClient;
+  info: ServerInfoServiceClient;
+  schedules: ScheduleServiceClient;
+  /** The channel itself, for clients of services a command creates on demand (the console's feature probes). */
+  channel: Channel;
   close(): void;
 }
 
-/** Open a connection to the node chosen by --config/--node (command option, then global one). */
-export function connect(opts: { config?: string; node?: string }): Connection {
-  const g = globalOptions();
-  const { config, path } = loadClientConfig(opts.config ?? g.config);
-  const node = resolveNode(config, opts.node ?? g.node);
+/** Open a connection to the node chosen by --config/--node. */
+export function connect(opts: { config?: string; node?: string; env?: NodeJS.ProcessEnv }): Connection {
+  const { config, path } = loadClientConfig(opts.config, opts.env);
+  const node = resolveNode(config, opts.node);
   if (!node.cert || !node.key || !node.ca) {
     const missing = [!node.cert && 'cert', !node.key && 'key', !node.ca && 'ca'].filter(Boolean).join(', ');
     throw new ConfigError(`node '${node.name}' in ${path} has no ${missing}: a client certificate, its key and the server's CA are required (see 'rnx config-help')`);
@@ -59,6 +65,9 @@ export function connect(opts: { config?: string; node?: string }): Connection {
     transfer: factory.create(JobTransferServiceDefinition, channel),
     networks: factory.create(NetworkServiceDefinition, channel),
     volumes: factory.create(VolumeServiceDefinition, channel),
+    info: factory.create(ServerInfoServiceDefinition, channel),
+    schedules: factory.create(ScheduleServiceDefinition, channel),
+    channel,
     close: () => channel.close(),
   };
   return conn;
@@ -81,6 +90,8 @@ export function explain(err: unknown, conn: Connection): unknown {
   const code = CODE[err.code];
   if (code) return new JobletError(code, err.details);
   if (err.code === Status.UNAVAILABLE) return new JobletError('UNAVAILABLE', diagnoseUnavailable(err.details, conn));
+  // A deadline the server enforced (an idle upload) says why; the transport's own says nothing.
+  if (err.code === Status.DEADLINE_EXCEEDED && err.details && !/^Deadline exceeded/i.test(err.details)) return new JobletError('DEADLINE_EXCEEDED', err.details);
   if (err.code === Status.DEADLINE_EXCEEDED) return new JobletError('UNAVAILABLE', `joblet at ${conn.node.address} did not answer in time`);
   return new JobletError('INTERNAL', err.details || `call failed with status ${Status[err.code]}`);
 }

@@ -10,9 +10,12 @@ export interface JobJson {
   command: string;
   args: string[];
   status: string;
-  createdTime: string;
-  startTime: string;
-  endTime: string;
+  /** RFC 3339; null when not known. */
+  createdTime: string | null;
+  /** RFC 3339; null until the job starts. */
+  startTime: string | null;
+  /** RFC 3339; null until the job ends. */
+  endTime: string | null;
   durationMs: number;
   exitCode: number | null;
   signal: string;
@@ -30,9 +33,17 @@ export interface JobJson {
   volumes?: string[];
   /** Network the job runs on; only in `rnx status` (ListJobs does not carry it). */
   network?: string;
+  /** When a scheduled job is (or was) due (RFC 3339); null for jobs that ran at once. */
+  scheduledTime: string | null;
+  /** The recurring schedule that started the job ("" when none) and its name. */
+  scheduleId: string;
+  scheduleName: string;
+  /** When each state began, oldest first. */
+  history: { status: string; time: string }[];
 }
 
-const RUNNING_LIKE = new Set(['INITIALIZING', 'RUNNING', 'SCHEDULED', 'PENDING']);
+const RUNNING_LIKE = new Set(['INITIALIZING', 'RUNNING', 'STOPPING', 'SCHEDULED', 'PENDING']);
+const NOT_STARTED = new Set(['INITIALIZING', 'SCHEDULED', 'PENDING']);
 
 /** The stable JSON form of a job or a status response. */
 export function jobJson(j: Job | GetJobStatusResponse): JobJson {
@@ -42,9 +53,11 @@ export function jobJson(j: Job | GetJobStatusResponse): JobJson {
     command: j.command,
     args: j.args,
     status: j.status,
-    createdTime: d?.createdTime ?? '',
-    startTime: j.startTime,
-    endTime: j.endTime,
+    createdTime: nullTime(d?.createdTime),
+    // The wire carries the creation time as start time until the job starts (as the original does):
+    // a job started when its history has RUNNING (servers without history: by its state).
+    startTime: (d?.history?.length ? d.history.some((h) => h.status === 'RUNNING') : !NOT_STARTED.has(j.status)) ? nullTime(j.startTime) : null,
+    endTime: nullTime(j.endTime),
     durationMs: d?.durationMs ?? 0,
     exitCode: RUNNING_LIKE.has(j.status) ? null : j.exitCode,
     signal: d?.signal ?? '',
@@ -64,9 +77,18 @@ export function jobJson(j: Job | GetJobStatusResponse): JobJson {
       timeoutMs: d?.limits?.timeoutMs ?? 0,
     },
     usage: { cpuSeconds: d?.usage?.cpuSeconds ?? 0, memoryPeakBytes: d?.usage?.memoryPeakBytes ?? 0, oomKills: d?.usage?.oomKills ?? 0 },
+    scheduledTime: nullTime(j.scheduledTime),
+    scheduleId: d?.scheduleId ?? '',
+    scheduleName: d?.scheduleName ?? '',
+    history: (d?.history ?? []).map((h) => ({ status: h.status, time: h.time })),
     ...('volumes' in j ? { volumes: j.volumes } : {}),
     ...('network' in j ? { network: j.network } : {}),
   };
+}
+
+/** A time from the wire for JSON: proto3 sends "" for a time not known yet, scripts want null. */
+export function nullTime(t: string | undefined): string | null {
+  return t ? t : null;
 }
 
 /** "cmd arg1 arg2" with arguments that need it quoted. */
@@ -90,7 +112,7 @@ export function safeText(s: string): string {
 }
 
 /** Local time as "2006-01-02 15:04:05", or "N/A". */
-export function localTime(rfc3339: string): string {
+export function localTime(rfc3339: string | null): string {
   if (!rfc3339) return 'N/A';
   const d = new Date(rfc3339);
   if (Number.isNaN(d.getTime())) return rfc3339;

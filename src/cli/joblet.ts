@@ -16,5 +16,5 @@ export async function runAdmin(argv: string[], io = { stdin: process.stdin, stdo
   cli.register(InitCommand);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
-  return cli.run(argv, { ...Cli.defaultContext, ...io, program: 'joblet' });
+  return cli.run(argv, { ...Cli.defaultContext, ...io, program: 'joblet', registry: { commands: [], groups: new Map(), notYet: {} } });
 }

@@ -1,7 +1,8 @@
 /**
  * Daemon start-up and shutdown. Order matters: config, root check, the state-dir lock, PID
  * namespace support (before any thread could spawn), cgroups, store, recovery of jobs left by a
- * previous run, then the listener. Shutdown stops jobs before the store closes.
+ * previous run, volumes, networks, scheduled jobs and schedules, then the listener. Shutdown
+ * undoes the same steps in reverse, and so does a start-up that fails at any step.
  */
 import * as fs from 'node:fs';
 import { loadServerConfig } from '../shared/config/server';
@@ -22,31 +23,47 @@ import { buildServer, serverCredentials } from './server';
 import { VolumeManager } from './volumes/manager';
 import { NetworkManager } from './network/manager';
 import { HostTools } from './network/tools';
+import { installCrashGuard } from './crash-guard';
+import { TimerQueue } from './schedule/timers';
+import { ScheduleManager } from './schedule/manager';
+import { jobTargetRunner } from './schedule/job-target';
+import { ScheduleStore } from '../store/schedule-store';
+
+/** A step of start-up to undo at shutdown (or when a later start-up step fails). */
+interface Undo {
+  name: string;
+  run: () => unknown;
+}
 
 /** Run until a signal; returns the exit code (2 for configuration errors). */
 export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.WritableStream): Promise<number> {
-  let cleanup: (() => void)[] = [];
+  // Start-up pushes the undo of each step before (or right after) doing it; shutdown — and a
+  // start-up that fails at any step, listen() included — runs them all in reverse, each guarded,
+  // so one failing clean-up never leaves the others undone.
+  const undo: Undo[] = [];
+  let warn = (m: string): void => {
+    stderr.write(`joblet: ${m}\n`);
+  };
   // A log reader that goes away (a closed pipe) must not take the daemon and its jobs with it:
   // without a listener, EPIPE on stderr is an uncaught exception.
   for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
   try {
     const { config, path: configPath } = loadServerConfig(configFlag);
     const log = createLogger(config.server.logLevel, stderr);
+    warn = (m) => log.warn(m);
+    undo.push({ name: 'crash handlers', run: installCrashGuard((m) => log.error(m)) });
     if (process.getuid?.() !== 0) throw new ConfigError('joblet serve must run as root: it creates namespaces, mounts and cgroups for jobs');
     fs.mkdirSync(config.server.stateDir, { recursive: true, mode: 0o700 });
     fs.chmodSync(config.server.stateDir, 0o700);
-    cleanup.push(lockStateDir(config.server.stateDir));
+    undo.push({ name: 'state dir lock', run: lockStateDir(config.server.stateDir) });
     initPidNamespaceSupport();
     const cgroups = createCgroupManager({ instance: config.server.instance });
     // Also when start-up fails below: the instance cgroup must not outlive this daemon.
-    cleanup.push(() => {
-      try {
-        cgroups.dispose();
-      } catch (err) {
-        log.warn(`cgroup clean-up: ${describeError(err)}`);
-      }
-    });
+    undo.push({ name: 'cgroup clean-up', run: () => cgroups.dispose() });
     const db = new Database(config.server.stateDir);
+    undo.push({ name: 'database', run: () => db.close() });
+    const timers = new TimerQueue((m) => log.error(m));
+    undo.push({ name: 'timers', run: () => timers.stop() });
     const store = new JobStore(db);
     const volumes = new VolumeManager(
       { ...config.volumes, stateDir: config.server.stateDir, uid: config.jobs.uid, gid: config.jobs.gid },
@@ -58,49 +75,76 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
     );
     // Warm inits: the job's sandbox starts from a process whose Node is already loaded (DESIGN §3.6).
     const pool = new WarmPool({ size: config.jobs.warmPool, maxIdleMs: config.jobs.warmPoolMaxIdleSeconds * 1000, warn: (m) => log.warn(m) });
-    const spawn = (spec: Parameters<WarmPool['spawn']>[0]) => pool.spawn(spec).then((proc) => logStartup(spec.jobId, proc, log));
+    const spawn = (spec: Parameters<WarmPool['spawn']>[0], abort?: AbortSignal) => pool.spawn(spec, abort).then((proc) => logStartup(spec.jobId, proc, log));
     const jobs = new JobManager(
-      { ...config.jobs, stateDir: config.server.stateDir, validation: { limits: config.limits, host: readHostCapacity() } },
+      { ...config.jobs, ...config.scheduling, stateDir: config.server.stateDir, validation: { limits: config.limits, host: readHostCapacity() } },
       // Networks and volumes attach here as JobResources (acquired before spawn, released after).
-      { store, cgroups, spawn, log: (m) => log.info(m), resources: [networks, volumes.resource()] },
+      { store, cgroups, spawn, log: (m) => log.info(m), resources: [networks, volumes.resource()], timers },
     );
     await jobs.recover();
+    // Closed after the jobs have stopped (undo runs in reverse): no job is left waiting for an init.
+    undo.push({ name: 'warm pool', run: () => pool.close() });
     pool.open();
-    cleanup.push(() => void pool.close());
-    // After recovery: no job of an earlier run holds a volume any more.
+    // After recovery: no job of an earlier run holds a volume any more. Undone even if start()
+    // fails half way: shutdown() releases what start() got to.
+    undo.push({ name: 'volume clean-up', run: () => volumes.shutdown() });
     await volumes.start();
     // Also after recovery: namespaces and veths of killed jobs are stale and go.
+    undo.push({ name: 'network clean-up', run: () => networks.shutdown() });
     await networks.start();
+    // Jobs stop before the networks and volumes they use are released (undo runs in reverse).
+    undo.push({ name: 'stopping jobs', run: () => jobs.shutdown() });
+    const schedules = new ScheduleManager(
+      { ...config.scheduling, stateDir: config.server.stateDir },
+      { store: new ScheduleStore(db), timers, targets: { job: jobTargetRunner(jobs) }, log: (m) => log.info(m) },
+    );
+    undo.push({ name: 'schedules', run: () => schedules.stop() });
+    undo.push({ name: 'schedule listener', run: jobs.lifecycle.subscribe((c) => schedules.onJobChange(c)) });
+    jobs.pruneStaged(schedules.ids());
+    jobs.start();
+    schedules.start();
     const opts = {
       address: config.server.address,
       caCert: config.security.caCert,
       serverCert: config.security.serverCert,
       serverKey: config.security.serverKey,
       maxMessageBytes: config.server.maxMessageBytes,
+      uploadIdleSeconds: config.jobs.uploadIdleSeconds,
     };
-    const server = buildServer(jobs, opts, (m) => log.error(m), { volumes, networks });
+    const server = buildServer(jobs, opts, (m) => log.error(m), { volumes, networks, schedules });
+    undo.push({
+      name: 'gRPC server',
+      run: async () => {
+        // In-flight calls (log followers) get 3 s to finish; the timer must not keep the process alive.
+        await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 3000).unref())]);
+        server.forceShutdown();
+      },
+    });
     const port = await server.listen(opts.address, serverCredentials(opts)).catch((err: Error) => {
       throw new ConfigError(`server.address: cannot listen on ${opts.address}: ${err.message}`);
     });
     log.info(`joblet ${version()} listening on ${opts.address.replace(/:\d+$/, `:${port}`)} (config ${configPath}, state ${config.server.stateDir}, cgroups ${cgroups.kind}, instance ${config.server.instance})`);
     await waitForSignal();
     log.info('shutting down: stopping running jobs');
-    // In-flight calls (log followers) get 3 s to finish; the timer must not keep the process alive.
-    await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 3000).unref())]);
-    server.forceShutdown();
-    await jobs.shutdown();
-    await pool.close();
-    await volumes.shutdown();
-    await networks.shutdown().catch((err) => log.warn(`network clean-up: ${describeError(err)}`));
-    db.close();
+    await release(undo, warn);
     log.info('stopped');
     return 0;
   } catch (err) {
     stderr.write(`joblet: ${describeError(err)}\n`);
+    await release(undo, warn);
     return err instanceof ConfigError ? 2 : 1;
-  } finally {
-    for (const c of cleanup.reverse()) c();
-    cleanup = [];
+  }
+}
+
+/** Undo start-up steps in reverse; a failing step is reported and the rest still run. */
+async function release(undo: Undo[], warn: (m: string) => void): Promise<void> {
+  while (undo.length) {
+    const step = undo.pop()!;
+    try {
+      await step.run();
+    } catch (err) {
+      warn(`${step.name}: ${describeError(err)}`);
+    }
   }
 }
 

@@ -15,7 +15,7 @@ function rfc3339(ms: number | undefined): string {
 /** Our additions to the job message. */
 export function toDetail(j: JobRecord, now = Date.now()): JobDetail {
   const from = j.startedAt;
-  const to = j.endedAt ?? (j.status === 'RUNNING' ? now : undefined);
+  const to = j.endedAt ?? (j.status === 'RUNNING' || j.status === 'STOPPING' ? now : undefined);
   return {
     failureReason: j.failureReason ?? '',
     signal: j.signal ?? '',
@@ -35,7 +35,19 @@ export function toDetail(j: JobRecord, now = Date.now()): JobDetail {
       timeoutMs: j.limits.timeoutMs,
     },
     usage: j.usage,
+    history: stateHistory(j).map((h) => ({ status: h.status, time: rfc3339(h.at) })),
+    scheduleId: j.scheduleId ?? '',
+    scheduleName: j.scheduleName ?? '',
   };
+}
+
+/** When each state began; records from before the lifecycle get it derived from their times. */
+function stateHistory(j: JobRecord): { status: string; at: number }[] {
+  if (j.history?.length) return j.history;
+  const h = [{ status: 'INITIALIZING', at: j.createdAt }];
+  if (j.startedAt !== undefined) h.push({ status: 'RUNNING', at: j.startedAt });
+  if (j.endedAt !== undefined && j.status !== 'RUNNING') h.push({ status: j.status, at: j.endedAt });
+  return h;
 }
 
 /** The original API's limit fields (percent, MB, bytes/s, duration text). */
@@ -62,7 +74,7 @@ function commonFields(j: JobRecord) {
     startTime: rfc3339(j.startedAt ?? j.createdAt),
     endTime: rfc3339(j.endedAt),
     exitCode: j.exitCode ?? 0,
-    scheduledTime: '',
+    scheduledTime: rfc3339(j.scheduledAt),
     runtime: '',
     environment: j.env,
     secretEnvironment: {},

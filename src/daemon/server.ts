@@ -11,6 +11,8 @@ import {
   MonitoringServiceDefinition,
   NetworkServiceDefinition,
   RuntimeServiceDefinition,
+  ServerInfoServiceDefinition,
+  ScheduleServiceDefinition,
   VolumeServiceDefinition,
 } from '../gen/joblet';
 import { ConfigError } from '../shared/errors';
@@ -35,6 +37,14 @@ import { createNetwork } from './rpc/create-network';
 import { listNetworks } from './rpc/list-networks';
 import { removeNetwork } from './rpc/remove-network';
 import { unimplementedMethods } from './rpc/unimplemented';
+import { getServerVersion } from './rpc/get-server-version';
+import type { ScheduleManager } from './schedule/manager';
+import { cancelJob } from './rpc/cancel-job';
+import { listSchedules } from './rpc/list-schedules';
+import { getSchedule } from './rpc/get-schedule';
+import { pauseSchedule } from './rpc/pause-schedule';
+import { resumeSchedule } from './rpc/resume-schedule';
+import { removeSchedule } from './rpc/remove-schedule';
 
 /** TLS material and limits for the listener. */
 export interface ListenOptions {
@@ -43,12 +53,15 @@ export interface ListenOptions {
   serverCert: string;
   serverKey: string;
   maxMessageBytes: number;
+  /** An upload stream silent this long is aborted (jobs.uploadIdleSeconds). */
+  uploadIdleSeconds?: number;
 }
 
 /** The managers behind the services other than jobs. */
 export interface Services {
   volumes: VolumeManager;
   networks: NetworkManager;
+  schedules: ScheduleManager;
 }
 
 /** Build the server with every service registered; call listen() on it. */
@@ -66,16 +79,24 @@ export function buildServer(jobs: JobManager, opts: ListenOptions, log: (msg: st
 
   const base = server as unknown as Server<CallerContext>;
   base.add(JobServiceDefinition, {
-    runJob: runJob(jobs),
+    runJob: runJob(jobs, services.schedules),
     getJobStatus: getJobStatus(jobs),
     stopJob: stopJob(jobs),
     deleteJob: deleteJob(jobs),
     deleteAllJobs: deleteAllJobs(jobs),
     getJobLogs: getJobLogs(jobs),
-    listJobs: listJobs(jobs),
-    ...unimplementedMethods(['CancelJob', 'StreamJobMetrics', 'GetJobMetrics', 'StreamJobTelematics', 'GetJobTelematics']),
+    listJobs: listJobs(jobs, opts.maxMessageBytes),
+    cancelJob: cancelJob(jobs),
+    ...unimplementedMethods(['StreamJobMetrics', 'GetJobMetrics', 'StreamJobTelematics', 'GetJobTelematics']),
   } as never);
-  base.add(JobTransferServiceDefinition, { runJobStreaming: runJobStreaming(jobs) } as never);
+  base.add(JobTransferServiceDefinition, { runJobStreaming: runJobStreaming(jobs, services.schedules, opts.uploadIdleSeconds ?? 60) } as never);
+  base.add(ScheduleServiceDefinition, {
+    listSchedules: listSchedules(services.schedules),
+    getSchedule: getSchedule(services.schedules),
+    pauseSchedule: pauseSchedule(services.schedules),
+    resumeSchedule: resumeSchedule(services.schedules),
+    removeSchedule: removeSchedule(services.schedules),
+  } as never);
   base.add(NetworkServiceDefinition, {
     createNetwork: createNetwork(services.networks),
     listNetworks: listNetworks(services.networks),
@@ -91,6 +112,7 @@ export function buildServer(jobs: JobManager, opts: ListenOptions, log: (msg: st
     RuntimeServiceDefinition,
     unimplementedMethods(['ListRuntimes', 'GetRuntimeInfo', 'TestRuntime', 'RemoveRuntime', 'BuildRuntime', 'ValidateRuntimeYAML']) as never,
   );
+  base.add(ServerInfoServiceDefinition, { getServerVersion: getServerVersion() } as never);
   return base as unknown as Server;
 }
 

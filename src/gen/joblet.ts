@@ -22,6 +22,27 @@ export const protobufPackage = "joblet";
 
 export interface Jobs {
   jobs: Job[];
+  /** joblet addition: set when older jobs remain; send it back as ListJobsRequest.page_token. */
+  nextPageToken: string;
+}
+
+/**
+ * joblet addition: ListJobs used to take EmptyRequest; an empty ListJobsRequest decodes the same,
+ * so old clients keep working (they get the newest page). Pages run from the newest jobs to older
+ * ones; each page lists its jobs oldest first.
+ */
+export interface ListJobsRequest {
+  /**
+   * Most jobs in this page (0 = the server's page size, 1000); the server also keeps every page
+   * below server.maxMessageBytes.
+   */
+  pageSize: number;
+  /** From Jobs.next_page_token of the previous page; "" for the newest page. */
+  pageToken: string;
+  /** Only jobs in these states (e.g. "RUNNING"); empty = all. */
+  statuses: string[];
+  /** Only jobs created at or after this RFC3339 time; "" = all. */
+  since: string;
 }
 
 export interface Job {
@@ -82,7 +103,20 @@ export interface JobDetail {
     | JobLimits
     | undefined;
   /** What the job used, from its cgroup (final once the job has ended). */
-  usage: JobUsage | undefined;
+  usage:
+    | JobUsage
+    | undefined;
+  /** When each state began, oldest first. */
+  history: StateEntry[];
+  /** The recurring schedule that started this job ("" when none), and its name then. */
+  scheduleId: string;
+  scheduleName: string;
+}
+
+/** joblet addition: one state of a job and when it began (RFC3339 with milliseconds). */
+export interface StateEntry {
+  status: string;
+  time: string;
 }
 
 /** joblet addition: a job's resource limits; 0 / "" means not limited. */
@@ -163,6 +197,8 @@ export interface GetJobStatusResponse_SecretEnvironmentEntry {
 
 export interface StopJobRequest {
   uuid: string;
+  /** joblet addition: SIGTERM to SIGKILL grace for this stop ("" = jobs.stopGraceSeconds), e.g. "30s", "0s". */
+  grace: string;
 }
 
 export interface StopJobResponse {
@@ -238,6 +274,15 @@ export interface RunJobRequest {
   /** joblet additions: process/thread limit and /work quota in bytes (0 = the server's default). */
   maxPids: number;
   maxDiskBytes: string;
+  /**
+   * joblet additions: a recurring schedule instead of one job. cron is 5 or 6 fields, @hourly,
+   * @daily..., or "@every 90s"; cron_timezone an IANA zone ("" = the server's); concurrency
+   * allow | forbid | replace ("" = allow); schedule_name an optional unique name.
+   */
+  cron: string;
+  cronTimezone: string;
+  concurrency: string;
+  scheduleName: string;
 }
 
 export interface RunJobRequest_EnvironmentEntry {
@@ -254,7 +299,59 @@ export interface RunJobResponse {
   jobUuid: string;
   status: string;
   /** joblet addition: the whole job as created, so a client can print it without another call. */
-  job: Job | undefined;
+  job:
+    | Job
+    | undefined;
+  /** joblet addition: the schedule created when the request had a cron expression (then no job). */
+  schedule: Schedule | undefined;
+}
+
+/** joblet addition (ScheduleService): a recurring schedule. */
+export interface Schedule {
+  id: string;
+  name: string;
+  cron: string;
+  /** IANA zone the expression is read in; "" = the server's local zone. */
+  timezone: string;
+  concurrency: string;
+  paused: boolean;
+  /** RFC3339; "" when paused or when it never fires again. */
+  nextRunTime: string;
+  lastRunTime: string;
+  lastJobUuid: string;
+  lastStatus: string;
+  command: string;
+  args: string[];
+  owner: string;
+  createdTime: string;
+  /** Jobs started, firings skipped (forbid), firings missed while the daemon was down. */
+  runs: number;
+  skipped: number;
+  missed: number;
+  /** Recent notes (skips, misses, failures to start), oldest first. */
+  events: ScheduleEvent[];
+}
+
+export interface ScheduleEvent {
+  time: string;
+  message: string;
+}
+
+export interface Schedules {
+  schedules: Schedule[];
+}
+
+export interface ListSchedulesRequest {
+}
+
+/** A schedule by name, id or a unique id prefix of 4+ characters. */
+export interface ScheduleRef {
+  id: string;
+}
+
+export interface RemoveScheduleResponse {
+  id: string;
+  removed: boolean;
 }
 
 /** joblet addition (JobTransferService). */
@@ -566,6 +663,9 @@ export interface ServerVersionInfo {
   platform: string;
   protoCommit: string;
   protoTag: string;
+  /** joblet additions: the Node.js runtime the daemon runs on, and the server's host name. */
+  nodeVersion: string;
+  hostname: string;
 }
 
 export interface ListRuntimesResponse {
@@ -754,13 +854,16 @@ export interface Timestamp {
 }
 
 function createBaseJobs(): Jobs {
-  return { jobs: [] };
+  return { jobs: [], nextPageToken: "" };
 }
 
 export const Jobs = {
   encode(message: Jobs, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
     for (const v of message.jobs) {
       Job.encode(v!, writer.uint32(10).fork()).ldelim();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(8002).string(message.nextPageToken);
     }
     return writer;
   },
@@ -779,6 +882,13 @@ export const Jobs = {
 
           message.jobs.push(Job.decode(reader, reader.uint32()));
           continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.nextPageToken = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -794,6 +904,85 @@ export const Jobs = {
   fromPartial<I extends Exact<DeepPartial<Jobs>, I>>(object: I): Jobs {
     const message = createBaseJobs();
     message.jobs = object.jobs?.map((e) => Job.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListJobsRequest(): ListJobsRequest {
+  return { pageSize: 0, pageToken: "", statuses: [], since: "" };
+}
+
+export const ListJobsRequest = {
+  encode(message: ListJobsRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.pageSize !== 0) {
+      writer.uint32(8000).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(8010).string(message.pageToken);
+    }
+    for (const v of message.statuses) {
+      writer.uint32(8018).string(v!);
+    }
+    if (message.since !== "") {
+      writer.uint32(8026).string(message.since);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ListJobsRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListJobsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1000:
+          if (tag !== 8000) {
+            break;
+          }
+
+          message.pageSize = reader.int32();
+          continue;
+        case 1001:
+          if (tag !== 8010) {
+            break;
+          }
+
+          message.pageToken = reader.string();
+          continue;
+        case 1002:
+          if (tag !== 8018) {
+            break;
+          }
+
+          message.statuses.push(reader.string());
+          continue;
+        case 1003:
+          if (tag !== 8026) {
+            break;
+          }
+
+          message.since = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListJobsRequest>, I>>(base?: I): ListJobsRequest {
+    return ListJobsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListJobsRequest>, I>>(object: I): ListJobsRequest {
+    const message = createBaseListJobsRequest();
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    message.statuses = object.statuses?.map((e) => e) || [];
+    message.since = object.since ?? "";
     return message;
   },
 };
@@ -1245,6 +1434,9 @@ function createBaseJobDetail(): JobDetail {
     owner: "",
     limits: undefined,
     usage: undefined,
+    history: [],
+    scheduleId: "",
+    scheduleName: "",
   };
 }
 
@@ -1279,6 +1471,15 @@ export const JobDetail = {
     }
     if (message.usage !== undefined) {
       JobUsage.encode(message.usage, writer.uint32(82).fork()).ldelim();
+    }
+    for (const v of message.history) {
+      StateEntry.encode(v!, writer.uint32(90).fork()).ldelim();
+    }
+    if (message.scheduleId !== "") {
+      writer.uint32(98).string(message.scheduleId);
+    }
+    if (message.scheduleName !== "") {
+      writer.uint32(106).string(message.scheduleName);
     }
     return writer;
   },
@@ -1360,6 +1561,27 @@ export const JobDetail = {
 
           message.usage = JobUsage.decode(reader, reader.uint32());
           continue;
+        case 11:
+          if (tag !== 90) {
+            break;
+          }
+
+          message.history.push(StateEntry.decode(reader, reader.uint32()));
+          continue;
+        case 12:
+          if (tag !== 98) {
+            break;
+          }
+
+          message.scheduleId = reader.string();
+          continue;
+        case 13:
+          if (tag !== 106) {
+            break;
+          }
+
+          message.scheduleName = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1388,6 +1610,65 @@ export const JobDetail = {
     message.usage = (object.usage !== undefined && object.usage !== null)
       ? JobUsage.fromPartial(object.usage)
       : undefined;
+    message.history = object.history?.map((e) => StateEntry.fromPartial(e)) || [];
+    message.scheduleId = object.scheduleId ?? "";
+    message.scheduleName = object.scheduleName ?? "";
+    return message;
+  },
+};
+
+function createBaseStateEntry(): StateEntry {
+  return { status: "", time: "" };
+}
+
+export const StateEntry = {
+  encode(message: StateEntry, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.status !== "") {
+      writer.uint32(10).string(message.status);
+    }
+    if (message.time !== "") {
+      writer.uint32(18).string(message.time);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): StateEntry {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStateEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.status = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.time = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<StateEntry>, I>>(base?: I): StateEntry {
+    return StateEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StateEntry>, I>>(object: I): StateEntry {
+    const message = createBaseStateEntry();
+    message.status = object.status ?? "";
+    message.time = object.time ?? "";
     return message;
   },
 };
@@ -2231,13 +2512,16 @@ export const GetJobStatusResponse_SecretEnvironmentEntry = {
 };
 
 function createBaseStopJobRequest(): StopJobRequest {
-  return { uuid: "" };
+  return { uuid: "", grace: "" };
 }
 
 export const StopJobRequest = {
   encode(message: StopJobRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
     if (message.uuid !== "") {
       writer.uint32(10).string(message.uuid);
+    }
+    if (message.grace !== "") {
+      writer.uint32(8002).string(message.grace);
     }
     return writer;
   },
@@ -2256,6 +2540,13 @@ export const StopJobRequest = {
 
           message.uuid = reader.string();
           continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.grace = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -2271,6 +2562,7 @@ export const StopJobRequest = {
   fromPartial<I extends Exact<DeepPartial<StopJobRequest>, I>>(object: I): StopJobRequest {
     const message = createBaseStopJobRequest();
     message.uuid = object.uuid ?? "";
+    message.grace = object.grace ?? "";
     return message;
   },
 };
@@ -2822,6 +3114,10 @@ function createBaseRunJobRequest(): RunJobRequest {
     timeout: "",
     maxPids: 0,
     maxDiskBytes: "0",
+    cron: "",
+    cronTimezone: "",
+    concurrency: "",
+    scheduleName: "",
   };
 }
 
@@ -2883,6 +3179,18 @@ export const RunJobRequest = {
     }
     if (message.maxDiskBytes !== "0") {
       writer.uint32(8008).int64(message.maxDiskBytes);
+    }
+    if (message.cron !== "") {
+      writer.uint32(8018).string(message.cron);
+    }
+    if (message.cronTimezone !== "") {
+      writer.uint32(8026).string(message.cronTimezone);
+    }
+    if (message.concurrency !== "") {
+      writer.uint32(8034).string(message.concurrency);
+    }
+    if (message.scheduleName !== "") {
+      writer.uint32(8042).string(message.scheduleName);
     }
     return writer;
   },
@@ -3033,6 +3341,34 @@ export const RunJobRequest = {
 
           message.maxDiskBytes = longToString(reader.int64() as Long);
           continue;
+        case 1002:
+          if (tag !== 8018) {
+            break;
+          }
+
+          message.cron = reader.string();
+          continue;
+        case 1003:
+          if (tag !== 8026) {
+            break;
+          }
+
+          message.cronTimezone = reader.string();
+          continue;
+        case 1004:
+          if (tag !== 8034) {
+            break;
+          }
+
+          message.concurrency = reader.string();
+          continue;
+        case 1005:
+          if (tag !== 8042) {
+            break;
+          }
+
+          message.scheduleName = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -3082,6 +3418,10 @@ export const RunJobRequest = {
     message.timeout = object.timeout ?? "";
     message.maxPids = object.maxPids ?? 0;
     message.maxDiskBytes = object.maxDiskBytes ?? "0";
+    message.cron = object.cron ?? "";
+    message.cronTimezone = object.cronTimezone ?? "";
+    message.concurrency = object.concurrency ?? "";
+    message.scheduleName = object.scheduleName ?? "";
     return message;
   },
 };
@@ -3205,7 +3545,7 @@ export const RunJobRequest_SecretEnvironmentEntry = {
 };
 
 function createBaseRunJobResponse(): RunJobResponse {
-  return { jobUuid: "", status: "", job: undefined };
+  return { jobUuid: "", status: "", job: undefined, schedule: undefined };
 }
 
 export const RunJobResponse = {
@@ -3218,6 +3558,9 @@ export const RunJobResponse = {
     }
     if (message.job !== undefined) {
       Job.encode(message.job, writer.uint32(8002).fork()).ldelim();
+    }
+    if (message.schedule !== undefined) {
+      Schedule.encode(message.schedule, writer.uint32(8010).fork()).ldelim();
     }
     return writer;
   },
@@ -3250,6 +3593,13 @@ export const RunJobResponse = {
 
           message.job = Job.decode(reader, reader.uint32());
           continue;
+        case 1001:
+          if (tag !== 8010) {
+            break;
+          }
+
+          message.schedule = Schedule.decode(reader, reader.uint32());
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -3267,6 +3617,496 @@ export const RunJobResponse = {
     message.jobUuid = object.jobUuid ?? "";
     message.status = object.status ?? "";
     message.job = (object.job !== undefined && object.job !== null) ? Job.fromPartial(object.job) : undefined;
+    message.schedule = (object.schedule !== undefined && object.schedule !== null)
+      ? Schedule.fromPartial(object.schedule)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSchedule(): Schedule {
+  return {
+    id: "",
+    name: "",
+    cron: "",
+    timezone: "",
+    concurrency: "",
+    paused: false,
+    nextRunTime: "",
+    lastRunTime: "",
+    lastJobUuid: "",
+    lastStatus: "",
+    command: "",
+    args: [],
+    owner: "",
+    createdTime: "",
+    runs: 0,
+    skipped: 0,
+    missed: 0,
+    events: [],
+  };
+}
+
+export const Schedule = {
+  encode(message: Schedule, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.cron !== "") {
+      writer.uint32(26).string(message.cron);
+    }
+    if (message.timezone !== "") {
+      writer.uint32(34).string(message.timezone);
+    }
+    if (message.concurrency !== "") {
+      writer.uint32(42).string(message.concurrency);
+    }
+    if (message.paused !== false) {
+      writer.uint32(48).bool(message.paused);
+    }
+    if (message.nextRunTime !== "") {
+      writer.uint32(58).string(message.nextRunTime);
+    }
+    if (message.lastRunTime !== "") {
+      writer.uint32(66).string(message.lastRunTime);
+    }
+    if (message.lastJobUuid !== "") {
+      writer.uint32(74).string(message.lastJobUuid);
+    }
+    if (message.lastStatus !== "") {
+      writer.uint32(82).string(message.lastStatus);
+    }
+    if (message.command !== "") {
+      writer.uint32(90).string(message.command);
+    }
+    for (const v of message.args) {
+      writer.uint32(98).string(v!);
+    }
+    if (message.owner !== "") {
+      writer.uint32(106).string(message.owner);
+    }
+    if (message.createdTime !== "") {
+      writer.uint32(114).string(message.createdTime);
+    }
+    if (message.runs !== 0) {
+      writer.uint32(120).int32(message.runs);
+    }
+    if (message.skipped !== 0) {
+      writer.uint32(128).int32(message.skipped);
+    }
+    if (message.missed !== 0) {
+      writer.uint32(136).int32(message.missed);
+    }
+    for (const v of message.events) {
+      ScheduleEvent.encode(v!, writer.uint32(146).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): Schedule {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSchedule();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.cron = reader.string();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.timezone = reader.string();
+          continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.concurrency = reader.string();
+          continue;
+        case 6:
+          if (tag !== 48) {
+            break;
+          }
+
+          message.paused = reader.bool();
+          continue;
+        case 7:
+          if (tag !== 58) {
+            break;
+          }
+
+          message.nextRunTime = reader.string();
+          continue;
+        case 8:
+          if (tag !== 66) {
+            break;
+          }
+
+          message.lastRunTime = reader.string();
+          continue;
+        case 9:
+          if (tag !== 74) {
+            break;
+          }
+
+          message.lastJobUuid = reader.string();
+          continue;
+        case 10:
+          if (tag !== 82) {
+            break;
+          }
+
+          message.lastStatus = reader.string();
+          continue;
+        case 11:
+          if (tag !== 90) {
+            break;
+          }
+
+          message.command = reader.string();
+          continue;
+        case 12:
+          if (tag !== 98) {
+            break;
+          }
+
+          message.args.push(reader.string());
+          continue;
+        case 13:
+          if (tag !== 106) {
+            break;
+          }
+
+          message.owner = reader.string();
+          continue;
+        case 14:
+          if (tag !== 114) {
+            break;
+          }
+
+          message.createdTime = reader.string();
+          continue;
+        case 15:
+          if (tag !== 120) {
+            break;
+          }
+
+          message.runs = reader.int32();
+          continue;
+        case 16:
+          if (tag !== 128) {
+            break;
+          }
+
+          message.skipped = reader.int32();
+          continue;
+        case 17:
+          if (tag !== 136) {
+            break;
+          }
+
+          message.missed = reader.int32();
+          continue;
+        case 18:
+          if (tag !== 146) {
+            break;
+          }
+
+          message.events.push(ScheduleEvent.decode(reader, reader.uint32()));
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<Schedule>, I>>(base?: I): Schedule {
+    return Schedule.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Schedule>, I>>(object: I): Schedule {
+    const message = createBaseSchedule();
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.cron = object.cron ?? "";
+    message.timezone = object.timezone ?? "";
+    message.concurrency = object.concurrency ?? "";
+    message.paused = object.paused ?? false;
+    message.nextRunTime = object.nextRunTime ?? "";
+    message.lastRunTime = object.lastRunTime ?? "";
+    message.lastJobUuid = object.lastJobUuid ?? "";
+    message.lastStatus = object.lastStatus ?? "";
+    message.command = object.command ?? "";
+    message.args = object.args?.map((e) => e) || [];
+    message.owner = object.owner ?? "";
+    message.createdTime = object.createdTime ?? "";
+    message.runs = object.runs ?? 0;
+    message.skipped = object.skipped ?? 0;
+    message.missed = object.missed ?? 0;
+    message.events = object.events?.map((e) => ScheduleEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseScheduleEvent(): ScheduleEvent {
+  return { time: "", message: "" };
+}
+
+export const ScheduleEvent = {
+  encode(message: ScheduleEvent, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.time !== "") {
+      writer.uint32(10).string(message.time);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ScheduleEvent {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseScheduleEvent();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.time = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.message = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ScheduleEvent>, I>>(base?: I): ScheduleEvent {
+    return ScheduleEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ScheduleEvent>, I>>(object: I): ScheduleEvent {
+    const message = createBaseScheduleEvent();
+    message.time = object.time ?? "";
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseSchedules(): Schedules {
+  return { schedules: [] };
+}
+
+export const Schedules = {
+  encode(message: Schedules, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.schedules) {
+      Schedule.encode(v!, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): Schedules {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSchedules();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.schedules.push(Schedule.decode(reader, reader.uint32()));
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<Schedules>, I>>(base?: I): Schedules {
+    return Schedules.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Schedules>, I>>(object: I): Schedules {
+    const message = createBaseSchedules();
+    message.schedules = object.schedules?.map((e) => Schedule.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListSchedulesRequest(): ListSchedulesRequest {
+  return {};
+}
+
+export const ListSchedulesRequest = {
+  encode(_: ListSchedulesRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ListSchedulesRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListSchedulesRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListSchedulesRequest>, I>>(base?: I): ListSchedulesRequest {
+    return ListSchedulesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListSchedulesRequest>, I>>(_: I): ListSchedulesRequest {
+    const message = createBaseListSchedulesRequest();
+    return message;
+  },
+};
+
+function createBaseScheduleRef(): ScheduleRef {
+  return { id: "" };
+}
+
+export const ScheduleRef = {
+  encode(message: ScheduleRef, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ScheduleRef {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseScheduleRef();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ScheduleRef>, I>>(base?: I): ScheduleRef {
+    return ScheduleRef.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ScheduleRef>, I>>(object: I): ScheduleRef {
+    const message = createBaseScheduleRef();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseRemoveScheduleResponse(): RemoveScheduleResponse {
+  return { id: "", removed: false };
+}
+
+export const RemoveScheduleResponse = {
+  encode(message: RemoveScheduleResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.removed !== false) {
+      writer.uint32(16).bool(message.removed);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): RemoveScheduleResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRemoveScheduleResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.removed = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RemoveScheduleResponse>, I>>(base?: I): RemoveScheduleResponse {
+    return RemoveScheduleResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoveScheduleResponse>, I>>(object: I): RemoveScheduleResponse {
+    const message = createBaseRemoveScheduleResponse();
+    message.id = object.id ?? "";
+    message.removed = object.removed ?? false;
     return message;
   },
 };
@@ -6765,6 +7605,8 @@ function createBaseServerVersionInfo(): ServerVersionInfo {
     platform: "",
     protoCommit: "",
     protoTag: "",
+    nodeVersion: "",
+    hostname: "",
   };
 }
 
@@ -6796,6 +7638,12 @@ export const ServerVersionInfo = {
     }
     if (message.protoTag !== "") {
       writer.uint32(74).string(message.protoTag);
+    }
+    if (message.nodeVersion !== "") {
+      writer.uint32(8002).string(message.nodeVersion);
+    }
+    if (message.hostname !== "") {
+      writer.uint32(8010).string(message.hostname);
     }
     return writer;
   },
@@ -6870,6 +7718,20 @@ export const ServerVersionInfo = {
 
           message.protoTag = reader.string();
           continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.nodeVersion = reader.string();
+          continue;
+        case 1001:
+          if (tag !== 8010) {
+            break;
+          }
+
+          message.hostname = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -6893,6 +7755,8 @@ export const ServerVersionInfo = {
     message.platform = object.platform ?? "";
     message.protoCommit = object.protoCommit ?? "";
     message.protoTag = object.protoTag ?? "";
+    message.nodeVersion = object.nodeVersion ?? "";
+    message.hostname = object.hostname ?? "";
     return message;
   },
 };
@@ -9059,7 +9923,7 @@ export const JobServiceDefinition = {
     },
     listJobs: {
       name: "ListJobs",
-      requestType: EmptyRequest,
+      requestType: ListJobsRequest,
       requestStream: false,
       responseType: Jobs,
       responseStream: false,
@@ -9117,7 +9981,7 @@ export interface JobServiceImplementation<CallContextExt = {}> {
     request: GetJobLogsRequest,
     context: CallContext & CallContextExt,
   ): ServerStreamingMethodResult<DeepPartial<DataChunk>>;
-  listJobs(request: EmptyRequest, context: CallContext & CallContextExt): Promise<DeepPartial<Jobs>>;
+  listJobs(request: ListJobsRequest, context: CallContext & CallContextExt): Promise<DeepPartial<Jobs>>;
   streamJobMetrics(
     request: StreamJobMetricsRequest,
     context: CallContext & CallContextExt,
@@ -9150,7 +10014,7 @@ export interface JobServiceClient<CallOptionsExt = {}> {
     options?: CallOptions & CallOptionsExt,
   ): Promise<DeleteAllJobsResponse>;
   getJobLogs(request: DeepPartial<GetJobLogsRequest>, options?: CallOptions & CallOptionsExt): AsyncIterable<DataChunk>;
-  listJobs(request: DeepPartial<EmptyRequest>, options?: CallOptions & CallOptionsExt): Promise<Jobs>;
+  listJobs(request: DeepPartial<ListJobsRequest>, options?: CallOptions & CallOptionsExt): Promise<Jobs>;
   streamJobMetrics(
     request: DeepPartial<StreamJobMetricsRequest>,
     options?: CallOptions & CallOptionsExt,
@@ -9470,6 +10334,111 @@ export interface JobTransferServiceClient<CallOptionsExt = {}> {
     request: AsyncIterable<DeepPartial<RunJobStreamMessage>>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<RunJobResponse>;
+}
+
+/** joblet addition: what the server is (version, build, host), for `rnx version`; every role may ask. */
+export type ServerInfoServiceDefinition = typeof ServerInfoServiceDefinition;
+export const ServerInfoServiceDefinition = {
+  name: "ServerInfoService",
+  fullName: "joblet.ServerInfoService",
+  methods: {
+    getServerVersion: {
+      name: "GetServerVersion",
+      requestType: EmptyRequest,
+      requestStream: false,
+      responseType: ServerVersionInfo,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+export interface ServerInfoServiceImplementation<CallContextExt = {}> {
+  getServerVersion(
+    request: EmptyRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<ServerVersionInfo>>;
+}
+
+export interface ServerInfoServiceClient<CallOptionsExt = {}> {
+  getServerVersion(
+    request: DeepPartial<EmptyRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<ServerVersionInfo>;
+}
+
+/**
+ * joblet addition: recurring schedules. A schedule is created by RunJob/RunJobStreaming with
+ * RunJobRequest.cron set; this service lists and manages them.
+ */
+export type ScheduleServiceDefinition = typeof ScheduleServiceDefinition;
+export const ScheduleServiceDefinition = {
+  name: "ScheduleService",
+  fullName: "joblet.ScheduleService",
+  methods: {
+    listSchedules: {
+      name: "ListSchedules",
+      requestType: ListSchedulesRequest,
+      requestStream: false,
+      responseType: Schedules,
+      responseStream: false,
+      options: {},
+    },
+    getSchedule: {
+      name: "GetSchedule",
+      requestType: ScheduleRef,
+      requestStream: false,
+      responseType: Schedule,
+      responseStream: false,
+      options: {},
+    },
+    pauseSchedule: {
+      name: "PauseSchedule",
+      requestType: ScheduleRef,
+      requestStream: false,
+      responseType: Schedule,
+      responseStream: false,
+      options: {},
+    },
+    resumeSchedule: {
+      name: "ResumeSchedule",
+      requestType: ScheduleRef,
+      requestStream: false,
+      responseType: Schedule,
+      responseStream: false,
+      options: {},
+    },
+    removeSchedule: {
+      name: "RemoveSchedule",
+      requestType: ScheduleRef,
+      requestStream: false,
+      responseType: RemoveScheduleResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+export interface ScheduleServiceImplementation<CallContextExt = {}> {
+  listSchedules(request: ListSchedulesRequest, context: CallContext & CallContextExt): Promise<DeepPartial<Schedules>>;
+  getSchedule(request: ScheduleRef, context: CallContext & CallContextExt): Promise<DeepPartial<Schedule>>;
+  pauseSchedule(request: ScheduleRef, context: CallContext & CallContextExt): Promise<DeepPartial<Schedule>>;
+  resumeSchedule(request: ScheduleRef, context: CallContext & CallContextExt): Promise<DeepPartial<Schedule>>;
+  removeSchedule(
+    request: ScheduleRef,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<RemoveScheduleResponse>>;
+}
+
+export interface ScheduleServiceClient<CallOptionsExt = {}> {
+  listSchedules(request: DeepPartial<ListSchedulesRequest>, options?: CallOptions & CallOptionsExt): Promise<Schedules>;
+  getSchedule(request: DeepPartial<ScheduleRef>, options?: CallOptions & CallOptionsExt): Promise<Schedule>;
+  pauseSchedule(request: DeepPartial<ScheduleRef>, options?: CallOptions & CallOptionsExt): Promise<Schedule>;
+  resumeSchedule(request: DeepPartial<ScheduleRef>, options?: CallOptions & CallOptionsExt): Promise<Schedule>;
+  removeSchedule(
+    request: DeepPartial<ScheduleRef>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<RemoveScheduleResponse>;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;

@@ -94,9 +94,10 @@ export class WarmPool {
   /**
    * A sandbox for `spec`: a warm init if one is ready, else one still starting, else a cold start
    * (or, when `maxStarting` inits are already starting, the next free slot). Rejects with
-   * InvalidArgumentError for a malformed spec, before any init is used.
+   * InvalidArgumentError for a malformed spec, before any init is used. A job waiting for a slot
+   * leaves the queue when `abort` fires (rejecting with its reason): no init ever gets its spec.
    */
-  spawn(spec: JobSpec): Promise<SandboxProcess> {
+  spawn(spec: JobSpec, abort?: AbortSignal): Promise<SandboxProcess> {
     let request: Buffer;
     try {
       request = encodeJob(spec);
@@ -112,7 +113,21 @@ export class WarmPool {
         return Promise.reject(err);
       }
     }
-    return new Promise((resolve, reject) => this.queue.push({ request, resolve, reject }));
+    if (abort?.aborted) return Promise.reject(abort.reason);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        const at = this.queue.indexOf(w);
+        if (at >= 0) this.queue.splice(at, 1);
+        reject(abort!.reason);
+      };
+      const w: Waiter = {
+        request,
+        resolve: (p) => (abort?.removeEventListener('abort', onAbort), resolve(p)),
+        reject: (err) => (abort?.removeEventListener('abort', onAbort), reject(err)),
+      };
+      abort?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(w);
+    });
   }
 
   /** What the pool holds (for tests and diagnostics). */

@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'UNAVAILABLE'
   | 'RESOURCE_EXHAUSTED'
   | 'INTERNAL'
-  | 'CONFIG';
+  | 'CONFIG'
+  | 'DEADLINE_EXCEEDED';
 
 /** Base of every error we raise on purpose. */
 export class JobletError extends Error {

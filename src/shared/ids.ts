@@ -22,8 +22,9 @@ export function isJobId(s: string): boolean {
 export function checkIdPrefix(input: string): string {
   const s = input.trim().toLowerCase();
   if (s.length === 0) throw new InvalidArgumentError('a job id is required (see \'rnx list\')');
-  if (s.length < 4) throw new InvalidArgumentError(`job id '${printable(input)}' is too short: give at least 4 characters of the id (see 'rnx list')`);
-  if (!PREFIX.test(s)) throw new InvalidArgumentError(`'${printable(input)}' is not a job id: ids are UUIDs like 3f2a9c1e-… (see 'rnx list')`);
+  // The wording is shared with volumes and networks (entities.ts); spelled out here because entities.ts imports this file.
+  if (s.length < 4) throw new InvalidArgumentError(`invalid job id '${printable(input)}': too short; give at least 4 characters of the id (see 'rnx list')`);
+  if (!PREFIX.test(s)) throw new InvalidArgumentError(`invalid job id '${printable(input)}': ids are UUIDs like 3f2a9c1e-… (see 'rnx list')`);
   return s;
 }
 

@@ -3,6 +3,7 @@
  * before any network traffic) and the daemon (which must not trust any client).
  */
 import { InvalidArgumentError } from './errors';
+import { invalidName } from './entities';
 import { printable } from './ids';
 import { parseSize } from './limits';
 
@@ -36,10 +37,7 @@ export const VOLUME_NAME_RULE = '1-63 characters of letters, digits, _ and -, st
 /** Check a volume name; returns it unchanged or throws InvalidArgumentError. */
 export function checkVolumeName(name: string): string {
   if (name === '') throw new InvalidArgumentError(`a volume name is required (${VOLUME_NAME_RULE})`);
-  if (!NAME.test(name)) {
-    const why = name.length > 63 ? `is too long (${name.length} characters)` : 'is not a valid volume name';
-    throw new InvalidArgumentError(`'${printable(name)}' ${why}: use ${VOLUME_NAME_RULE}`);
-  }
+  if (!NAME.test(name)) throw invalidName('volume', name, `${name.length > 63 ? `too long (${name.length} characters); ` : ''}use ${VOLUME_NAME_RULE}`);
   return name;
 }
 

@@ -34,6 +34,15 @@ const MIGRATIONS: string[] = [
      created_at INTEGER NOT NULL,
      record TEXT NOT NULL
    );`,
+  // Recurring schedules; jobs by state (start-up recovery, list filters, retention).
+  `CREATE TABLE schedules (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     record TEXT NOT NULL
+   );
+   CREATE UNIQUE INDEX schedules_name ON schedules(name) WHERE name <> '';
+   CREATE INDEX jobs_status ON jobs(status, created_at);`,
 ];
 
 /** The open database file of one daemon; stores for each table share it. */
@@ -143,5 +152,38 @@ export class JobStore {
   /** Remove a job's record. */
   delete(id: string): void {
     this.db.prepare('DELETE FROM jobs WHERE id = ?').run(id);
+  }
+
+  /**
+   * Newest jobs first, strictly older than `before` ([createdAt, id]) when given, filtered by
+   * state and creation time; at most `limit`.
+   */
+  page(q: { before?: [number, string]; statuses?: JobStatus[]; since?: number; limit: number }): JobRecord[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.before) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      args.push(q.before[0], q.before[0], q.before[1]);
+    }
+    if (q.statuses?.length) {
+      where.push(`status IN (${q.statuses.map(() => '?').join(',')})`);
+      args.push(...q.statuses);
+    }
+    if (q.since !== undefined) {
+      where.push('created_at >= ?');
+      args.push(q.since);
+    }
+    const sql = `SELECT record FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args, q.limit) as { record: string }[];
+    return rows.map((r) => parseJob(r.record));
+  }
+
+  /** Ids of jobs in the given (terminal) states, newest first, skipping the first `offset`. */
+  idsByAge(statuses: JobStatus[], offset: number, limit: number): { id: string; createdAt: number }[] {
+    const marks = statuses.map(() => '?').join(',');
+    const rows = this.db
+      .prepare(`SELECT id, created_at FROM jobs WHERE status IN (${marks}) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`)
+      .all(...statuses, limit, offset) as { id: string; created_at: number }[];
+    return rows.map((r) => ({ id: r.id, createdAt: r.created_at }));
   }
 }

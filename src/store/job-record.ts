@@ -3,16 +3,10 @@
  * in a framed log file (log-file.ts).
  */
 
-/** Life-cycle states, as the original API spells them. */
-export type JobStatus = 'INITIALIZING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'STOPPED';
+import type { JobStatus } from '../shared/job-status';
 
-/** States a job never leaves. */
-export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['COMPLETED', 'FAILED', 'STOPPED']);
-
-/** True when the job has ended. */
-export function isTerminal(status: JobStatus): boolean {
-  return TERMINAL_STATUSES.has(status);
-}
+/** Life-cycle states (src/daemon/jobs/lifecycle.ts says which may follow which). */
+export { TERMINAL_STATUSES, isTerminal, type JobStatus } from '../shared/job-status';
 
 /** Everything the daemon remembers about a job. Times are Unix milliseconds. */
 export interface JobRecord {
@@ -45,6 +39,31 @@ export interface JobRecord {
   usage?: JobUsageRecord;
   /** Network the job runs on (none, isolated, bridge or a custom name); absent in records older than networks: none. */
   network?: string;
+  /** When each state began, oldest first (absent in records older than the lifecycle: derive from the times). */
+  history?: StateEntry[];
+  /** When a scheduled job is due (Unix ms); absent for jobs that ran at once. */
+  scheduledAt?: number;
+  /** The recurring schedule that started this job. */
+  scheduleId?: string;
+  /** That schedule's name at the time ('' when it had none). */
+  scheduleName?: string;
+  /** Uploads kept on disk until the job starts (scheduled jobs; the workspace is RAM and made at start). */
+  staged?: StagedUploads;
+}
+
+/** One entry of a job's state history. */
+export interface StateEntry {
+  status: JobStatus;
+  /** Unix ms. */
+  at: number;
+}
+
+/** Uploads stored on disk for a job that starts later: where, and what its workspace must hold. */
+export interface StagedUploads {
+  /** Id of the staging directory under <stateDir>/staged (the scheduled job's or the schedule's id). */
+  key: string;
+  bytes: number;
+  entries: number;
 }
 
 /** Limits as stored with a job. */

@@ -14,7 +14,9 @@
  * the output offset of its first frame, so a reader can always resume at the oldest block left.
  *
  * The writer never waits for readers: daemon memory does not depend on how much a job prints or
- * how slowly anyone reads. Readers are in log-read.ts.
+ * how slowly anyone reads. Readers are in log-read.ts. A write error (a full disk) stops the
+ * writer: the first error is kept in `failed` and later output is dropped, never thrown into the
+ * stream handler that delivered it.
  */
 import * as fs from 'node:fs';
 
@@ -106,6 +108,8 @@ export class LogWriter {
   private closed = false;
   /** True once the tail wrapped: the stored log is missing part of the middle of the output. */
   truncated = false;
+  /** The first write error (e.g. ENOSPC); later output is dropped. */
+  failed: Error | undefined;
 
   constructor(
     readonly file: string,
@@ -123,29 +127,58 @@ export class LogWriter {
    * output until it resolves (a live follower is about to be overtaken; see log-follow.ts).
    */
   write(stream: LogStream.Stdout | LogStream.Stderr, data: Buffer): true | Promise<void> {
-    if (this.closed || data.length === 0) return true;
-    this.append(stream, data);
+    // Never write after close: the fd number may already belong to another file.
+    if (this.closed || this.failed || data.length === 0) return true;
+    this.guarded(() => this.append(stream, data));
+    // Followers still get what was written before a failure; the position only counts written frames.
     return this.onAppend(this.pos) ?? true;
   }
 
   /** Store a notice from joblet itself (not counted as output). */
   notice(text: string): void {
-    if (this.closed) return;
-    this.append(LogStream.Notice, Buffer.from(text));
-    this.onAppend(this.pos);
+    if (this.closed || this.failed) return;
+    this.guarded(() => this.append(LogStream.Notice, Buffer.from(text)));
+    void this.onAppend(this.pos);
   }
 
-  /** Record the final totals and close. No fsync: a job's end must not wait for the disk. */
+  /**
+   * Record the final totals and close (once; later calls do nothing). No fsync: a job's end must
+   * not wait for the disk (the totals are two small writes into the page cache).
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     try {
-      if (this.markerAt >= 0) {
-        this.finishBlock();
-        this.writeMarkerProgress();
-      }
+      this.finish();
     } finally {
       fs.closeSync(this.fd);
+    }
+  }
+
+  /** close() without blocking the event loop on close(2) (which may flush on some filesystems). */
+  async closeAsync(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const fd = this.fd;
+    try {
+      this.finish();
+    } finally {
+      await new Promise<void>((resolve, reject) => fs.close(fd, (err) => (err ? reject(err) : resolve())));
+    }
+  }
+
+  /** Writes the ring's final totals, unless writing already failed. */
+  private finish(): void {
+    if (this.markerAt < 0 || this.failed) return;
+    this.finishBlock();
+    this.writeMarkerProgress();
+  }
+
+  private guarded(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.failed = err as Error;
     }
   }
 
@@ -185,7 +218,9 @@ export class LogWriter {
   private writeFrame(stream: LogStream, payload: Buffer, position: number, terminate = false): void {
     this.hdr.writeUInt8(stream, 0);
     this.hdr.writeUInt32LE(payload.length, 1);
-    fs.writevSync(this.fd, terminate ? [this.hdr, payload, END] : [this.hdr, payload], position);
+    const want = FRAME_HEADER + payload.length + (terminate ? FRAME_HEADER : 0);
+    const n = fs.writevSync(this.fd, terminate ? [this.hdr, payload, END] : [this.hdr, payload], position);
+    if (n !== want) throw new Error(`short write to ${this.file} (${n} of ${want} bytes)`);
   }
 
   /** Records the final length of the block being written (when it is finished, or at close). */

@@ -71,6 +71,8 @@ export class TestDaemon {
   readonly configDir: string;
   readonly stateDir: string;
   readonly instance: string;
+  /** Command line put before joblet serve and rnx (e.g. nsenter into a test network namespace). */
+  wrap: string[] = [];
 
   private constructor(
     readonly dir: string,
@@ -95,7 +97,7 @@ export class TestDaemon {
   }
 
   /** init + serve; resolves when the daemon listens. Failures are printed: uvu hides errors thrown in hooks. */
-  static async start(opts: { configEdit?: (yaml: string) => string } = {}): Promise<TestDaemon> {
+  static async start(opts: { configEdit?: (yaml: string) => string; wrap?: string[] } = {}): Promise<TestDaemon> {
     try {
       return await TestDaemon.startInner(opts);
     } catch (err) {
@@ -104,9 +106,10 @@ export class TestDaemon {
     }
   }
 
-  private static async startInner(opts: { configEdit?: (yaml: string) => string }): Promise<TestDaemon> {
+  private static async startInner(opts: { configEdit?: (yaml: string) => string; wrap?: string[] }): Promise<TestDaemon> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joblet-test-'));
     const d = new TestDaemon(dir, await freePort());
+    d.wrap = opts.wrap ?? [];
     try {
       await d.setUp(opts);
     } catch (err) {
@@ -135,7 +138,8 @@ export class TestDaemon {
 
   /** Start (or restart) `joblet serve`. */
   async serve(): Promise<void> {
-    const proc = spawn(JOBLET, ['serve', '--config', this.serverConfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, ...pre] = [...this.wrap, JOBLET];
+    const proc = spawn(cmd!, [...pre, 'serve', '--config', this.serverConfig], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     // Only this run's output counts: after a restart the log already holds an earlier "listening on".
     const from = this.log.length;
@@ -153,7 +157,8 @@ export class TestDaemon {
 
   /** Run rnx against this daemon. */
   rnx(args: string[], opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RunResult> {
-    return exec(RNX, ['--config', this.rnxConfig, ...args], opts);
+    const [cmd, ...pre] = [...this.wrap, RNX];
+    return exec(cmd!, [...pre, '--config', this.rnxConfig, ...args], opts);
   }
 
   /** Start a job and return its id (fails the test when rnx fails). */

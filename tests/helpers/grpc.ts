@@ -14,6 +14,8 @@ import {
   MonitoringServiceDefinition,
   NetworkServiceDefinition,
   RuntimeServiceDefinition,
+  ServerInfoServiceDefinition,
+  ScheduleServiceDefinition,
   VolumeServiceDefinition,
 } from '../../src/gen/joblet';
 
@@ -25,6 +27,8 @@ export const SERVICES = [
   MonitoringServiceDefinition,
   RuntimeServiceDefinition,
   JobTransferServiceDefinition,
+  ServerInfoServiceDefinition,
+  ScheduleServiceDefinition,
 ] as const;
 
 /** One generated service definition. */

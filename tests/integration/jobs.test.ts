@@ -79,13 +79,13 @@ test('ids: unique prefixes of 4+ characters work; short, unknown and malformed o
   assert.is(JSON.parse(st.stdout).id, id);
   const short = await d.rnx(['status', id.slice(0, 3)]);
   assert.is(short.code, 1);
-  assert.match(short.stderr, /^rnx: job id '.{3}' is too short: give at least 4 characters/);
+  assert.match(short.stderr, /^rnx: invalid job id '.{3}': too short; give at least 4 characters/);
   const unknown = await d.rnx(['status', 'ffffffff-ffff-4fff-bfff-ffffffffffff']);
   assert.is(unknown.code, 1);
   assert.match(unknown.stderr, /^rnx: job 'ffffffff-ffff-4fff-bfff-ffffffffffff' not found \(see 'rnx list'\)\n$/);
   const bad = await d.rnx(['status', 'zz;rm -rf']);
   assert.is(bad.code, 1);
-  assert.match(bad.stderr, /is not a job id/);
+  assert.is(bad.stderr, "rnx: invalid job id 'zz;rm -rf': ids are UUIDs like 3f2a9c1e-… (see 'rnx list')\n");
 });
 
 test('an ambiguous prefix is refused with a clear message', async () => {
@@ -208,15 +208,17 @@ test('--workdir sets the working directory; a relative one is refused', async ()
 });
 
 test('flags of later features are refused by name, never ignored', async () => {
-  for (const flag of ['--schedule=5m', '--runtime=python-3.11', '--secret-env=A=b', '--gpu=1', '--workflow=w.yml']) {
+  for (const flag of ['--runtime=python-3.11', '--secret-env=A=b', '--gpu=1', '--workflow=w.yml']) {
     const r = await d.rnx(['run', flag, 'true']);
     assert.is(r.code, 1, flag);
     assert.match(r.stderr, /is not available in this release of joblet/, flag);
   }
   const unknown = await d.rnx(['run', '--frobnicate', 'true']);
-  assert.match(unknown.stderr, /unknown flag --frobnicate/);
+  assert.is(unknown.code, 2);
+  assert.match(unknown.stderr, /^rnx: unknown flag '--frobnicate' for 'rnx run'/);
   const none = await d.rnx(['run']);
-  assert.match(none.stderr, /no command given/);
+  assert.is(none.code, 2);
+  assert.match(none.stderr, /^rnx: no command given: rnx run \[FLAGS\] COMMAND \[ARG\.\.\.\]/);
 });
 
 async function waitFor(cond: () => Promise<boolean>, ms = 15000): Promise<void> {
@@ -226,5 +228,17 @@ async function waitFor(cond: () => Promise<boolean>, ms = 15000): Promise<void> 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+test('command, arguments and environment share one 256 KiB limit, checked before anything is stored', async () => {
+  const before = JSON.parse((await d.rnx(['list', '--json'])).stdout).length;
+  // Each piece stays below the kernel's 128 KiB per-string limit for rnx's own command line.
+  const big = 'x'.repeat(100 * 1024);
+  const r = await d.rnx(['run', '--env', `A=${big}`, '--env', `B=${big}`, 'echo', big]);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /^rnx: the job's command, arguments and environment take \d+ bytes; at most 262144 \(256 KiB\) together: pass large data as an upload instead\n$/);
+  assert.is(JSON.parse((await d.rnx(['list', '--json'])).stdout).length, before);
+  const ok = await d.rnx(['run', '--wait', 'sh', '-c', 'echo ${#1}', '--', 'y'.repeat(100 * 1024)]);
+  assert.is(ok.stdout, `${100 * 1024}\n`);
+});
 
 test.run();

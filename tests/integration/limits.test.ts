@@ -1,3 +1,4 @@
+// test:serial — CPU shares and timeouts are measured: nothing else may compete for the cores.
 /** Limits that really hold: memory, CPU, cores, pids, timeout, the /work quota; bad values refused. */
 import * as os from 'node:os';
 import { test } from 'uvu';

@@ -1,3 +1,4 @@
+// test:serial — 50 clients and output floods at once: it measures the daemon under load.
 /** Many jobs at once, and output floods: correct results, the start and end of a long log kept, bounded daemon memory. */
 import * as fs from 'node:fs';
 import { test } from 'uvu';

@@ -334,14 +334,14 @@ test('bad names, CIDRs and removals are refused with clear messages and exit cod
     [['network', 'create', 'x', `--cidr=${netA}`], /overlaps network 'net-a'/],
     [['network', 'create', 'x', `--cidr=${OUT_CIDR}`], new RegExp(`overlaps the host's route to ${OUT_CIDR.replace(/\./g, '\\.')} \\(dev ${OUT_VETH}\\)`)],
     [['network', 'create', 'net-a', '--cidr=10.250.250.0/24'], /network 'net-a' already exists/],
-    [['network', 'create', 'bridge', '--cidr=10.250.250.0/24'], /'bridge' is reserved for the built-in network/],
-    [['network', 'create', 'Bad_Name', '--cidr=10.250.250.0/24'], /is invalid: use a-z, 0-9 and -/],
+    [['network', 'create', 'bridge', '--cidr=10.250.250.0/24'], /invalid network name 'bridge': reserved for the built-in network/],
+    [['network', 'create', 'Bad_Name', '--cidr=10.250.250.0/24'], /invalid network name 'Bad_Name': use a-z, 0-9 and -/],
     [['network', 'create', 'n'.repeat(33), '--cidr=10.250.250.0/24'], /too long \(33 characters; at most 32\)/],
     [['network', 'remove', 'bridge'], /'bridge' is a built-in network and cannot be removed/],
     [['network', 'remove', 'none'], /'none' is a built-in network/],
-    [['network', 'remove', 'nope'], /network 'nope' does not exist/],
+    [['network', 'remove', 'nope'], /^rnx: network 'nope' not found \(see 'rnx network list'\)\n$/],
     [['network', 'remove', 'net-a'], /network 'net-a' is used by 1 running job; stop it first/],
-    [['run', '--network=nope', 'true'], /network 'nope' does not exist/],
+    [['run', '--network=nope', 'true'], /^rnx: network 'nope' not found \(see 'rnx network list'\); use none, isolated, bridge/],
   ];
   const jobsBefore = JSON.parse((await d.rnx(['list', '--json'])).stdout).length;
   for (const [args, message] of cases) {
@@ -396,7 +396,7 @@ test('networks survive restarts; after kill -9 nothing is leaked or doubled; rem
   assert.not.ok(gone.table.includes(bridgeOfC), 'the firewall still names the removed network');
   assert.not.ok(gone.table.includes(netC));
   const r = await d.rnx(['run', '--network=net-c', 'true']);
-  assert.match(r.stderr, /network 'net-c' does not exist/);
+  assert.match(r.stderr, /network 'net-c' not found/);
 });
 
 test('a stopped daemon leaves no interface, namespace or firewall table behind', async () => {

@@ -67,7 +67,16 @@ test('rnx against a daemon that is not running says so', async () => {
 });
 
 test('rnx --version and joblet --version print the version', async () => {
-  assert.match((await exec(RNX, ['--version'])).stdout, /^rnx \d+\.\d+\.\d+/);
+  // rnx --version needs no server and no config.
+  const rnx = await exec(RNX, ['--version'], { env: { RNX_CONFIG: path.join(dir, 'none.yml') } });
+  assert.match(rnx.stdout, /^Client: rnx \d+\.\d+\.\d+/);
+  assert.is(rnx.code, 0, rnx.stderr);
+  // rnx version asks the server: without a config it prints its own version and says why (exit 1).
+  const full = await exec(RNX, ['version'], { env: { RNX_CONFIG: path.join(dir, 'none.yml') } });
+  assert.match(full.stdout, /^Client: rnx \d+\.\d+\.\d+/);
+  assert.is(full.code, 1);
+  assert.match(full.stderr, /^rnx: server version unknown: config file .*none\.yml \(from \$RNX_CONFIG\) does not exist/);
+  assert.match((await exec(RNX, ['--version', '--client'])).stdout, /^Client: rnx \d+\.\d+\.\d+/);
   assert.match((await exec(JOBLET, ['--version'])).stdout, /^joblet \d+\.\d+\.\d+/);
 });
 

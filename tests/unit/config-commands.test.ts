@@ -3,12 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import * as yaml from 'js-yaml';
-import { Cli } from 'clipanion';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConfigHelpCommand } from '../../src/cli/commands/config-help';
-import { NodesCommand } from '../../src/cli/commands/nodes';
-import { setGlobalOptions } from '../../src/cli/globals';
+import { runClient } from '../../src/cli/rnx';
 import { generateCa, issueClientCert, type CertAndKey } from '../../src/shared/certs';
 
 let tmp: string;
@@ -34,22 +31,18 @@ test.before(async () => {
   );
 });
 test.after(() => {
-  setGlobalOptions({ json: false, version: false });
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 /** Run `rnx <argv>` in-process with the given environment. */
 async function rnx(argv: string[], env: Record<string, string | undefined> = { HOME: tmp }): Promise<{ code: number; stdout: string; stderr: string }> {
-  const cli = new Cli({ binaryName: 'rnx' });
-  cli.register(NodesCommand);
-  cli.register(ConfigHelpCommand);
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
   let err = '';
   stdout.on('data', (d) => (out += d));
   stderr.on('data', (d) => (err += d));
-  const code = await cli.run(argv, { stdin: process.stdin, stdout, stderr, env, colorDepth: 1, program: 'rnx' } as never);
+  const code = await runClient(argv, { stdin: process.stdin, stdout, stderr }, env as NodeJS.ProcessEnv);
   return { code, stdout: out, stderr: err };
 }
 
@@ -91,15 +84,12 @@ test('rnx nodes --json: stable array of booleans', async () => {
   ]);
 });
 
-test('rnx nodes falls back to the leading global options and to $RNX_CONFIG', async () => {
-  setGlobalOptions({ config: configPath, json: true, version: false });
-  try {
-    const r = await rnx(['nodes']);
-    assert.is(r.code, 0, r.stderr);
-    assert.is(JSON.parse(r.stdout).length, 3);
-  } finally {
-    setGlobalOptions({ json: false, version: false });
-  }
+test('rnx nodes takes the global flags before the command too, and falls back to $RNX_CONFIG', async () => {
+  const r = await rnx(['--config', configPath, '--json', 'nodes']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(JSON.parse(r.stdout).length, 3);
+  const mixed = await rnx([`--config=${configPath}`, 'nodes', '--json']);
+  assert.is(JSON.parse(mixed.stdout).length, 3);
   const viaEnv = await rnx(['nodes'], { HOME: tmp, RNX_CONFIG: configPath });
   assert.match(viaEnv.stdout, `Nodes in ${configPath}:`);
 });

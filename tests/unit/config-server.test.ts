@@ -55,10 +55,13 @@ test('minimal config gets every default', () => {
     tmpSizeMB: 64,
     nofile: 1024,
     maxConcurrentJobs: 200,
+    uploadIdleSeconds: 60,
+    retention: { days: 0, keep: 10000 },
     logHeadBytes: 4194304,
     warmPool: 2,
     warmPoolMaxIdleSeconds: 600,
   });
+  assert.equal(c.scheduling, { misfireGraceSeconds: 3600, maxScheduledJobs: 1000, maxSchedules: 1000 });
   assert.is(c.version, '1');
   assert.is(c.security.serverCert, server.cert);
 });
@@ -94,11 +97,13 @@ test('bad values: one line naming the key, the rule and the value', () => {
     [(d) => (d.jobs = { stopGraceSeconds: 3601 }), 'joblet-config.yml: jobs.stopGraceSeconds: must be an integer 0-3600 (got 3601)'],
     [(d) => (d.jobs = { maxLogBytes: 100 }), 'joblet-config.yml: jobs.maxLogBytes: must be an integer 4096-1099511627776 (got 100)'],
     [(d) => (d.jobs = { userName: 'Root User' }), 'joblet-config.yml: jobs.userName: must be a user name: 1-32 characters of a-z, 0-9, _ and -, not starting with a digit or - (got "Root User")'],
-    [(d) => (d.jobs = { uidd: 5 }), 'joblet-config.yml: jobs.uidd: unknown key (allowed: uid, gid, userName, stopGraceSeconds, maxLogBytes, tmpSizeMB, nofile, maxConcurrentJobs, logHeadBytes, warmPool, warmPoolMaxIdleSeconds)'],
+    [(d) => (d.jobs = { uidd: 5 }), 'joblet-config.yml: jobs.uidd: unknown key (allowed: uid, gid, userName, stopGraceSeconds, maxLogBytes, tmpSizeMB, nofile, maxConcurrentJobs, uploadIdleSeconds, retention, logHeadBytes, warmPool, warmPoolMaxIdleSeconds)'],
     [(d) => (d.jobs = { warmPool: 65 }), 'joblet-config.yml: jobs.warmPool: must be an integer 0-64 (got 65)'],
     [(d) => (d.jobs = { warmPool: -1 }), 'joblet-config.yml: jobs.warmPool: must be an integer 0-64 (got -1)'],
     [(d) => (d.jobs = { warmPoolMaxIdleSeconds: 5 }), 'joblet-config.yml: jobs.warmPoolMaxIdleSeconds: must be an integer 10-86400 (got 5)'],
     [(d) => (d.jobs = { maxLogBytes: 1048576, logHeadBytes: 600000 }), 'joblet-config.yml: jobs.logHeadBytes: must be at most half of jobs.maxLogBytes (524288), so the end of the output is kept too'],
+    [(d) => (d.jobs = { retention: { days: -1 } }), /^joblet-config.yml: jobs.retention.days: /],
+    [(d) => (d.scheduling = { misfireGraceSeconds: 'soon' }), /^joblet-config.yml: scheduling.misfireGraceSeconds: /],
     [(d) => (d.serverr = {}), /^joblet-config\.yml: serverr: unknown key \(allowed: version, server, security, jobs, limits(, [a-z]+)*\)$/],
     [(d) => (d.server = { port: 50051 }), 'joblet-config.yml: server.port: unknown key (allowed: address, stateDir, instance, logLevel, maxMessageBytes)'],
     [(d) => (d.version = '3.0'), 'joblet-config.yml: version: must be "1" (got "3.0")'],

@@ -21,8 +21,8 @@ test('good names are accepted', () => {
 test('bad names are refused with the rule', () => {
   assert.match(refusal(''), /a network name is required/);
   assert.match(refusal('x'.repeat(33)), /too long \(33 characters; at most 32\)/);
-  for (const bad of ['Backend', 'back_end', 'back end', '-x', 'x-', 'a/b', '..', 'é']) assert.match(refusal(bad), /is invalid: use a-z, 0-9 and -/, bad);
-  for (const builtin of ['none', 'isolated', 'bridge']) assert.match(refusal(builtin), /is reserved for the built-in network/);
+  for (const bad of ['Backend', 'back_end', 'back end', '-x', 'x-', 'a/b', '..', 'é']) assert.match(refusal(bad), /^invalid network name '.*': use a-z, 0-9 and -/, bad);
+  for (const builtin of ['none', 'isolated', 'bridge']) assert.match(refusal(builtin), /^invalid network name '.*': reserved for the built-in network/);
 });
 
 test('interface names fit IFNAMSIZ, depend on the instance and never equal each other', () => {

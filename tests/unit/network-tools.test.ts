@@ -20,7 +20,7 @@ function fakeTool(name: string): void {
 function manager(tools: HostTools | JobletError, defaultMode: 'bridge' | 'none') {
   const warnings: string[] = [];
   const table = { list: () => [{ name: 'web', cidr: '10.7.0.0/24', bridge: 'x', createdAt: 1 }], put() {}, get() {}, delete() {} };
-  const m = new NetworkManager({ instance: 't', defaultMode, bridgeCidr: '10.8.0.0/24', isolatedCidr: '10.9.0.0/24' }, { tools, table: table as never, log: { info() {}, warn: (w) => warnings.push(w) } });
+  const m = new NetworkManager({ instance: 't', defaultMode, bridgeCidr: '10.8.0.0/24', isolatedCidr: '10.9.0.0/24', mtu: 0 }, { tools, table: table as never, log: { info() {}, warn: (w) => warnings.push(w) } });
   return { m, warnings };
 }
 

@@ -1,7 +1,7 @@
 /** Volume names and types: what rnx and the daemon accept, and how refusals read. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseRunArgs } from '../../src/cli/run-args';
+import { buildRunRequest } from '../../src/cli/run-request';
 import { InvalidArgumentError } from '../../src/shared/errors';
 import { VOLUME_NAME_RULE, checkVolumeName, parseVolumeType } from '../../src/shared/volumes';
 
@@ -26,18 +26,18 @@ test('valid names are accepted unchanged', () => {
 test('path characters, dots, leading - or _, spaces and non-ASCII are refused with the rule', () => {
   for (const n of ['..', '.', 'a/b', '../x', '/etc', 'a\\b', '.hidden', '-rf', '_x', 'a b', 'a.b', 'naïve', 'a:b', 'a*']) {
     const msg = refusal(() => checkVolumeName(n));
-    assert.ok(msg.includes('is not a valid volume name') && msg.includes(VOLUME_NAME_RULE), msg);
+    assert.ok(msg.startsWith(`invalid volume name '`) && msg.includes(VOLUME_NAME_RULE), msg);
   }
 });
 
 test('control characters are not echoed raw', () => {
   const msg = refusal(() => checkVolumeName('a\nb\0c'));
-  assert.match(msg, /'a\?b\?c' is not a valid volume name/);
+  assert.match(msg, /^invalid volume name 'a\?b\?c': use /);
 });
 
 test('names longer than 63 characters are refused as too long', () => {
-  assert.match(refusal(() => checkVolumeName('x'.repeat(64))), /is too long \(64 characters\)/);
-  assert.match(refusal(() => checkVolumeName('x'.repeat(5000))), /…' is too long \(5000 characters\)/);
+  assert.match(refusal(() => checkVolumeName('x'.repeat(64))), /': too long \(64 characters\); use /);
+  assert.match(refusal(() => checkVolumeName('x'.repeat(5000))), /…': too long \(5000 characters\)/);
 });
 
 test('an empty name is refused as missing', () => {
@@ -52,13 +52,13 @@ test('volume types: filesystem (default) and memory, any case', () => {
 });
 
 test('rnx run --volume is repeatable, checked, and refuses a volume given twice', () => {
-  const a = parseRunArgs(['--volume=data', '--volume', 'cache', 'ls', '/volumes']);
+  const run = (volumes: string[], argv = ['ls']) => buildRunRequest({ env: [], volumes }, argv);
+  const a = run(['data', 'cache'], ['ls', '/volumes']);
   assert.equal(a.volumes, ['data', 'cache']);
   assert.is(a.command, 'ls');
-  assert.equal(parseRunArgs(['echo']).volumes, []);
-  assert.match(refusal(() => parseRunArgs(['--volume=../etc', 'ls'])), /'\.\.\/etc' is not a valid volume name/);
-  assert.match(refusal(() => parseRunArgs(['--volume=a', '--volume=a', 'ls'])), /--volume=a is given twice/);
-  assert.match(refusal(() => parseRunArgs(['--volume'])), /--volume needs a value/);
+  assert.equal(run([], ['echo']).volumes, []);
+  assert.match(refusal(() => run(['../etc'])), /invalid volume name '\.\.\/etc'/);
+  assert.match(refusal(() => run(['a', 'a'])), /--volume=a is given twice/);
 });
 
 test.run();

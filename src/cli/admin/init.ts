@@ -98,6 +98,7 @@ function renderServerConfig(flags: ServerFlags, ca: CertAndKey, server: CertAndK
   const jobs = serverConfigSchema.shape.jobs.parse(undefined);
   const srv = serverConfigSchema.shape.server.parse(undefined);
   const net = serverConfigSchema.shape.network.parse(undefined);
+  const sched = serverConfigSchema.shape.scheduling.parse(undefined);
   return [
     `# joblet daemon configuration, written by \`joblet init\` on ${new Date().toISOString()}.`,
     '# It holds the server private key: keep it mode 0600, readable only by the user running `joblet serve`.',
@@ -122,10 +123,19 @@ function renderServerConfig(flags: ServerFlags, ca: CertAndKey, server: CertAndK
     `  nofile: ${jobs.nofile}  # open-file limit inside jobs`,
     `  maxConcurrentJobs: ${jobs.maxConcurrentJobs}`,
     `  warmPool: ${jobs.warmPool}  # init processes kept started for the next jobs; 0 starts each job cold`,
+    `  uploadIdleSeconds: ${jobs.uploadIdleSeconds}  # an upload that sends nothing this long is aborted`,
+    '  retention:  # finished jobs and their logs: keep for N days and/or only the newest N (0 = no bound)',
+    `    days: ${jobs.retention.days}`,
+    `    keep: ${jobs.retention.keep}`,
     'network:',
     `  defaultMode: ${net.defaultMode}  # network of jobs that ask for none: bridge | isolated | none`,
     `  bridgeCidr: ${q(net.bridgeCidr)}  # the built-in shared network (gateway: the first address)`,
     `  isolatedCidr: ${q(net.isolatedCidr)}  # the built-in network whose jobs reach only the outside`,
+    `  mtu: ${net.mtu}  # MTU of job interfaces; 0 = that of the host's route to the outside`,
+    'scheduling:',
+    `  misfireGraceSeconds: ${sched.misfireGraceSeconds}  # a schedule missed while the daemon was down still runs at start-up if at most this late`,
+    `  maxScheduledJobs: ${sched.maxScheduledJobs}  # one-shot jobs waiting at once`,
+    `  maxSchedules: ${sched.maxSchedules}  # recurring schedules`,
     '',
   ].join('\n');
 }

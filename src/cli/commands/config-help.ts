@@ -2,7 +2,6 @@
  * `rnx config-help`: how the client config looks, where rnx looks for it, and how to get one.
  */
 import * as os from 'node:os';
-import { Command } from 'clipanion';
 import { ClientCommand } from '../base';
 import { clientConfigSearch } from '../../shared/config/client';
 
@@ -34,7 +33,11 @@ nodes:
 /** `rnx config-help`: explain the client config file. */
 export class ConfigHelpCommand extends ClientCommand {
   static override paths = [['config-help']];
-  static override usage = Command.Usage({ description: 'Explain the client config file: format, search order, how to get one' });
+  static override usage = ClientCommand.Usage({
+    category: 'Client',
+    description: 'Explain the client config file: format, search order, how to get one',
+    examples: [['Show how to configure rnx', 'rnx config-help']],
+  });
 
   async run(): Promise<number> {
     const env = this.context.env;

@@ -1,17 +1,22 @@
-/** `rnx delete <id>` / `rnx delete --all`: remove finished jobs and their logs. */
-import { Option, UsageError } from 'clipanion';
-import { ClientCommand } from '../base';
+/** `rnx delete <id>` (alias `rm`) / `rnx delete --all`: remove finished jobs and their logs. */
+import { ClientCommand, UsageError } from '../base';
+import { Arg, Flag } from '../flags';
 
 /** Delete finished jobs. */
 export class DeleteCommand extends ClientCommand {
-  static override paths = [['delete'], ['job', 'delete']];
+  static override paths = [['delete'], ['rm'], ['job', 'delete']];
   static override usage = ClientCommand.Usage({
-    description: 'Delete a finished job and its logs, or all finished jobs with --all',
-    examples: [['One job', 'rnx delete 3f2a'], ['Every finished job', 'rnx delete --all']],
+    category: 'Jobs',
+    description: 'Delete a finished job and its logs, or all finished jobs',
+    details: 'Running jobs are never deleted: stop them first (`rnx stop ID`). With --json: {id, deleted} or, with --all, {deleted, skipped}.',
+    examples: [
+      ['One job', 'rnx delete 3f2a'],
+      ['Every finished job', 'rnx delete --all'],
+    ],
   });
 
-  all = Option.Boolean('--all', false, { description: 'Delete every finished job (running ones are kept)' });
-  id = Option.String({ name: 'id', required: false });
+  all = Flag.boolean('--all', 'Delete every finished job (running ones are kept)');
+  id = Arg.optional('ID', 'Job id or a unique prefix of 4+ characters');
 
   async run(): Promise<number> {
     if (this.all === (this.id !== undefined)) throw new UsageError('give either a job id or --all');

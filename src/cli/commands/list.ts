@@ -1,14 +1,50 @@
-/** `rnx list`: every job on the node. */
+/** `rnx list` (alias `ps`): jobs on the node, oldest first; filters and a limit; pages through the server's answer. */
+import type { Job } from '../../gen/joblet';
 import { ClientCommand } from '../base';
+import { Flag } from '../flags';
 import { commandLine, jobJson, localTime, table } from '../format';
+import { listQuery } from '../list-query';
 
 /** List jobs. */
 export class ListCommand extends ClientCommand {
-  static override paths = [['list'], ['job', 'list']];
-  static override usage = ClientCommand.Usage({ description: 'List jobs', examples: [['List jobs', 'rnx list'], ['As JSON', 'rnx list --json']] });
+  static override paths = [['list'], ['ps'], ['job', 'list']];
+  static override usage = ClientCommand.Usage({
+    category: 'Jobs',
+    description: 'List jobs: ID, status, start time, command',
+    details: `
+      Oldest first. --limit N shows only the newest N jobs; --status S (repeatable, or comma-separated) only jobs in those
+      states; --since DURATION only jobs created in that time (e.g. 1h, 2d). With --json: an array of jobs, each as
+      \`rnx status --json\` prints one (without volumes and network).
+    `,
+    examples: [
+      ['List jobs', 'rnx list'],
+      ['The 20 newest failed jobs of the last day', 'rnx list --status=failed --since=1d --limit=20'],
+      ['As JSON, for scripts', 'rnx list --json'],
+    ],
+  });
+
+  limit = Flag.string('--limit', 'N', 'Show only the newest N jobs');
+  status = Flag.list('--status', 'STATE', 'Only jobs in this state (repeatable; comma-separated works too)', {
+    values: ['SCHEDULED', 'INITIALIZING', 'RUNNING', 'STOPPING', 'COMPLETED', 'FAILED', 'STOPPED', 'CANCELED'],
+  });
+  since = Flag.string('--since', 'DURATION', 'Only jobs created within this duration, e.g. 30m, 1d');
 
   async run(): Promise<number> {
-    const { jobs } = await this.withNode((c) => c.jobs.listJobs({}));
+    const q = listQuery({ limit: this.limit, status: this.status, since: this.since });
+    const jobs = await this.withNode(async (c) => {
+      const pages: Job[][] = [];
+      let have = 0;
+      let token = '';
+      // Pages come newest first; each is oldest first within itself.
+      do {
+        const page = await c.jobs.listJobs({ pageSize: q.limit ? Math.min(1000, q.limit - have) : 0, pageToken: token, statuses: q.statuses, since: q.since });
+        pages.unshift(page.jobs);
+        have += page.jobs.length;
+        token = page.nextPageToken;
+      } while (token && (!q.limit || have < q.limit));
+      const all = pages.flat();
+      return q.limit ? all.slice(Math.max(0, all.length - q.limit)) : all;
+    });
     if (this.wantJson) {
       this.json(jobs.map(jobJson));
       return 0;
@@ -19,7 +55,9 @@ export class ListCommand extends ClientCommand {
     }
     const rows = jobs.map((j) => {
       const cmd = commandLine(j.command, j.args);
-      return [j.uuid, j.status, localTime(j.startTime), cmd.length > 80 ? `${cmd.slice(0, 77)}...` : cmd];
+      // A scheduled job starts at its scheduled time.
+      const start = j.status === 'SCHEDULED' && j.scheduledTime ? j.scheduledTime : j.startTime;
+      return [j.uuid, j.status, localTime(start), cmd.length > 80 ? `${cmd.slice(0, 77)}...` : cmd];
     });
     this.out(table(['ID', 'STATUS', 'START TIME', 'COMMAND'], rows));
     return 0;

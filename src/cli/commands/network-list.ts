@@ -8,7 +8,8 @@ const BUILTIN = new Set(['none', 'isolated', 'bridge']);
 export class NetworkListCommand extends ClientCommand {
   static override paths = [['network', 'list'], ['network', 'ls']];
   static override usage = ClientCommand.Usage({
-    description: 'List networks (built-ins marked)',
+    category: 'Networks',
+    description: 'List networks (built-ins marked) and the jobs on each',
     details: 'With --json: an array of {name, cidr, bridge, jobs, builtin}.',
     examples: [['List networks', 'rnx network list'], ['As JSON', 'rnx network list --json']],
   });

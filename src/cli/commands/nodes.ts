@@ -2,9 +2,7 @@
  * `rnx nodes`: the nodes of the client config, which one is the default, and whether each has
  * its certificate, key and CA. Credentials are only reported as present or absent, never printed.
  */
-import { Command } from 'clipanion';
 import { ClientCommand } from '../base';
-import { globalOptions } from '../globals';
 import { defaultNodeName, loadClientConfig } from '../../shared/config/client';
 
 /** One node as `rnx nodes --json` prints it (stable keys). */
@@ -20,17 +18,21 @@ export interface NodeListing {
 /** `rnx nodes`: list the configured nodes. */
 export class NodesCommand extends ClientCommand {
   static override paths = [['nodes']];
-  static override usage = Command.Usage({
-    description: 'List the nodes in the client config',
+  static override usage = ClientCommand.Usage({
+    category: 'Client',
+    description: 'List the nodes (servers) in the client config',
     details: `
       Shows every node of rnx-config.yml sorted by name, marks the one used without --node with "*", and says whether its
       certificate, key and CA are present. With --json: an array of {name, address, default, cert, key, ca}.
     `,
+    examples: [
+      ['List nodes', 'rnx nodes'],
+      ['Use another node for one command', 'rnx --node viewer list'],
+    ],
   });
 
   async run(): Promise<number> {
-    const g = globalOptions();
-    const { config, path } = loadClientConfig(this.configPath ?? g.config, this.context.env);
+    const { config, path } = loadClientConfig(this.configPath, this.context.env);
     const def = defaultNodeName(config);
     const listing: NodeListing[] = Object.keys(config.nodes)
       .sort()
@@ -38,7 +40,7 @@ export class NodesCommand extends ClientCommand {
         const n = config.nodes[name]!;
         return { name, address: n.address, default: name === def, cert: !!n.cert, key: !!n.key, ca: !!n.ca };
       });
-    if (this.jsonOutput || g.json) {
+    if (this.wantJson) {
       this.json(listing);
       return 0;
     }

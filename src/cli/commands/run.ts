@@ -1,93 +1,166 @@
 /**
- * `rnx run`: start a job. Without --wait it prints the job's id, command, status and start time
- * (as the original does); with --wait it streams the job's stdout and stderr live and exits with
- * the job's exit code.
+ * `rnx run [FLAGS] COMMAND [ARG...]`: start a job. Flags before COMMAND are rnx's; COMMAND and
+ * everything after it go to the job verbatim (clipanion's proxy, as `yarn run` passes a script's
+ * arguments). Without --wait it prints the job's id, command, status and start time (as the
+ * original does); with --wait it streams the job's output live and exits with the job's exit code.
  */
-import { Option } from 'clipanion';
-import type { Job, RunJobRequest } from '../../gen/joblet';
-import { BaseCommand } from '../base';
+import type { Job, RunJobRequest, RunJobResponse } from '../../gen/joblet';
+import { ClientCommand } from '../base';
 import type { Connection } from '../client';
+import { Arg, Flag } from '../flags';
 import { commandLine, jobJson } from '../format';
-import { globalOptions } from '../globals';
-import { parseRunArgs, type RunArgs } from '../run-args';
-import { writeChunks } from '../stream-output';
+import { reasonLine } from '../outcome';
+import { checkTiming, CONCURRENCY_MODES, timingFields } from '../run-schedule';
+import { reportSchedule, reportScheduledJob, scheduleJson } from '../schedule-format';
+import { buildRunRequest } from '../run-request';
+import { EXIT_INTERRUPTED, followJob, secondInterrupt } from '../stream-output';
+import { isTerminal } from '../terminal';
 import { collectUploads, progressBar, uploadMessages } from '../uploads';
 
+const LIMITS = { section: 'Limits (the server\'s defaults fill what is not given; its ceilings bound what may be asked)' };
+const SCHEDULING = { section: 'Scheduling' };
+
+/** How long after the first Ctrl-C a second one stops the job. */
+const STOP_WINDOW_MS = 2000;
+
 /** Start a job. */
-export class RunCommand extends BaseCommand {
+export class RunCommand extends ClientCommand {
   static override paths = [['run'], ['job', 'run']];
-  static override usage = BaseCommand.Usage({
+  static override usage = ClientCommand.Usage({
+    category: 'Jobs',
     description: 'Run a command in an isolated job on the server',
     details: `
-      Flags (before the command): --env KEY=VALUE (repeatable), --workdir DIR (default /work), --upload FILE (repeatable; lands in /work under its base name), --upload-dir DIR (keeps relative paths), --volume NAME (repeatable; mounts volume NAME read-write at /volumes/NAME, see 'rnx volume'), --network MODE (none: loopback only; isolated: the outside only; bridge: the shared network; or a network from 'rnx network create'; default: the server's network.defaultMode), --wait (stream output, exit with the job's exit code), --json, --config PATH, --node NAME.
+      Flags before COMMAND belong to rnx; COMMAND and everything after it, flags included, go to the job verbatim.
+      Put \`--\` before a COMMAND that starts with a dash. \`rnx run --help\` shows this help; \`rnx run CMD --help\` passes
+      --help to CMD.
 
-      Limits (the server's defaults apply to what you do not give; its ceilings bound what you may ask): --max-cpu=PERCENT (100 = one core), --cpu-cores=0-1,4, --max-memory=MB, --max-iobps=BYTES_PER_SECOND, --max-pids=N, --max-disk=SIZE (quota of /work, e.g. 10MB), --timeout=DURATION (90s, 5m, 2h30m).
+      With --wait, rnx streams the job's stdout and stderr live and exits with the job's exit code. When joblet ended the
+      job (timeout, out of memory, a signal, rnx stop), one "[joblet] ..." line on stderr says why, e.g.
+      "[joblet] killed: out of memory (limit 64 MB); exit code 137".
 
-      Everything after the command is passed to it verbatim; put \`--\` before the command when it starts with a dash.
+      Ctrl-C during --wait stops following and leaves the job running (it prints how to reattach); a second Ctrl-C within
+      2 seconds stops the job (rnx stop).
+
+      --schedule=SPEC runs the job once later: a duration (30s, 5m, 1h30m, 1d), a time (2026-12-02T10:00:00+01:00, or
+      without a zone in this machine's local time) or HH:MM (the next occurrence); at most one year ahead. --cron=EXPR
+      makes a recurring schedule instead (5 or 6 fields, @hourly, @daily, '@every 90s'), with --cron-tz, --concurrency
+      and --name; see 'rnx schedule'.
     `,
     examples: [
-      ['Run and return at once', 'rnx run echo hello'],
-      ['Run and wait, with output', 'rnx run --wait sh -c "echo out; echo err >&2; exit 3"'],
+      ['Run and return at once (prints the job id)', 'rnx run echo hello'],
+      ['Run and wait, with output and exit code', 'rnx run --wait sh -c "echo out; echo err >&2; exit 3"'],
       ['Upload a script and run it', 'rnx run --upload=job.sh --wait sh job.sh'],
+      ['Limits', 'rnx run --max-memory=256 --max-cpu=50 --timeout=5m --wait make test'],
+      ['A command that starts with a dash', 'rnx run -- -weird-tool --flag'],
+      ['Run once in 30 minutes', 'rnx run --schedule=30m ./backup.sh'],
+      ['Every night at 02:30 in Berlin, never twice at once', "rnx run --cron='30 2 * * *' --cron-tz=Europe/Berlin --concurrency=forbid --name=nightly ./backup.sh"],
     ],
   });
 
-  rest = Option.Proxy();
+  env = Flag.list('-e,--env', 'KEY=VALUE', 'Environment variable for the job (repeatable)');
+  workdir = Flag.string('--workdir', 'DIR', 'Working directory inside the job (default /work)');
+  upload = Flag.list('--upload', 'FILE', 'Copy a file into /work under its base name (repeatable; modes kept)');
+  uploadDir = Flag.list('--upload-dir', 'DIR', 'Copy a directory tree into /work, keeping relative paths (repeatable)');
+  volume = Flag.list('--volume', 'NAME', 'Mount volume NAME read-write at /volumes/NAME (repeatable)');
+  network = Flag.string('--network', 'MODE', "none, isolated, bridge or a custom network (default: the server's network.defaultMode)", { values: ['none', 'isolated', 'bridge'] });
+  wait = Flag.boolean('-w,--wait', "Stream the output live and exit with the job's exit code");
+  maxCpu = Flag.string('--max-cpu', 'PERCENT', 'CPU limit in percent of one core (100 = one core, 250 = two and a half)', LIMITS);
+  cpuCores = Flag.string('--cpu-cores', 'CORES', 'Pin the job to cores: 0-3, 1,3,5 or 0-1,4', LIMITS);
+  maxMemory = Flag.string('--max-memory', 'MB', 'Memory limit in MB; past it the kernel OOM-kills the job (exit 137)', LIMITS);
+  maxIobps = Flag.string('--max-iobps', 'BYTES', 'Disk I/O limit in bytes per second, read and write', LIMITS);
+  maxPids = Flag.string('--max-pids', 'N', 'Limit of processes plus threads', LIMITS);
+  maxDisk = Flag.string('--max-disk', 'SIZE', 'Quota of /work, e.g. 10MB (default: 1MB plus the uploads)', LIMITS);
+  timeout = Flag.string('--timeout', 'DURATION', 'Stop the job when it runs longer: 90s, 5m, 2h30m', LIMITS);
+
+  schedule = Flag.string('--schedule', 'SPEC', 'Run once, later: 30s, 1h30m, 1d, HH:MM or an RFC3339 time', SCHEDULING);
+  cron = Flag.string('--cron', 'EXPR', "A recurring schedule instead of one job: 5 or 6 fields, @daily, '@every 90s'", SCHEDULING);
+  cronTz = Flag.string('--cron-tz', 'ZONE', "IANA time zone of --cron, e.g. Europe/Berlin (default: the server's)", SCHEDULING);
+  concurrency = Flag.string('--concurrency', 'MODE', 'With --cron, when the previous job still runs: allow, forbid (skip) or replace (stop it)', { ...SCHEDULING, values: CONCURRENCY_MODES });
+  name = Flag.string('--name', 'NAME', 'Name of the --cron schedule (unique; for rnx schedule pause|resume|remove)', SCHEDULING);
+
+  // Flags of features later releases bring: refused naming the feature, never ignored.
+  // When a feature lands, delete its line here and declare the real flag above.
+  runtime = Flag.notYet('--runtime', 'runtimes');
+  secretEnv = Flag.notYet('-s,--secret-env', 'secret environment variables');
+  gpu = Flag.notYet('--gpu', 'GPUs');
+  gpuMemory = Flag.notYet('--gpu-memory', 'GPUs');
+  workflow = Flag.notYet('--workflow', 'workflows');
+
+  argv = Arg.verbatim('COMMAND', 'The program to run in the job, then its arguments (verbatim)', { required: 1 });
 
   async run(): Promise<number> {
-    const a = parseRunArgs(this.rest);
-    const g = globalOptions();
-    const { connect, explain } = require('../client') as typeof import('../client');
-    const conn = connect({ config: a.config, node: a.node });
-    try {
-      const job = await this.start(conn, a);
-      if (!a.wait) {
-        this.report(job, a.json || g.json);
+    const req = buildRunRequest(
+      { env: this.env, workdir: this.workdir, volumes: this.volume, network: this.network, maxCpu: this.maxCpu, cpuCores: this.cpuCores, maxMemory: this.maxMemory, maxIobps: this.maxIobps, maxPids: this.maxPids, maxDisk: this.maxDisk, timeout: this.timeout },
+      this.argv,
+    );
+    const timing = { schedule: this.schedule, cron: this.cron, cronTz: this.cronTz, concurrency: this.concurrency, name: this.name };
+    checkTiming(timing, this.wait);
+    Object.assign(req, timingFields(timing));
+    this.typoHint(req.command);
+    return this.withNode(async (conn) => {
+      const res = await this.start(conn, req);
+      if (res.schedule) {
+        if (this.wantJson) this.json(scheduleJson(res.schedule));
+        else reportSchedule(res.schedule, (l) => this.out(l));
         return 0;
       }
-      await writeChunks(conn.jobs.getJobLogs({ uuid: job.uuid, noFollow: false }), this.context);
-      const final = await conn.jobs.getJobStatus({ uuid: job.uuid });
-      if (a.json || g.json) this.json(jobJson(final));
-      // Exit codes are 0-255; -1 (unknown, e.g. the daemon restarted) becomes 255.
-      return final.exitCode & 0xff;
-    } catch (err) {
-      throw explain(err, conn);
-    } finally {
-      conn.close();
-    }
+      const job = res.job!;
+      if (!this.wait) {
+        this.report(job);
+        return 0;
+      }
+      return this.follow(conn, job.uuid);
+    });
   }
 
-  private async start(conn: Connection, a: RunArgs): Promise<Job> {
-    const req: RunJobRequest = {
-      command: a.command,
-      args: a.args,
-      environment: a.env,
-      workDir: a.workdir ?? '',
-      ...a.limits,
-      maxDiskBytes: String(a.limits.maxDiskBytes),
-      uploads: [],
-      schedule: '',
-      network: a.network,
-      volumes: a.volumes,
-      runtime: '',
-      secretEnvironment: {},
-      gpuCount: 0,
-      gpuMemoryMb: 0,
-    };
-    const uploads = collectUploads(a.uploads, a.uploadDirs);
+  private async start(conn: Connection, req: RunJobRequest): Promise<RunJobResponse> {
+    const uploads = collectUploads(this.upload, this.uploadDir);
     const res =
       uploads.length === 0
         ? await conn.jobs.runJob(req)
         : await conn.transfer.runJobStreaming(uploadMessages(req, uploads, progressBar(uploads.reduce((n, u) => n + u.size, 0), this.context.stderr)));
-    if (!res.job) throw new Error('the server did not return the job it created');
-    return res.job;
+    if (!res.job && !res.schedule) throw new Error('the server did not return the job it created');
+    return res;
   }
 
-  private report(job: Job, json: boolean): void {
-    if (json) {
+  /** Stream the job's output; report how it ended; its exit code becomes ours. */
+  private async follow(conn: Connection, id: string): Promise<number> {
+    if ((await followJob(conn, id, this.context)) === 'detached') return this.detached(conn, id);
+    const final = jobJson(await conn.jobs.getJobStatus({ uuid: id }));
+    const reason = reasonLine(final);
+    if (reason) this.context.stderr.write(`${reason}\n`);
+    if (this.wantJson) this.json(final);
+    // Exit codes are 0-255; -1 (unknown, e.g. the daemon restarted) becomes 255.
+    return (final.exitCode ?? -1) & 0xff;
+  }
+
+  /** After the first Ctrl-C: say how to reattach; a second one within the window stops the job. */
+  private async detached(conn: Connection, id: string): Promise<number> {
+    const err = this.context.stderr;
+    err.write(`\nrnx: job ${id} keeps running; reattach with 'rnx log ${id}', stop it with 'rnx stop ${id}'\n`);
+    err.write(`rnx: press Ctrl-C again within ${STOP_WINDOW_MS / 1000} seconds to stop it now\n`);
+    if (!(await secondInterrupt(STOP_WINDOW_MS))) return EXIT_INTERRUPTED;
+    err.write(`rnx: stopping job ${id}...\n`);
+    const res = await conn.jobs.stopJob({ uuid: id });
+    err.write(`rnx: job ${id} ${res.status.toLowerCase()}, exit code ${res.exitCode}\n`);
+    return EXIT_INTERRUPTED;
+  }
+
+  /** `rnx run help`, `rnx run list`: probably meant for rnx. Runs as asked; a hint on a terminal. */
+  private typoHint(command: string): void {
+    if (!isTerminal(this.context.stderr)) return;
+    const words = new Set(this.context.registry.commands.flatMap((c) => [c.path, ...c.aliases].map((p) => p[0]!)));
+    if (!words.has(command)) return;
+    const meant = command === 'help' ? 'rnx run --help' : `rnx ${[command, ...this.argv.slice(1)].join(' ')}`;
+    this.context.stderr.write(`rnx: note: running '${command}' as the job's command on the server; if you meant '${meant}', run that instead\n`);
+  }
+
+  private report(job: Job): void {
+    if (this.wantJson) {
       this.json(jobJson(job));
       return;
     }
+    if (job.status === 'SCHEDULED') return reportScheduledJob(job, (l) => this.out(l));
     this.out(`ID: ${job.uuid}`);
     this.out(`Command: ${commandLine(job.command, job.args)}`);
     this.out(`Status: ${job.status}`);

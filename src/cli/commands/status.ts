@@ -1,15 +1,25 @@
-/** `rnx status <id>`: everything about one job. */
-import { Option } from 'clipanion';
+/** `rnx status <id>`: everything about one job. `rnx inspect <id>` is `rnx status --json <id>`. */
 import { ClientCommand } from '../base';
+import { Arg } from '../flags';
 import { formatDuration, formatSize } from '../../shared/limits';
 import { commandLine, duration, jobJson, localTime, safeText, type JobJson } from '../format';
+import { localAndUtc } from '../schedule-format';
+import { timeUntil } from '../../shared/schedule';
 
 /** Show a job's status. */
 export class StatusCommand extends ClientCommand {
   static override paths = [['status'], ['job', 'status']];
-  static override usage = ClientCommand.Usage({ description: 'Show a job: command, status, times, exit code, failure reason', examples: [['By id prefix', 'rnx status 3f2a']] });
+  static override usage = ClientCommand.Usage({
+    category: 'Jobs',
+    description: 'Show a job: status, times, exit code, limits, usage',
+    details: 'With --json: the job object documented in the README (JSON output); times not known yet are null.',
+    examples: [
+      ['By a unique id prefix', 'rnx status 3f2a'],
+      ['As JSON, for scripts', 'rnx status --json 3f2a'],
+    ],
+  });
 
-  id = Option.String({ name: 'id' });
+  id = Arg.required('ID', 'Job id or a unique prefix of 4+ characters');
 
   async run(): Promise<number> {
     const j = jobJson(await this.withNode((c) => c.jobs.getJobStatus({ uuid: this.id })));
@@ -22,13 +32,18 @@ export class StatusCommand extends ClientCommand {
       ['Command', commandLine(j.command, j.args)],
       ['Status', j.status],
       ['Created', localTime(j.createdTime)],
-      ['Started', j.status === 'INITIALIZING' ? 'not yet' : localTime(j.startTime)],
     ];
+    if (j.scheduledTime) rows.push(['Scheduled', `${localAndUtc(j.scheduledTime)}${j.status === 'SCHEDULED' ? `, ${timeUntil(new Date(j.scheduledTime))}` : ''}`]);
+    if (j.scheduleId) rows.push(['Schedule', `${j.scheduleName || '(unnamed)'} (${j.scheduleId})`]);
+    // start_time is the creation time until a job runs (as the original API has it): ask the history.
+    const ran = j.history.length === 0 ? j.status !== 'INITIALIZING' : j.history.some((h) => h.status === 'RUNNING');
+    rows.push(['Started', ran ? localTime(j.startTime) : j.status === 'SCHEDULED' || j.status === 'INITIALIZING' ? 'not yet' : 'never']);
     if (j.endTime) rows.push(['Ended', localTime(j.endTime)]);
     if (j.durationMs || j.endTime) rows.push([j.endTime ? 'Duration' : 'Running For', duration(j.durationMs)]);
     if (j.exitCode !== null) rows.push(['Exit Code', String(j.exitCode)]);
     if (j.signal) rows.push(['Signal', j.signal]);
-    if (j.failureReason) rows.push([j.status === 'STOPPED' ? 'Reason' : 'Failure', j.failureReason]);
+    if (j.failureReason) rows.push([j.status === 'STOPPED' || j.status === 'STOPPING' || j.status === 'CANCELED' ? 'Reason' : 'Failure', j.failureReason]);
+    for (const [i, h] of j.history.entries()) rows.push([i === 0 ? 'States' : '', `${h.status.padEnd(12)} ${localTime(h.time)}${fraction(h.time)}`]);
     rows.push(['Work Dir', j.workDir]);
     rows.push(['Limits', limitsLine(j.limits)]);
     rows.push(['CPU Time', `${j.usage.cpuSeconds.toFixed(2)}s`]);
@@ -41,9 +56,15 @@ export class StatusCommand extends ClientCommand {
     const env = Object.keys(j.environment);
     if (env.length) rows.push(['Environment', env.map((k) => `${k}=${j.environment[k]}`).join(' ')]);
     const w = Math.max(...rows.map(([k]) => k.length)) + 1;
-    for (const [k, v] of rows) this.out(`${`${k}:`.padEnd(w)} ${safeText(v)}`);
+    for (const [k, v] of rows) this.out(`${(k ? `${k}:` : '').padEnd(w)} ${safeText(v)}`);
     return 0;
   }
+}
+
+/** ".123" — the milliseconds of an RFC3339 time, so that quick transitions stay apart. */
+function fraction(rfc3339: string): string {
+  const ms = new Date(rfc3339).getMilliseconds();
+  return Number.isNaN(ms) ? '' : `.${String(ms).padStart(3, '0')}`;
 }
 
 /** "cpu 50%, cores 0-1, memory 512MB, pids 512, disk 1MB, io 1048576 B/s, timeout 5m". */
@@ -57,4 +78,19 @@ function limitsLine(l: JobJson['limits']): string {
   if (l.ioBps) parts.push(`io ${l.ioBps} B/s`);
   if (l.timeoutMs) parts.push(`timeout ${formatDuration(l.timeoutMs)}`);
   return parts.join(', ') || 'none';
+}
+
+/** `rnx inspect <id>`: the job as JSON, as Docker users type it. */
+export class InspectCommand extends StatusCommand {
+  static override paths = [['inspect']];
+  static aliasOf = 'status --json';
+  static override usage = ClientCommand.Usage({
+    category: 'Jobs',
+    description: 'Show a job as JSON (the same as rnx status --json)',
+    examples: [['A job as JSON', 'rnx inspect 3f2a']],
+  });
+
+  protected override get wantJson(): boolean {
+    return true;
+  }
 }

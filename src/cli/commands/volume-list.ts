@@ -1,16 +1,24 @@
 /** `rnx volume list`: every volume on the node, with the number of running jobs using each. */
 import { ClientCommand } from '../base';
-import { localTime, table } from '../format';
+import { localTime, nullTime, table } from '../format';
 
 /** List volumes. */
 export class VolumeListCommand extends ClientCommand {
   static override paths = [['volume', 'list'], ['volume', 'ls']];
-  static override usage = ClientCommand.Usage({ description: 'List volumes', examples: [['List volumes', 'rnx volume list'], ['As JSON', 'rnx volume list --json']] });
+  static override usage = ClientCommand.Usage({
+    category: 'Volumes',
+    description: 'List volumes with their size, type and the jobs using them',
+    details: 'With --json: an array of {name, size, type, path, createdTime, jobCount, problem}.',
+    examples: [
+      ['List volumes', 'rnx volume list'],
+      ['As JSON', 'rnx volume list --json'],
+    ],
+  });
 
   async run(): Promise<number> {
     const { volumes } = await this.withNode((c) => c.volumes.listVolumes({}));
     if (this.wantJson) {
-      this.json(volumes.map((v) => ({ name: v.name, size: v.size, type: v.type, path: v.path, createdTime: v.createdTime, jobCount: v.jobCount, problem: v.problem })));
+      this.json(volumes.map((v) => ({ name: v.name, size: v.size, type: v.type, path: v.path, createdTime: nullTime(v.createdTime), jobCount: v.jobCount, problem: v.problem })));
       return 0;
     }
     if (volumes.length === 0) {

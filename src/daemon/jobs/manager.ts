@@ -1,138 +1,139 @@
 /**
- * The job manager: creates jobs, runs them in sandboxes, records how they end, stops and deletes
- * them, and recovers after a restart. The only writer of job records.
+ * The job manager: creates jobs (at once or at a scheduled time), runs them in sandboxes, stops,
+ * cancels and deletes them, and recovers after a restart. Every state change goes through the
+ * lifecycle (lifecycle.ts); a job's run is runner.ts.
  *
- * Life cycle: prepare() reserves an id and a workspace (uploads are written into it) → launch()
- * stores the record (INITIALIZING), creates the cgroup and spawns the sandbox → RUNNING once the
- * command was exec'd → COMPLETED | FAILED | STOPPED when it exits, after every process of its
- * cgroup is gone and all its output is stored.
+ * Submission: prepare() reserves an id and a place for uploads — the job's RAM workspace, or for
+ * a job that starts later a staging directory on disk (staging.ts) — then launch() creates the job
+ * INITIALIZING and runs it, or SCHEDULED with a timer. A schedule (schedule/manager.ts) starts
+ * jobs through startFromSchedule().
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FailedPreconditionError, JobletError, NotFoundError, InvalidArgumentError, describeError } from '../../shared/errors';
-import { checkIdPrefix, isJobId, newJobId } from '../../shared/ids';
-import type { CgroupManager, JobCgroup } from '../../sandbox/cgroups/manager';
-import type { JobSpec } from '../../sandbox/spec';
-import type { SandboxProcess } from '../../sandbox/spawn';
-import { JobStore } from '../../store/db';
-import { isTerminal, type JobRecord } from '../../store/job-record';
-import { LogStream, LogWriter, logSize, type LogFrame } from '../../store/log-file';
-import { followLog, LogSignal } from './log-follow';
-import { formatDuration, formatSize } from '../../shared/limits';
+import { FailedPreconditionError, JobletError, describeError } from '../../shared/errors';
+import { isJobId, newJobId } from '../../shared/ids';
+import { isTerminal } from '../../shared/job-status';
+import { formatSize } from '../../shared/limits';
+import { LogWriter, logSize, type LogFrame } from '../../store/log-file';
+import type { JobRecord } from '../../store/job-record';
+import type { JobCgroup } from '../../sandbox/cgroups/manager';
+import type { JobTarget } from '../../store/schedule-record';
 import type { RunJobRequest } from '../../gen/joblet';
-import { exitOutcome, usageFrom, withOomCause, type StopCause } from './outcome';
-import { buildJobSpec, type SpecSettings } from './sandbox-spec';
-import { createWorkspace, removeWorkspace } from './workspace';
+import { TimerQueue } from '../schedule/timers';
+import type { JobQuery, ManagerDeps, ManagerSettings, PendingJob, WorkspaceOps } from './deps';
+import { JobLifecycle } from './lifecycle';
+import { followLog, LogSignal } from './log-follow';
+import { usageFrom, type StopCause } from './outcome';
+import { runJob, KILL_TIMEOUT_MS, type LiveJob, type RunContext } from './runner';
+import { recoverJobs, resumeScheduled, sweepRetention } from './recovery';
+import { resolveJobId } from './resolve';
+import { createStaged, listStaged, removeStaged } from './staging';
+import { catchesSigterm, terminateLive } from './terminate';
 import { WorkspaceWriter } from './uploads';
-import { validateRunRequest, type JobRequest, type ValidationContext } from './validate';
+import { validateRunRequest, type JobRequest } from './validate';
+import { createWorkspace, removeWorkspace } from './workspace';
 
-/** Settings the manager needs from the server config. */
-export interface ManagerSettings extends SpecSettings {
-  stateDir: string;
-  stopGraceSeconds: number;
-  maxLogBytes: number;
-  /** How much of maxLogBytes keeps the beginning of the output (the rest keeps its end). */
-  logHeadBytes?: number;
-  maxConcurrentJobs: number;
-  /** Limits policy and host capacity, for checking requests. */
-  validation: ValidationContext;
-}
+export type { JobQuery, JobResource, ManagerDeps, ManagerSettings, PendingJob, WorkspaceOps } from './deps';
 
-/**
- * Something a job uses while it runs (a network attachment, volumes): acquired before the sandbox
- * is spawned, released after every process of the job is gone — also when the job fails to start.
- */
-export interface JobResource {
-  /** Name for error messages, e.g. "network". */
-  readonly name: string;
-  /** Check and complete what a validated request asks of this resource (e.g. the default network); throws to refuse before anything is created. */
-  admit?(req: JobRequest): JobRequest;
-  /** Prepare what `job` asked for; return changes to its sandbox spec and how to undo them. */
-  acquire(job: JobRecord): Promise<{ spec?: Partial<JobSpec>; release(): Promise<void> }>;
-}
-
-/** What the manager needs from the outside world (tests substitute parts). */
-export interface ManagerDeps {
-  store: JobStore;
-  cgroups: CgroupManager;
-  /** Starts the sandbox; may wait for a start slot (the warm pool limits how many inits start at once). */
-  spawn: (spec: JobSpec) => SandboxProcess | Promise<SandboxProcess>;
-  log: (msg: string) => void;
-  /** Acquired in order before each job starts, released in reverse order after it ends. */
-  resources?: JobResource[];
-}
-
-/** A job being assembled (uploads arriving) but not yet launched. */
-export interface PendingJob {
-  id: string;
-  workspace: WorkspaceWriter;
-  uploads: string[];
-}
-
-/** A job whose processes exist. */
-interface Live {
-  proc?: SandboxProcess;
-  cgroup?: JobCgroup;
-  writer: LogWriter;
-  signal: LogSignal;
-  stop?: StopCause;
-  timer?: NodeJS.Timeout;
-  done: Promise<void>;
-}
+const RETENTION_EVERY_MS = 60_000;
 
 /** Owns every job of this daemon. */
 export class JobManager {
-  private readonly live = new Map<string, Live>();
+  /** The state machine: subscribe to it for state changes (monitoring, schedules, consoles). */
+  readonly lifecycle: JobLifecycle;
+  private readonly live = new Map<string, LiveJob>();
   private readonly jobsDir: string;
   private readonly logsDir: string;
+  private readonly timers: TimerQueue;
+  private readonly workspaces: WorkspaceOps;
+  private readonly now: () => number;
+  private readonly ctx: RunContext;
   private pendingCount = 0;
+  private closing = false;
+  private retentionTimer?: NodeJS.Timeout;
+  private sweepSoon?: NodeJS.Timeout;
 
   constructor(
-    private readonly s: ManagerSettings,
+    readonly s: ManagerSettings,
     private readonly deps: ManagerDeps,
   ) {
+    this.now = deps.now ?? Date.now;
+    this.lifecycle = new JobLifecycle(deps.store, deps.log, this.now);
+    this.timers = deps.timers ?? new TimerQueue(deps.log, this.now);
+    this.workspaces = deps.workspaces ?? { create: createWorkspace, remove: removeWorkspace };
     this.jobsDir = path.join(s.stateDir, 'run');
     this.logsDir = path.join(s.stateDir, 'logs');
-    fs.mkdirSync(this.jobsDir, { recursive: true, mode: 0o700 });
-    fs.mkdirSync(this.logsDir, { recursive: true, mode: 0o700 });
+    for (const d of [this.jobsDir, this.logsDir, path.join(s.stateDir, 'staged')]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    this.ctx = {
+      s,
+      deps,
+      lifecycle: this.lifecycle,
+      workspaces: this.workspaces,
+      jobDir: (id) => path.join(this.jobsDir, id),
+      finished: (live) => this.live.delete(live.id),
+      terminate: (live, cause) => this.terminate(live, cause),
+    };
   }
 
   /**
-   * After a restart (graceful or not): no job may stay RUNNING, and nothing of an old job may
+   * After a restart (graceful or not): no job may stay live, and nothing of an old job may
    * survive. Kills and removes every cgroup of ours, marks unfinished jobs FAILED with a reason,
-   * and removes leftover workspaces.
+   * and removes leftover workspaces. Scheduled jobs wait for start().
    */
   async recover(): Promise<void> {
-    for (const id of this.deps.cgroups.list()) {
-      const cg = this.deps.cgroups.open(id);
-      if (!cg) continue;
-      await cg.killAll();
-      await cg.destroy();
-    }
-    for (const job of this.deps.store.withStatus(['INITIALIZING', 'RUNNING'])) {
-      this.deps.store.put({
-        ...job,
-        status: 'FAILED',
-        endedAt: Date.now(),
-        exitCode: -1,
-        failureReason: 'the joblet daemon stopped while this job was running; the job was killed',
-      });
-      this.deps.log(`job ${job.id} was still ${job.status} at start-up: marked FAILED`);
-    }
+    await recoverJobs(this.deps, this.lifecycle);
     for (const entry of fs.readdirSync(this.jobsDir)) this.removeJobDir(entry);
+  }
+
+  /**
+   * Arm the timers of scheduled jobs (call once networks and volumes are up). One whose time
+   * passed while the daemon was down runs now if it is late by at most the misfire grace, else
+   * fails as missed. Also starts the retention sweep.
+   */
+  start(): void {
+    resumeScheduled(this.lifecycle, this.deps.store, (this.s.misfireGraceSeconds ?? 3600) * 1000, this.now(), (id, at) => this.arm(id, at), this.deps.log);
+    for (const j of this.lifecycle.overlay(this.deps.store.withStatus(['FAILED']))) {
+      if (j.staged?.key === j.id) removeStaged(this.s.stateDir, j.id);
+    }
+    this.sweep();
+    this.retentionTimer = setInterval(() => this.sweep(), RETENTION_EVERY_MS).unref();
+    // A job that ends may push an old one past `retention.keep`: sweep soon after (at most once a second).
+    this.lifecycle.subscribe((c) => {
+      if (!isTerminal(c.to) || this.sweepSoon || this.closing) return;
+      this.sweepSoon = setTimeout(() => {
+        this.sweepSoon = undefined;
+        this.sweep();
+      }, 1000).unref();
+    });
+  }
+
+  /** Remove staging directories nobody refers to (an upload cut by a crash); `keep` are schedule ids. */
+  pruneStaged(keep: Set<string>): void {
+    const scheduled = new Set(this.deps.store.withStatus(['SCHEDULED']).map((j) => j.id));
+    for (const key of listStaged(this.s.stateDir)) if (!keep.has(key) && !scheduled.has(key)) removeStaged(this.s.stateDir, key);
   }
 
   /** Check a RunJob request against this server's rules and limits. */
   check(req: RunJobRequest): JobRequest {
-    let checked = validateRunRequest(req, this.s.validation);
+    let checked = validateRunRequest(req, this.s.validation, new Date(this.now()));
     for (const r of this.deps.resources ?? []) if (r.admit) checked = r.admit(checked);
     return checked;
   }
 
-  /** Reserve an id and a workspace (sized to the job's quota plus its uploads) for a new job. */
+  /** Jobs being set up, running or stopping, plus submissions receiving uploads. */
+  get activeCount(): number {
+    return this.live.size + this.pendingCount;
+  }
+
+  /** Reserve an id and a place for uploads (a workspace sized to quota plus uploads, or a staging directory). */
   prepare(req: JobRequest, uploadBytes: number, uploadEntries: number): PendingJob {
-    if (this.live.size + this.pendingCount >= this.s.maxConcurrentJobs) {
+    const staged = req.scheduledAt !== undefined || req.recurring !== undefined;
+    if (this.activeCount >= this.s.maxConcurrentJobs) {
       throw new JobletError('RESOURCE_EXHAUSTED', `this server already runs ${this.s.maxConcurrentJobs} jobs (jobs.maxConcurrentJobs); wait for some to finish`);
+    }
+    const maxScheduled = this.s.maxScheduledJobs ?? 1000;
+    if (req.scheduledAt !== undefined && this.deps.store.withStatus(['SCHEDULED']).length >= maxScheduled) {
+      throw new JobletError('RESOURCE_EXHAUSTED', `this server already has ${maxScheduled} scheduled jobs (scheduling.maxScheduledJobs); cancel some ('rnx cancel ID') or wait`);
     }
     // The workspace is RAM (tmpfs) written by the daemon: uploads are bounded like any quota.
     const ceiling = this.s.validation.limits.maxDiskBytes;
@@ -140,133 +141,108 @@ export class JobManager {
       throw new JobletError('RESOURCE_EXHAUSTED', `uploads total ${formatSize(uploadBytes)}; this server accepts at most ${formatSize(ceiling)} per job (limits.maxDiskBytes)`);
     }
     const id = newJobId();
-    const dir = path.join(this.jobsDir, id);
+    let work: string;
     try {
-      createWorkspace(dir, { diskBytes: req.limits.diskBytes, uploadBytes, uploadEntries }, this.s.uid, this.s.gid);
+      if (staged) work = createStaged(this.s.stateDir, id);
+      else {
+        const dir = path.join(this.jobsDir, id);
+        this.workspaces.create(dir, { diskBytes: req.limits.diskBytes, uploadBytes, uploadEntries }, this.s.uid, this.s.gid);
+        work = path.join(dir, 'work');
+      }
     } catch (err) {
-      removeWorkspace(dir);
+      this.discard(id, staged);
       throw new JobletError('INTERNAL', `cannot create the job's workspace: ${describeError(err)}`);
     }
     this.pendingCount++;
-    return { id, workspace: new WorkspaceWriter(path.join(dir, 'work'), this.s.uid, this.s.gid), uploads: [] };
+    return { id, workspace: new WorkspaceWriter(work, this.s.uid, this.s.gid), uploads: [], staged, uploadBytes, uploadEntries };
   }
 
   /** Give up a prepared job (a failed upload): its workspace goes. */
   abandon(p: PendingJob): void {
     this.pendingCount--;
-    this.removeJobDir(p.id);
+    this.discard(p.id, p.staged);
   }
 
-  /** Store the job and start it. Returns the record as created (INITIALIZING). */
+  /** A prepared submission became a schedule (which now owns its staged uploads): free its slot. */
+  handOff(p: PendingJob): void {
+    this.pendingCount--;
+  }
+
+  /** Store the job and start it, or arm its schedule. Returns the record as created. */
   launch(p: PendingJob, req: JobRequest, owner: string): JobRecord {
     this.pendingCount--;
-    const job: JobRecord = { id: p.id, ...req, status: 'INITIALIZING', createdAt: Date.now(), uploads: p.uploads, owner, outputTruncated: false };
-    this.deps.store.put(job);
+    const base = this.record(p.id, req, owner, p.uploads);
+    try {
+      if (req.scheduledAt === undefined) return this.startLive(this.lifecycle.create({ ...base, status: 'INITIALIZING' }));
+      const job = this.lifecycle.create({ ...base, status: 'SCHEDULED', scheduledAt: req.scheduledAt, staged: { key: p.id, bytes: p.uploadBytes, entries: p.uploadEntries } });
+      this.arm(job.id, req.scheduledAt);
+      return job;
+    } catch (err) {
+      this.discard(p.id, p.staged);
+      throw err;
+    }
+  }
+
+  /** Start a job for a firing of schedule `sched` (its uploads are staged under the schedule's id). */
+  startFromSchedule(t: JobTarget, sched: { id: string; name: string }, owner: string): JobRecord {
+    if (this.closing) throw new JobletError('UNAVAILABLE', 'the daemon is shutting down');
+    if (this.activeCount >= this.s.maxConcurrentJobs) {
+      throw new JobletError('RESOURCE_EXHAUSTED', `this server already runs ${this.s.maxConcurrentJobs} jobs (jobs.maxConcurrentJobs)`);
+    }
+    const req: JobRequest = { command: t.command, args: t.args, env: t.env, workdir: t.workdir, limits: t.limits, network: t.network, volumes: t.volumes };
+    const job: JobRecord = { ...this.record(newJobId(), req, owner, t.uploads), status: 'INITIALIZING', scheduleId: sched.id, scheduleName: sched.name, staged: t.staged };
+    return this.startLive(this.lifecycle.create(job));
+  }
+
+  private record(id: string, req: JobRequest, owner: string, uploads: string[]): JobRecord {
+    const { command, args, env, workdir, limits, network, volumes } = req;
+    return { id, command, args, env, workdir, limits, network, volumes, status: 'INITIALIZING', createdAt: this.now(), uploads, owner, outputTruncated: false };
+  }
+
+  private arm(id: string, at: number): void {
+    this.timers.set(`job:${id}`, at, () => this.fire(id));
+  }
+
+  /** A scheduled job is due. */
+  private fire(id: string): void {
+    const job = this.lifecycle.get(id);
+    if (!job || job.status !== 'SCHEDULED' || this.closing) return;
+    if (this.activeCount >= this.s.maxConcurrentJobs) {
+      this.lifecycle.transition(id, 'FAILED', { exitCode: -1, failureReason: `could not start at its scheduled time: this server already ran ${this.s.maxConcurrentJobs} jobs (jobs.maxConcurrentJobs)` });
+      removeStaged(this.s.stateDir, id);
+      return;
+    }
+    this.startLive(this.lifecycle.transition(id, 'INITIALIZING'));
+  }
+
+  /** Give an INITIALIZING job its log and run it. */
+  private startLive(job: JobRecord): JobRecord {
     const signal = new LogSignal();
-    const writer = new LogWriter(this.logFile(job.id), this.s.maxLogBytes, (pos) => signal.appended(pos), this.s.logHeadBytes);
-    const live: Live = { writer, signal, done: Promise.resolve() };
+    let writer: LogWriter;
+    try {
+      const open = this.deps.openLog ?? ((f, max, on, head) => new LogWriter(f, max, on, head));
+      writer = open(this.logFile(job.id), this.s.maxLogBytes, (pos) => signal.appended(pos), this.s.logHeadBytes);
+    } catch (err) {
+      this.removeJobDir(job.id);
+      return this.lifecycle.transition(job.id, 'FAILED', { exitCode: 125, failureReason: `could not start the job: cannot open its log: ${describeError(err)}` });
+    }
+    const live: LiveJob = { id: job.id, abort: new AbortController(), exited: false, writer, signal, done: Promise.resolve() };
     this.live.set(job.id, live);
-    live.done = this.run(job, live).catch((err) => this.deps.log(`job ${job.id}: ${describeError(err)}`));
-    return { ...job };
-  }
-
-  private async run(job: JobRecord, live: Live): Promise<void> {
-    let result: Partial<JobRecord>;
-    const releases: (() => Promise<void>)[] = [];
-    try {
-      live.cgroup = this.deps.cgroups.create(job.id);
-      const dir = path.join(this.jobsDir, job.id);
-      let spec = buildJobSpec(job, { root: path.join(dir, 'root'), work: path.join(dir, 'work') }, live.cgroup.procsFiles, this.s);
-      for (const r of this.deps.resources ?? []) {
-        const got = await r.acquire(job).catch((err) => {
-          throw new JobletError('FAILED_PRECONDITION', `${r.name}: ${describeError(err)}`);
-        });
-        releases.push(got.release);
-        spec = { ...spec, ...got.spec, binds: [...(spec.binds ?? []), ...(got.spec?.binds ?? [])] };
-      }
-      // A limit that was asked for and cannot be applied fails the job; it is never dropped.
-      live.cgroup.setLimits({
-        cpuPercent: job.limits.cpuPercent || undefined,
-        cpuCores: job.limits.cpuCores || undefined,
-        memoryBytes: job.limits.memoryBytes,
-        pids: job.limits.pids,
-        ioBps: job.limits.ioBps ? { bps: job.limits.ioBps, devices: blockDevices() } : undefined,
-      });
-      const proc = await this.deps.spawn(spec);
-      live.proc = proc;
-      // Stopped while it waited for a start slot: it must not run.
-      if (live.stop) process.kill(proc.pid, 'SIGKILL');
-      if (job.limits.timeoutMs) {
-        live.timer = setTimeout(() => {
-          void this.terminate(live, { reason: `timeout: the job ran longer than ${formatDuration(job.limits.timeoutMs)}`, status: 'FAILED' });
-        }, job.limits.timeoutMs);
-      }
-      const drained = Promise.all([pump(proc.stdout, LogStream.Stdout, live.writer), pump(proc.stderr, LogStream.Stderr, live.writer)]);
-      result = await this.awaitStart(job, live, proc);
-      if (!result.status) {
-        const exit = await proc.exited;
-        result = exitOutcome(exit, live.stop);
-      }
-      // PID 1 is gone, so the kernel killed its namespace; the cgroup catches anything else.
-      await live.cgroup.killAll();
-      const usage = usageFrom(live.cgroup.stats());
-      result = { ...withOomCause(result, usage, job.limits.memoryBytes), usage };
-      await withTimeout(drained, 5000);
-    } catch (err) {
-      result = { status: 'FAILED', exitCode: 125, failureReason: `could not start the job: ${describeError(err)}` };
-      clearTimeout(live.timer);
-      live.writer.notice(`[joblet] ${result.failureReason}\n`);
-      if (live.proc) await live.proc.exited.catch(() => undefined);
-      await live.cgroup?.killAll().catch(() => undefined);
-    }
-    clearTimeout(live.timer);
-    await live.cgroup?.destroy().catch((err) => this.deps.log(`job ${job.id}: cgroup clean-up: ${describeError(err)}`));
-    for (const release of releases.reverse()) await release().catch((err) => this.deps.log(`job ${job.id}: release: ${describeError(err)}`));
-    this.removeJobDir(job.id);
-    if (live.writer.truncated) result.outputTruncated = true;
-    live.writer.close();
-    const current = this.deps.store.get(job.id) ?? job;
-    this.deps.store.put({ ...current, ...result, endedAt: Date.now() });
-    this.live.delete(job.id);
-    live.signal.end();
-  }
-
-  /** Wait for exec; on success mark RUNNING. A setup failure returns the final result. */
-  private async awaitStart(job: JobRecord, live: Live, proc: SandboxProcess): Promise<Partial<JobRecord>> {
-    try {
-      await proc.started;
-    } catch (err) {
-      const failure = (err as { failure?: { message: string; exitCode: number } }).failure;
-      await proc.exited.catch(() => undefined);
-      if (live.stop) return { status: live.stop.status, exitCode: 143, failureReason: live.stop.reason };
-      const reason = failure?.message ?? describeError(err);
-      // The job never ran: say why where the user looks first, in its output.
-      live.writer.notice(`[joblet] ${reason}\n`);
-      return { status: 'FAILED', exitCode: failure?.exitCode ?? 125, failureReason: reason };
-    }
-    const current = this.deps.store.get(job.id) ?? job;
-    this.deps.store.put({ ...current, status: 'RUNNING', startedAt: Date.now() });
-    return {};
+    live.done = runJob(job, live, this.ctx);
+    return job;
   }
 
   /** Resolve a full id or a unique prefix of 4+ characters. */
   resolve(idOrPrefix: string): string {
-    const prefix = checkIdPrefix(idOrPrefix);
-    if (isJobId(prefix) && this.deps.store.get(prefix)) return prefix;
-    const ids = this.deps.store.idsWithPrefix(prefix, 6);
-    if (ids.length === 0) throw new NotFoundError(`job '${prefix}' not found (see 'rnx list')`);
-    if (ids.length > 1) {
-      throw new InvalidArgumentError(`job id '${prefix}' is ambiguous: it matches ${ids.length > 5 ? 'more than 5' : ids.length} jobs (${ids.slice(0, 5).map((i) => i.slice(0, 13)).join(', ')}…); give more characters`);
-    }
-    return ids[0]!;
+    return resolveJobId(idOrPrefix, (id) => this.lifecycle.get(id) !== undefined, (p, n) => this.deps.store.idsWithPrefix(p, n));
   }
 
   /** One job by id or prefix; a running job carries its usage so far. */
   get(idOrPrefix: string): JobRecord {
     const id = this.resolve(idOrPrefix);
-    const job = this.deps.store.get(id)!;
+    const job = this.lifecycle.get(id)!;
     const cg = this.live.get(id)?.cgroup;
-    if (!cg) return job;
+    if (!cg || isTerminal(job.status)) return job;
     try {
       return { ...job, usage: usageFrom(cg.stats()) };
     } catch {
@@ -274,122 +250,135 @@ export class JobManager {
     }
   }
 
+  /** The cgroup of a job that is being set up, runs or stops (for per-job samplers); undefined otherwise. */
+  cgroupOf(id: string): JobCgroup | undefined {
+    return this.live.get(id)?.cgroup;
+  }
+
   /** Every job, oldest first. */
   list(): JobRecord[] {
-    return this.deps.store.list();
+    return this.lifecycle.overlay(this.deps.store.list());
   }
 
-  /** Stop a running job: SIGTERM to all its processes, the grace period, then SIGKILL to all. */
-  async stop(idOrPrefix: string, by: string): Promise<JobRecord> {
+  /** Jobs newest first, filtered and from a position (see JobQuery). */
+  page(q: JobQuery): JobRecord[] {
+    return this.lifecycle.overlay(this.deps.store.page(q));
+  }
+
+  /** Stop a job: SIGTERM to all its processes, the grace period if PID 1 handles TERM, then SIGKILL. A scheduled job is canceled. */
+  async stop(idOrPrefix: string, by: string, graceMs?: number): Promise<JobRecord> {
     const job = this.get(idOrPrefix);
+    if (job.status === 'SCHEDULED') return this.cancel(job.id, by);
     const live = this.live.get(job.id);
     if (!live || isTerminal(job.status)) throw new FailedPreconditionError(`job ${job.id} is not running (status ${job.status})`);
-    await this.terminate(live, { reason: `stopped by ${by}`, status: 'STOPPED' });
-    return this.deps.store.get(job.id)!;
+    await this.terminate(live, { reason: `stopped by ${by}`, status: 'STOPPED' }, graceMs);
+    return this.lifecycle.get(job.id)!;
   }
 
-  private async terminate(live: Live, cause: StopCause): Promise<void> {
-    live.stop ??= cause;
-    const exited = live.proc ? live.proc.exited.then(() => true) : Promise.resolve(true);
-    live.cgroup?.signalAll('SIGTERM');
-    const inTime = await Promise.race([exited, sleep(this.s.stopGraceSeconds * 1000).then(() => false)]);
-    if (!inTime) await live.cgroup?.killAll();
-    if (live.proc && !(await Promise.race([exited, sleep(2000).then(() => false)]))) {
-      // The cgroup may not hold it yet (still in setup): kill the process itself.
-      try {
-        process.kill(live.proc.pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
+  /** Cancel a scheduled job: it becomes CANCELED and never runs. */
+  cancel(idOrPrefix: string, by: string): JobRecord {
+    const job = this.get(idOrPrefix);
+    if (job.status !== 'SCHEDULED') {
+      const hint = isTerminal(job.status) ? 'it has already ended' : `use 'rnx stop ${job.id.slice(0, 8)}' to stop a job that has started`;
+      throw new FailedPreconditionError(`job ${job.id} is ${job.status}: only a SCHEDULED job can be canceled; ${hint}`);
     }
-    await live.done;
+    this.timers.delete(`job:${job.id}`);
+    const rec = this.lifecycle.transition(job.id, 'CANCELED', { failureReason: `canceled by ${by}` });
+    try {
+      removeStaged(this.s.stateDir, job.id);
+    } catch (err) {
+      this.deps.log(`job ${job.id}: staged uploads clean-up: ${describeError(err)}`);
+    }
+    return rec;
+  }
+
+  /** Stop a live job (or join the stop in progress). */
+  private terminate(live: LiveJob, cause: StopCause, graceMs = this.s.stopGraceSeconds * 1000): Promise<void> {
+    return terminateLive(live, cause, graceMs, {
+      lifecycle: this.lifecycle,
+      log: this.deps.log,
+      catchesSigterm: this.deps.catchesSigterm ?? catchesSigterm,
+      killTimeoutMs: this.s.killTimeoutMs ?? KILL_TIMEOUT_MS,
+    });
   }
 
   /** Delete a finished job and its output. */
   delete(idOrPrefix: string): string {
     const job = this.get(idOrPrefix);
     if (!isTerminal(job.status) || this.live.has(job.id)) {
+      if (job.status === 'SCHEDULED') throw new FailedPreconditionError(`job ${job.id} is SCHEDULED; cancel it first ('rnx cancel ${job.id.slice(0, 8)}')`);
       throw new FailedPreconditionError(`job ${job.id} is ${job.status}; stop it first ('rnx stop ${job.id.slice(0, 8)}') or wait for it to finish`);
     }
-    this.deps.store.delete(job.id);
-    fs.rmSync(this.logFile(job.id), { force: true });
+    this.forget(job.id);
     return job.id;
   }
 
-  /** Delete every finished job; running ones are skipped and counted. */
+  private forget(id: string): void {
+    this.lifecycle.forget(id);
+    fs.rmSync(this.logFile(id), { force: true });
+  }
+
+  /** Delete every finished job; unfinished ones (scheduled included) are skipped and counted. */
   deleteAll(): { deleted: number; skipped: number } {
     let deleted = 0;
     let skipped = 0;
     for (const job of this.list()) {
       if (!isTerminal(job.status) || this.live.has(job.id)) skipped++;
       else {
-        this.delete(job.id);
+        this.forget(job.id);
         deleted++;
       }
     }
     return { deleted, skipped };
   }
 
-  /** Everything the job printed, then live output until it ends (unless noFollow). */
-  logs(idOrPrefix: string, noFollow: boolean, abort: AbortSignal): AsyncGenerator<LogFrame> {
+  /** Everything the job printed, then live output until it ends (unless noFollow). A scheduled job is waited for. */
+  async *logs(idOrPrefix: string, noFollow: boolean, abort: AbortSignal): AsyncGenerator<LogFrame> {
     const job = this.get(idOrPrefix);
+    if (!noFollow && job.status === 'SCHEDULED') await this.lifecycle.left(job.id, 'SCHEDULED', abort);
     const file = this.logFile(job.id);
     const live = noFollow ? undefined : this.live.get(job.id)?.signal;
-    return followLog(file, () => logSize(file), live, abort);
+    yield* followLog(file, () => logSize(file), live, abort);
   }
 
-  /** Stop every running job (daemon shutdown). */
+  /** Stop every running job (daemon shutdown); scheduled jobs stay scheduled for the next start. */
   async shutdown(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.retentionTimer);
+    clearTimeout(this.sweepSoon);
+    for (const j of this.deps.store.withStatus(['SCHEDULED'])) this.timers.delete(`job:${j.id}`);
     await Promise.all([...this.live.values()].map((l) => this.terminate(l, { reason: 'stopped because the joblet daemon shut down', status: 'STOPPED' })));
+    this.lifecycle.close();
+  }
+
+  /** Apply the retention policy now; returns the number of jobs deleted. */
+  sweep(): number {
+    const policy = this.s.retention;
+    if (!policy || (!policy.days && !policy.keep)) return 0;
+    try {
+      return sweepRetention(this.deps.store, policy, this.now(), (id) => this.forget(id));
+    } catch (err) {
+      this.deps.log(`retention sweep: ${describeError(err)}`);
+      return 0;
+    }
   }
 
   private logFile(id: string): string {
     return path.join(this.logsDir, `${id}.log`);
   }
 
+  private discard(id: string, staged: boolean): void {
+    try {
+      if (staged) removeStaged(this.s.stateDir, id);
+      else this.removeJobDir(id);
+    } catch (err) {
+      this.deps.log(`job ${id}: clean-up: ${describeError(err)}`);
+    }
+  }
+
   private removeJobDir(id: string): void {
     // Only names we create ourselves; never follow anything else.
     if (!isJobId(id)) return;
-    removeWorkspace(path.join(this.jobsDir, id));
+    this.workspaces.remove(path.join(this.jobsDir, id));
   }
-}
-
-
-/** Whole-disk block devices ("major:minor") that --max-iobps throttles: every real disk and active loop device. */
-function blockDevices(): string[] {
-  const out: string[] = [];
-  for (const name of fs.readdirSync('/sys/block')) {
-    if (/^(ram|zram)/.test(name)) continue;
-    try {
-      if (Number(fs.readFileSync(`/sys/block/${name}/size`, 'utf8')) === 0) continue; // detached loop devices
-      out.push(fs.readFileSync(`/sys/block/${name}/dev`, 'utf8').trim());
-    } catch {
-      /* vanished meanwhile */
-    }
-  }
-  return out;
-}
-
-/** Copy a job's output stream into its log, pausing while the log asks (a live follower catching up). */
-function pump(stream: NodeJS.ReadableStream, which: LogStream.Stdout | LogStream.Stderr, writer: LogWriter): Promise<void> {
-  return new Promise((resolve) => {
-    stream.on('data', (chunk: Buffer) => {
-      const room = writer.write(which, chunk);
-      if (room !== true) {
-        stream.pause();
-        void room.then(() => stream.resume());
-      }
-    });
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.on('error', () => resolve());
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
-}
-
-async function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
-  await Promise.race([p, sleep(ms)]);
 }

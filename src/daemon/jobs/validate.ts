@@ -7,13 +7,30 @@ import { InvalidArgumentError, UnimplementedError } from '../../shared/errors';
 import { printable } from '../../shared/ids';
 import { MAX_VOLUMES_PER_JOB, checkVolumeName } from '../../shared/volumes';
 import type { RunJobRequest } from '../../gen/joblet';
+import { checkScheduleName, parseConcurrency, parseCron, type Concurrency, type CronSpec } from '../../shared/cron';
+import { parseSchedule } from '../../shared/schedule';
 import { resolveLimits, type HostCapacity, type JobLimits, type LimitSettings } from './limits';
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_ARGS = 4096;
-const MAX_ARGV_BYTES = 1 << 20;
 const MAX_ENV = 1024;
 const RESERVED_ENV = new Set(['JOB_ID']);
+
+/**
+ * The one limit on a job's spec: command, arguments, environment and work dir together, measured
+ * as the JSON the sandbox receives, may take at most 256 KiB. Checked before anything is stored,
+ * so a job is never created that could not be handed to its sandbox (whose whole request,
+ * with the server's own additions, must stay under 1 MiB).
+ */
+export const MAX_SPEC_BYTES = 256 * 1024;
+
+/** A recurring schedule asked for with a job request. */
+export interface RecurringRequest {
+  cron: CronSpec;
+  concurrency: Concurrency;
+  /** '' = unnamed. */
+  name: string;
+}
 
 /** What a validated request asks for. */
 export interface JobRequest {
@@ -26,6 +43,10 @@ export interface JobRequest {
   network: string;
   /** Volumes to mount at /volumes/NAME (names checked; whether they exist is the volume resource's check). */
   volumes: string[];
+  /** One-shot schedule: when the job is due (Unix ms). */
+  scheduledAt?: number;
+  /** A recurring schedule instead of one job. */
+  recurring?: RecurringRequest;
 }
 
 /** What validation needs to know about this server. */
@@ -35,18 +56,13 @@ export interface ValidationContext {
 }
 
 /** Validate a RunJob request; throws InvalidArgumentError / UnimplementedError. */
-export function validateRunRequest(req: RunJobRequest, ctx: ValidationContext): JobRequest {
+export function validateRunRequest(req: RunJobRequest, ctx: ValidationContext, now = new Date()): JobRequest {
   refuseLaterFeatures(req);
   const command = req.command;
   if (!command) throw new InvalidArgumentError('command is required: give the program to run, e.g. rnx run echo hello');
   checkText('command', command, 4096);
   if (req.args.length > MAX_ARGS) throw new InvalidArgumentError(`too many arguments (${req.args.length}); at most ${MAX_ARGS}`);
-  let bytes = command.length;
-  req.args.forEach((a, i) => {
-    checkText(`args[${i}]`, a, MAX_ARGV_BYTES);
-    bytes += a.length;
-  });
-  if (bytes > MAX_ARGV_BYTES) throw new InvalidArgumentError(`command and arguments are ${bytes} bytes; at most ${MAX_ARGV_BYTES}`);
+  req.args.forEach((a, i) => checkText(`args[${i}]`, a, MAX_SPEC_BYTES));
   const env: Record<string, string> = {};
   const entries = Object.entries(req.environment ?? {});
   if (entries.length > MAX_ENV) throw new InvalidArgumentError(`too many environment variables (${entries.length}); at most ${MAX_ENV}`);
@@ -63,7 +79,31 @@ export function validateRunRequest(req: RunJobRequest, ctx: ValidationContext): 
     throw new InvalidArgumentError(`work_dir '${printable(workdir)}' must be an absolute, normalized path such as /work`);
   }
   checkText('network', req.network, 64);
-  return { command, args: [...req.args], env, workdir, limits: resolveLimits(req, ctx.limits, ctx.host), network: req.network, volumes: checkVolumes(req.volumes) };
+  const size = Buffer.byteLength(JSON.stringify({ command, args: req.args, env, workdir }));
+  if (size > MAX_SPEC_BYTES) {
+    throw new InvalidArgumentError(`the job's command, arguments and environment take ${size} bytes; at most ${MAX_SPEC_BYTES} (256 KiB) together: pass large data as an upload instead`);
+  }
+  const out: JobRequest = { command, args: [...req.args], env, workdir, limits: resolveLimits(req, ctx.limits, ctx.host), network: req.network, volumes: checkVolumes(req.volumes) };
+  return { ...out, ...checkTiming(req, now) };
+}
+
+/** schedule (one-shot) or cron (recurring), never both; the cron options only with cron. */
+function checkTiming(req: RunJobRequest, now: Date): Pick<JobRequest, 'scheduledAt' | 'recurring'> {
+  const cron = req.cron ?? '';
+  if (req.schedule && cron) throw new InvalidArgumentError('give either schedule (one run at a time) or cron (recurring), not both');
+  if (req.schedule) return { scheduledAt: parseSchedule('schedule', req.schedule, now).getTime() };
+  if (!cron) {
+    const extra = [req.cronTimezone && 'cron_timezone (--cron-tz)', req.concurrency && 'concurrency (--concurrency)', req.scheduleName && 'schedule_name (--name)'].filter(Boolean);
+    if (extra.length) throw new InvalidArgumentError(`${extra.join(', ')} only apply to a recurring schedule: add cron (--cron)`);
+    return {};
+  }
+  return {
+    recurring: {
+      cron: parseCron('cron', cron, req.cronTimezone ?? '', 'cron_timezone'),
+      concurrency: parseConcurrency('concurrency', req.concurrency ?? ''),
+      name: checkScheduleName('schedule_name', req.scheduleName ?? ''),
+    },
+  };
 }
 
 /** Volume names: valid, each once, not too many. */
@@ -86,7 +126,6 @@ function checkText(field: string, value: string, max: number): void {
 /** Fields of the public API that this release does not implement yet: refuse, never ignore. */
 function refuseLaterFeatures(req: RunJobRequest): void {
   const later: [boolean, string][] = [
-    [req.schedule !== '', 'schedule (--schedule)'],
     [req.runtime !== '', 'runtime (--runtime)'],
     [Object.keys(req.secretEnvironment ?? {}).length > 0, 'secret_environment (--secret-env)'],
     [req.gpuCount !== 0 || req.gpuMemoryMb !== 0, 'gpu_count / gpu_memory_mb (--gpu)'],

@@ -42,6 +42,12 @@ export const METHOD_ACCESS: Record<string, Access> = {
   RemoveRuntime: 'write',
   BuildRuntime: 'write',
   ValidateRuntimeYAML: 'read',
+  GetServerVersion: 'read',
+  ListSchedules: 'read',
+  GetSchedule: 'read',
+  PauseSchedule: 'write',
+  ResumeSchedule: 'write',
+  RemoveSchedule: 'write',
 };
 
 /** Identity of the caller, added to the call context by the auth middleware. */

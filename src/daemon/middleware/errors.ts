@@ -18,6 +18,7 @@ const STATUS: Record<ErrorCode, Status> = {
   RESOURCE_EXHAUSTED: Status.RESOURCE_EXHAUSTED,
   INTERNAL: Status.INTERNAL,
   CONFIG: Status.FAILED_PRECONDITION,
+  DEADLINE_EXCEEDED: Status.DEADLINE_EXCEEDED,
 };
 
 /** Build the middleware; `log` receives unexpected errors. */

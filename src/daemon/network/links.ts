@@ -41,14 +41,16 @@ export function listRoutes(tools: HostTools): Promise<RouteInfo[]> {
 }
 
 /**
- * Make bridge `name` exist with exactly the gateway address of `cidr`, up, marked with `alias`.
- * `exists`: it is already there (from an earlier run), so only its settings are (re)applied.
+ * Make bridge `name` exist with exactly the gateway address of `cidr`, up, marked with `alias`,
+ * with the job networks' MTU (mtu.ts). `exists`: it is already there (from an earlier run), so
+ * only its settings are (re)applied.
  */
-export async function ensureBridge(tools: HostTools, name: string, alias: string, cidr: Cidr, exists: boolean): Promise<void> {
+export async function ensureBridge(tools: HostTools, name: string, alias: string, cidr: Cidr, exists: boolean, mtu: number): Promise<void> {
   const gw = `${formatIPv4(cidr.base + 1)}/${cidr.prefix}`;
   const lines = [
     ...(exists ? [] : [`link add ${name} type bridge`]),
     `link set ${name} alias ${alias}`,
+    `link set ${name} mtu ${mtu}`,
     ...(hasIPv6() ? [`link set ${name} addrgenmode none`] : []),
     // Flush first: a changed CIDR in the config (or a crash mid-change) must not leave a second address.
     `addr flush dev ${name}`,
@@ -89,6 +91,8 @@ export interface JobLink {
   ip: number;
   /** Set bridge port isolation: this port may only talk to the bridge itself (the gateway), not other ports. */
   isolatedPort: boolean;
+  /** MTU of both ends of the veth (the bridge's). */
+  mtu: number;
 }
 
 /**
@@ -99,7 +103,7 @@ export async function attachJob(tools: HostTools, j: JobLink): Promise<void> {
   const v6 = hasIPv6();
   await tools.ipBatch([
     `netns add ${j.netns}`,
-    `link add ${j.veth} type veth peer name ${JOB_IFNAME} netns ${j.netns}`,
+    `link add ${j.veth} mtu ${j.mtu} type veth peer name ${JOB_IFNAME} mtu ${j.mtu} netns ${j.netns}`,
     `link set ${j.veth} alias ${j.alias}`,
     ...(v6 ? [`link set ${j.veth} addrgenmode none`] : []),
     `link set ${j.veth} master ${j.bridge}`,

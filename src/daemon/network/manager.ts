@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import { cidrText, formatIPv4, overlaps, parseCidr, parseNetworkCidr, type Cidr } from '../../shared/cidr';
 import { AlreadyExistsError, ConfigError, describeError, FailedPreconditionError, InvalidArgumentError, JobletError, NotFoundError } from '../../shared/errors';
-import { printable } from '../../shared/ids';
+import { notFound } from '../../shared/entities';
 import type { RecordTable } from '../../store/db';
 import type { JobRecord } from '../../store/job-record';
 import type { NetworkRecord } from '../../store/network-record';
@@ -16,6 +16,7 @@ import { jobHostname } from '../jobs/sandbox-spec';
 import type { JobRequest } from '../jobs/validate';
 import { attachJob, deleteLink, detachJob, ensureBridge, listLinks, listRoutes, NETNS_DIR, routeClash } from './links';
 import { aliasPrefix, bridgeName, checkNetworkName, ifAlias, isBuiltin, netnsName, nftTableName, vethName, type BuiltinNetwork } from './names';
+import { chooseMtu, DEFAULT_MTU } from './mtu';
 import { applyFirewall, removeFirewall } from './nftables';
 import { AddressPool } from './pool';
 import { removeStaleJobObjects } from './reconcile';
@@ -31,6 +32,8 @@ export interface NetworkSettings {
   defaultMode: BuiltinNetwork;
   bridgeCidr: string;
   isolatedCidr: string;
+  /** network.mtu: 0 = the MTU of the host's route to the outside (mtu.ts). */
+  mtu: number;
   /** Attachments prepared in advance per network in use (0: every job makes its own). */
   warmLinks?: number;
 }
@@ -74,6 +77,8 @@ export class NetworkManager implements JobResource {
   private readonly nets = new Map<string, Net>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly table: string;
+  /** MTU of every bridge and job interface, chosen at start (mtu.ts). */
+  private mtu = DEFAULT_MTU;
   private spares?: SpareLinks;
   private expiry?: NodeJS.Timeout;
 
@@ -113,7 +118,7 @@ export class NetworkManager implements JobResource {
     }
     const count = this.s.warmLinks ?? 0;
     if (count > 0) {
-      this.spares = new SpareLinks(tools, this.s.instance, count, SPARE_IDLE_MS, this.deps.log);
+      this.spares = new SpareLinks(tools, this.s.instance, this.mtu, count, SPARE_IDLE_MS, this.deps.log);
       const def = this.nets.get(this.s.defaultMode);
       if (def?.pool && !def.problem) this.spares.warm(def as SpareNetwork);
       this.expiry = setInterval(() => void this.spares?.expire(this.spareNets()), 60_000);
@@ -130,6 +135,8 @@ export class NetworkManager implements JobResource {
     const forward = '/proc/sys/net/ipv4/ip_forward';
     if (fs.readFileSync(forward, 'utf8').trim() !== '1') fs.writeFileSync(forward, '1');
     await removeStaleJobObjects(tools, this.s.instance, (m) => this.deps.log.info(m));
+    const mtu = await chooseMtu(tools, this.s.mtu);
+    this.mtu = mtu.mtu;
     const links = await listLinks(tools);
     const ours = new Set(links.filter((l) => l.ifalias?.startsWith(aliasPrefix(this.s.instance))).map((l) => l.ifname));
     const foreign = (await listRoutes(tools)).filter((r) => !r.dev || !ours.has(r.dev));
@@ -149,10 +156,10 @@ export class NetworkManager implements JobResource {
       if (ours.has(l.ifname) && !wanted.has(l.ifname)) await deleteLink(tools, l.ifname);
     }
     for (const n of wanted.values()) {
-      await ensureBridge(tools, n.bridge, ifAlias(this.s.instance, 'net', n.name), n.pool!.cidr, links.some((l) => l.ifname === n.bridge));
+      await ensureBridge(tools, n.bridge, ifAlias(this.s.instance, 'net', n.name), n.pool!.cidr, links.some((l) => l.ifname === n.bridge), this.mtu);
     }
     await this.firewall(tools);
-    this.deps.log.info(`networks ready: ${[...wanted.values()].map((n) => `${n.name} ${cidrText(n.pool!.cidr)} on ${n.bridge}`).join(', ')}`);
+    this.deps.log.info(`networks ready: ${[...wanted.values()].map((n) => `${n.name} ${cidrText(n.pool!.cidr)} on ${n.bridge}`).join(', ')}; MTU ${mtu.mtu} (${mtu.source})`);
   }
 
   /** The network a job gets: '' means the server default. Throws when it does not exist or cannot be used. */
@@ -193,6 +200,7 @@ export class NetworkManager implements JobResource {
         cidr: net.pool.cidr,
         ip,
         isolatedPort: net.isolated,
+        mtu: this.mtu,
       };
       try {
         await attachJob(tools, link);
@@ -241,7 +249,7 @@ export class NetworkManager implements JobResource {
       net.creating = true;
       try {
         await deleteLink(tools, net.bridge); // a leftover of a crash during an earlier create
-        await ensureBridge(tools, net.bridge, ifAlias(this.s.instance, 'net', name), cidr, false);
+        await ensureBridge(tools, net.bridge, ifAlias(this.s.instance, 'net', name), cidr, false, this.mtu);
         await this.firewall(tools);
         this.deps.table.put({ name, cidr: cidrText(cidr), bridge: net.bridge, createdAt: Date.now() });
         net.creating = false;
@@ -260,9 +268,10 @@ export class NetworkManager implements JobResource {
   remove(name: string): Promise<void> {
     if (isBuiltin(name)) throw new FailedPreconditionError(`'${name}' is a built-in network and cannot be removed`);
     if (!name) throw new InvalidArgumentError('a network name is required: rnx network remove NAME');
+    checkNetworkName(name);
     return this.serial(async () => {
       const net = this.nets.get(name);
-      if (!net) throw new NotFoundError(`network '${printable(name)}' does not exist (see 'rnx network list')`);
+      if (!net) throw notFound('network', name);
       if (net.jobs > 0) {
         throw new FailedPreconditionError(`network '${name}' is used by ${net.jobs} running job${net.jobs === 1 ? '' : 's'}; stop ${net.jobs === 1 ? 'it' : 'them'} first`);
       }
@@ -286,8 +295,19 @@ export class NetworkManager implements JobResource {
     const tools = this.deps.tools;
     if (!('run' in tools)) return;
     await this.serial(async () => {
-      await removeFirewall(tools, this.table);
-      for (const n of this.nets.values()) if (n.pool && !n.problem) await deleteLink(tools, n.bridge);
+      // Every step is tried even when one fails, and also for networks whose set-up failed half
+      // way (start-up that failed must release what it made): the first error is reported.
+      let first: unknown;
+      const attempt = async (fn: () => Promise<void>) => {
+        try {
+          await fn();
+        } catch (err) {
+          first ??= err;
+        }
+      };
+      await attempt(() => removeFirewall(tools, this.table));
+      for (const n of this.nets.values()) if (n.pool) await attempt(() => deleteLink(tools, n.bridge));
+      if (first !== undefined) throw first;
     });
   }
 
@@ -300,7 +320,7 @@ export class NetworkManager implements JobResource {
   private usable(name: string): Net {
     const net = this.nets.get(name);
     if (!net) {
-      throw new NotFoundError(`network '${printable(name)}' does not exist: use none, isolated, bridge or a network made with 'rnx network create' (see 'rnx network list')`);
+      throw notFound('network', name, "use none, isolated, bridge or a network made with 'rnx network create'");
     }
     if (net.problem) throw new FailedPreconditionError(`network '${name}' is not available on this server: ${net.problem}`);
     if (net.creating) throw new FailedPreconditionError(`network '${name}' is still being created; try again in a moment`);

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from '../../shared/errors';
-import { printable } from '../../shared/ids';
+import { invalidName } from '../../shared/entities';
 
 /** Built-in networks: no namespace setup at all, one shared bridge, and jobs cut off from each other. */
 export const BUILTIN_NETWORKS = ['none', 'isolated', 'bridge'] as const;
@@ -25,11 +25,9 @@ export function isBuiltin(name: string): name is BuiltinNetwork {
 /** Check a name for a new custom network. Throws InvalidArgumentError. */
 export function checkNetworkName(name: string): void {
   if (name === '') throw new InvalidArgumentError('a network name is required, e.g. rnx network create backend --cidr=10.10.0.0/24');
-  if (name.length > MAX_NAME) throw new InvalidArgumentError(`network name '${printable(name)}' is too long (${name.length} characters; at most ${MAX_NAME})`);
-  if (!NAME.test(name)) {
-    throw new InvalidArgumentError(`network name '${printable(name)}' is invalid: use a-z, 0-9 and -, starting and ending with a letter or digit`);
-  }
-  if (isBuiltin(name)) throw new InvalidArgumentError(`network name '${name}' is reserved for the built-in network of that name`);
+  if (name.length > MAX_NAME) throw invalidName('network', name, `too long (${name.length} characters; at most ${MAX_NAME})`);
+  if (!NAME.test(name)) throw invalidName('network', name, 'use a-z, 0-9 and -, starting and ending with a letter or digit');
+  if (isBuiltin(name)) throw invalidName('network', name, 'reserved for the built-in network of that name');
 }
 
 function hash(parts: string[], chars: number): string {

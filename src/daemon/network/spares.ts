@@ -42,6 +42,8 @@ export class SpareLinks {
   constructor(
     private readonly tools: HostTools,
     private readonly instance: string,
+    /** MTU of the veths (the bridges' MTU, chosen at start). */
+    private readonly mtu: number,
     private readonly count: number,
     private readonly idleMs: number,
     private readonly log: { warn(msg: string): void },
@@ -139,6 +141,7 @@ export class SpareLinks {
       cidr: net.pool.cidr,
       ip,
       isolatedPort: net.isolated,
+      mtu: this.mtu,
     };
     try {
       await attachJob(this.tools, link);

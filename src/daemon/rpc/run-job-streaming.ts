@@ -11,11 +11,14 @@ import { int64 } from '../jobs/limits';
 import { checkUploadList, type UploadEntry } from '../jobs/uploads';
 import { printable } from '../../shared/ids';
 import type { JobRequest } from '../jobs/validate';
-import { toJob } from '../mappers';
+import type { ScheduleManager } from '../schedule/manager';
+import { submit } from './submit';
+import { idleLimited } from './idle';
 
-/** Handler factory. */
-export function runJobStreaming(jobs: JobManager) {
-  return async (messages: AsyncIterable<RunJobStreamMessage>, ctx: CallerContext): Promise<RunJobResponse> => {
+/** Handler factory; a stream silent for more than `idleSeconds` is aborted and its workspace freed. */
+export function runJobStreaming(jobs: JobManager, schedules: ScheduleManager, idleSeconds: number) {
+  return async (stream: AsyncIterable<RunJobStreamMessage>, ctx: CallerContext): Promise<RunJobResponse> => {
+    const messages = idleLimited(stream, idleSeconds * 1000, `the upload stream sent nothing for ${idleSeconds} s (jobs.uploadIdleSeconds); the job was not created`);
     let spec: JobRequest | undefined;
     let entries: UploadEntry[] = [];
     let pending: PendingJob | undefined;
@@ -26,6 +29,7 @@ export function runJobStreaming(jobs: JobManager) {
         if (msg?.$case === 'request') {
           if (spec) throw new InvalidArgumentError('the job request was sent twice; send it once, first');
           spec = jobs.check(msg.request);
+          schedules.admit(spec);
           entries = msg.request.uploads.map((u) => ({ path: u.path, mode: u.mode, isDirectory: u.isDirectory, size: u.isDirectory ? -1 : int64(`upload '${printable(u.path)}' size`, u.size) }));
           const inodes = checkUploadList(entries);
           pending = jobs.prepare(spec, entries.reduce((n, e) => n + Math.max(0, e.size), 0), inodes);
@@ -39,8 +43,9 @@ export function runJobStreaming(jobs: JobManager) {
       }
       if (!spec || !pending) throw new InvalidArgumentError('the stream ended without a job request');
       current = advanceTo(entries.length, current, entries, pending);
-      const job = jobs.launch(pending, spec, ctx.caller.name);
-      return { jobUuid: job.id, status: job.status, job: toJob(job) };
+      const done = pending;
+      pending = undefined; // submit() consumes it, also when it fails
+      return submit(jobs, schedules, done, spec, ctx.caller.name);
     } catch (err) {
       if (pending) jobs.abandon(pending);
       throw err;

@@ -3,12 +3,14 @@ import type { RunJobRequest, RunJobResponse } from '../../gen/joblet';
 import type { CallerContext } from '../middleware/auth';
 import type { JobManager } from '../jobs/manager';
 import { checkUploadList, type UploadEntry } from '../jobs/uploads';
-import { toJob } from '../mappers';
+import type { ScheduleManager } from '../schedule/manager';
+import { submit } from './submit';
 
 /** Handler factory. */
-export function runJob(jobs: JobManager) {
+export function runJob(jobs: JobManager, schedules: ScheduleManager) {
   return async (req: RunJobRequest, ctx: CallerContext): Promise<RunJobResponse> => {
     const spec = jobs.check(req);
+    schedules.admit(spec);
     const entries: UploadEntry[] = req.uploads.map((u) => ({ path: u.path, mode: u.mode, isDirectory: u.isDirectory, size: -1 }));
     const inodes = checkUploadList(entries);
     const pending = jobs.prepare(spec, req.uploads.reduce((n, u) => n + u.content.length, 0), inodes);
@@ -25,7 +27,6 @@ export function runJob(jobs: JobManager) {
       jobs.abandon(pending);
       throw err;
     }
-    const job = jobs.launch(pending, spec, ctx.caller.name);
-    return { jobUuid: job.id, status: job.status, job: toJob(job) };
+    return submit(jobs, schedules, pending, spec, ctx.caller.name);
   };
 }

@@ -6,7 +6,6 @@ import { UnimplementedError } from '../../shared/errors';
 
 /** Features and the RPCs that belong to them. */
 const LATER: Record<string, string[]> = {
-  'job scheduling': ['CancelJob'],
   'per-job metrics': ['StreamJobMetrics', 'GetJobMetrics'],
   'job telematics': ['StreamJobTelematics', 'GetJobTelematics'],
   'system monitoring': ['GetSystemStatus', 'StreamSystemMetrics'],

@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, JobletError, NotFoundError, describeError } from '../../shared/errors';
+import { notFound } from '../../shared/entities';
 import { checkVolumeName, formatVolumeSize, VOLUMES_MOUNT_DIR, type VolumeType } from '../../shared/volumes';
 import type { RecordTable } from '../../store/db';
 import type { JobRecord } from '../../store/job-record';
@@ -185,7 +186,7 @@ export class VolumeManager {
     const e = this.entries.get(name);
     if (!e) {
       if (this.creating.has(name)) throw new FailedPreconditionError(`volume '${name}' is still being created; try again in a moment`);
-      throw new NotFoundError(`volume '${name}' not found (see 'rnx volume list')`);
+      throw notFound('volume', name);
     }
     if (e.users.size > 0) {
       const ids = [...e.users].map((id) => id.slice(0, 8)).join(', ');
@@ -209,7 +210,7 @@ export class VolumeManager {
   check(names: string[]): void {
     for (const name of names) {
       const e = this.entries.get(name);
-      if (!e) throw new NotFoundError(`volume '${name}' not found; create it first ('rnx volume create ${name} --size=1GB') or see 'rnx volume list'`);
+      if (!e) throw notFound('volume', name, `create it with 'rnx volume create ${name} --size=1GB'`);
       if (e.removing) throw new FailedPreconditionError(`volume '${name}' is being removed`);
       if (e.problem) throw new FailedPreconditionError(`volume '${name}' cannot be used: ${e.problem}`);
     }

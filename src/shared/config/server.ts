@@ -102,6 +102,16 @@ const jobsSection = z
     tmpSizeMB: intIn(1, 1024 * 1024).default(64),
     nofile: intIn(16, 1048576).default(1024),
     maxConcurrentJobs: intIn(1, 100000).default(200),
+    // An upload (RunJobStreaming) that sends nothing for this long is aborted and its workspace freed.
+    uploadIdleSeconds: intIn(1, 3600).default(60),
+    // Finished jobs (with their logs) are kept this many days and/or only the newest this many; 0 = no bound.
+    retention: z
+      .object({
+        days: intIn(0, 36500).default(0),
+        keep: intIn(0, 10_000_000).default(10_000),
+      })
+      .strict()
+      .default({}),
     // The stored log keeps its first logHeadBytes and its last (maxLogBytes - logHeadBytes) bytes;
     // unset: 4 MiB, or a quarter of maxLogBytes when that is smaller.
     logHeadBytes: intIn(0, 2 ** 39).optional(),
@@ -117,6 +127,18 @@ const jobsSection = z
     }
   })
   .transform((j) => ({ ...j, logHeadBytes: j.logHeadBytes ?? Math.min(4 * 1024 * 1024, Math.floor(j.maxLogBytes / 4)) }))
+  .default({});
+
+/** One-shot and recurring schedules. */
+const schedulingSection = z
+  .object({
+    // A scheduled job or a cron firing missed while the daemon was down still runs (once) at
+    // start-up when it is late by at most this; otherwise the job fails as missed / the miss is noted.
+    misfireGraceSeconds: intIn(0, 31622400).default(3600),
+    maxScheduledJobs: intIn(1, 1_000_000).default(1000),
+    maxSchedules: intIn(1, 100_000).default(1000),
+  })
+  .strict()
   .default({});
 
 /**
@@ -173,6 +195,12 @@ const networkSection = z
     isolatedCidr: networkCidr.default('172.21.0.0/16'),
     // Job attachments (namespace, veth, address) prepared in advance per network in use; 0: none.
     warmLinks: intIn(0, 64).default(2),
+    // 0: the MTU of the host's route to the outside; else 576 (IPv4's minimum datagram) to 65535.
+    mtu: z
+      .number({ invalid_type_error: 'must be a number: 0 (the MTU of the host\'s route to the outside) or 576-65535' })
+      .int('must be a whole number')
+      .refine((v) => v === 0 || (v >= 576 && v <= 65535), 'must be 0 (the MTU of the host\'s route to the outside) or 576-65535')
+      .default(0),
   })
   .strict()
   .superRefine((n, ctx) => {
@@ -208,6 +236,7 @@ export const serverConfigSchema = z
     limits: limitsSection,
     network: networkSection,
     volumes: volumesSection,
+    scheduling: schedulingSection,
   })
   .strict();
 

@@ -250,12 +250,18 @@ function tinyElf(code: number[]): Buffer {
 const EXIT_0 = [0x31, 0xff, 0xb8, 0x3c, 0, 0, 0, 0x0f, 0x05]; // xor edi,edi; mov eax,60 (exit); syscall
 const EXIT_NEG_EAX = [0x89, 0xc7, 0xf7, 0xdf, 0xb8, 0x3c, 0, 0, 0, 0x0f, 0x05]; // mov edi,eax; neg edi; exit(edi)
 
-it('the i386 entry point (int 0x80) kills the process with SIGSYS; the control run survives', async () => {
+it('the i386 entry point (int 0x80) cannot make a system call: SIGSYS from the filter, or the kernel refuses it', async () => {
   const i386Getpid = tinyElf([0xb8, 20, 0, 0, 0, 0xcd, 0x80, ...EXIT_0]); // mov eax,20 (i386 getpid); int 0x80
   const run = 'exec 2>&1; /work/i386; echo "status $?"';
   const { filtered, control } = await both('sh', ['-c', run], { i386: i386Getpid });
-  assert.match(filtered.stdout, /status 159\n$/, `128 + SIGSYS (31): ${filtered.stdout}`);
+  if (/status 139\n$/.test(control.stdout)) {
+    // A kernel with IA32 emulation off (ia32_emulation=0, as on some cloud VMs) faults int 0x80
+    // with SIGSEGV before any filter runs: the i386 path is closed, and must stay closed with the filter.
+    assert.match(filtered.stdout, /status (139|159)\n$/, `SIGSEGV or SIGSYS: ${filtered.stdout}`);
+    return;
+  }
   assert.is(control.stdout, 'status 0\n');
+  assert.match(filtered.stdout, /status 159\n$/, `128 + SIGSYS (31): ${filtered.stdout}`);
 });
 
 it('x32 syscalls (nr | 0x40000000) get ENOSYS', async () => {

@@ -109,9 +109,9 @@ it('too many arguments or variables, bad names, work dirs and unknown networks o
     [{ environment: { JOB_ID: 'forged' } }, Status.INVALID_ARGUMENT, /^environment variable JOB_ID is set by joblet and cannot be overridden$/],
     [{ workDir: '/work/../etc' }, Status.INVALID_ARGUMENT, /^work_dir '\/work\/\.\.\/etc' must be an absolute, normalized path/],
     [{ workDir: 'work' }, Status.INVALID_ARGUMENT, /^work_dir 'work' must be an absolute, normalized path/],
-    [{ network: '../../etc' }, Status.NOT_FOUND, /^network '\.\.\/\.\.\/etc' does not exist/],
+    [{ network: '../../etc' }, Status.NOT_FOUND, /^network '\.\.\/\.\.\/etc' not found \(see 'rnx network list'\)/],
     [{ network: 'n'.repeat(100) }, Status.INVALID_ARGUMENT, /^network is too long \(100 characters; at most 64\)/],
-    [{ volumes: ['../x'] }, Status.INVALID_ARGUMENT, /^'\.\.\/x' is not a valid volume name/],
+    [{ volumes: ['../x'] }, Status.INVALID_ARGUMENT, /^invalid volume name '\.\.\/x': /],
   ];
   const before = await jobCount();
   for (const [req, code, message] of cases) {

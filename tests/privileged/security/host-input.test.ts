@@ -172,7 +172,7 @@ it('hostile job ids (traversal, SQL, wildcards, NUL, escapes, 5000 characters) a
   assert.equal(after, before);
   const r = await d.rnx(['status', '../../etc/passwd']);
   assert.is(r.code, 1);
-  assert.is(r.stderr, "rnx: '../../etc/passwd' is not a job id: ids are UUIDs like 3f2a9c1e-… (see 'rnx list')\n");
+  assert.is(r.stderr, "rnx: invalid job id '../../etc/passwd': ids are UUIDs like 3f2a9c1e-… (see 'rnx list')\n");
 });
 
 it('terminal escape sequences in a command, its arguments and environment are not replayed raw by rnx list and status', async () => {

@@ -1,0 +1,111 @@
+/**
+ * The console's HTTP API as both halves see it: the backend (src/console/api/) answers with these
+ * shapes and the page (src/console/ui/) reads them. Pure types, no imports: the browser bundle and
+ * the Node side compile this same file. Job objects are exactly the stable `rnx --json` form.
+ */
+
+/** A job: the same fields as `rnx status --json` (src/cli/format.ts JobJson). */
+export interface JobView {
+  id: string;
+  command: string;
+  args: string[];
+  status: string;
+  /** RFC 3339 times; null when not known yet (as in `rnx status --json`). */
+  createdTime: string | null;
+  startTime: string | null;
+  endTime: string | null;
+  durationMs: number;
+  exitCode: number | null;
+  signal: string;
+  failureReason: string;
+  workDir: string;
+  uploads: string[];
+  environment: Record<string, string>;
+  outputTruncated: boolean;
+  owner: string;
+  limits: { cpuPercent: number; cpuCores: string; memoryBytes: number; ioBps: number; pids: number; diskBytes: number; timeoutMs: number };
+  usage: { cpuSeconds: number; memoryPeakBytes: number; oomKills: number };
+  volumes?: string[];
+  network?: string;
+  /** When a scheduled job is (or was) due; null for jobs that ran at once. */
+  scheduledTime: string | null;
+  /** The recurring schedule that started the job ("" when none) and its name. */
+  scheduleId: string;
+  scheduleName: string;
+  /** When each state began, oldest first. */
+  history: { status: string; time: string }[];
+}
+
+/** One page of the jobs list, with the counts of every status over all jobs. */
+export interface JobPage {
+  jobs: JobView[];
+  /** Jobs matching the filter (before paging). */
+  total: number;
+  offset: number;
+  limit: number;
+  /** Jobs per status over all jobs of the node, unfiltered. */
+  counts: Record<string, number>;
+}
+
+/** A node of the client config, as the node selector shows it. */
+export interface NodeView {
+  name: string;
+  address: string;
+  /** The node rnx uses without --node. */
+  isDefault: boolean;
+  /** Role of the client certificate (its Subject OU): admin may change things, viewer only read. */
+  role: 'admin' | 'viewer' | 'unknown';
+  /** Actions are hidden and refused: the certificate is not an admin one. */
+  readOnly: boolean;
+  /** Why the console cannot use this node ("" when it can), e.g. a missing certificate. */
+  problem: string;
+}
+
+/** What the page learns first: which nodes exist and the token that mutations carry. */
+export interface SessionView {
+  version: string;
+  /** Node the console was started for (--node, else the config's default). */
+  node: string;
+  nodes: NodeView[];
+  /** Sent back in the X-Joblet-CSRF header of every mutation. */
+  csrf: string;
+  /** Path of the client config, for messages. */
+  configPath: string;
+}
+
+/** A volume as `rnx volume list --json` prints it. */
+export interface VolumeView {
+  name: string;
+  size: string;
+  type: string;
+  path: string;
+  createdTime: string;
+  jobCount: number;
+  problem: string;
+}
+
+/** A network as `rnx network list --json` prints it. */
+export interface NetworkView {
+  name: string;
+  cidr: string;
+  bridge: string;
+  jobs: number;
+  builtin: boolean;
+}
+
+/** Whether the connected server has a feature, and what it said when it does not. */
+export interface FeatureState {
+  available: boolean;
+  message: string;
+}
+
+/** An error answer of the API: the same one-line message rnx prints. */
+export interface ApiError {
+  error: { code: string; message: string };
+}
+
+/** A piece of a job's output pushed over the live stream: stream 1 stdout, 2 stderr, 3 joblet notice. */
+export interface LogEvent {
+  s: number;
+  t: string;
+}

@@ -1,0 +1,178 @@
+/**
+ * `rnx mcp` driven by the MCP SDK's own client over stdio, against a real daemon: the tools are
+ * listed with their schemas, a job runs and its exit code and output come back (bounded, with a
+ * note when cut), logs are read, errors are the CLI's one-line messages, and a viewer node's
+ * write tools are refused while its read tools work.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { RNX, TestDaemon } from '../helpers/daemon';
+
+let d: TestDaemon;
+let admin: Client;
+let viewer: Client;
+
+/** Start `rnx mcp` for a node and connect the SDK's client to it. */
+async function connect(node: string): Promise<Client> {
+  const transport = new StdioClientTransport({ command: RNX, args: ['--config', d.rnxConfig, 'mcp', '--node', node], stderr: 'inherit' });
+  const client = new Client({ name: 'joblet-test', version: '1.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
+type ToolAnswer = { isError?: boolean; content: { type: string; text: string }[] };
+
+async function call(c: Client, name: string, args: Record<string, unknown> = {}): Promise<ToolAnswer> {
+  return (await c.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as ToolAnswer;
+}
+
+/** The JSON of a successful answer. */
+async function json<T>(c: Client, name: string, args: Record<string, unknown> = {}): Promise<T> {
+  const r = await call(c, name, args);
+  assert.not.ok(r.isError, `${name} failed: ${r.content[0]?.text}`);
+  return JSON.parse(r.content[0]!.text) as T;
+}
+
+test.before(async () => {
+  d = await TestDaemon.start();
+  admin = await connect('default');
+  viewer = await connect('viewer');
+});
+
+test.after(async () => {
+  await admin?.close();
+  await viewer?.close();
+  await d?.destroy();
+});
+
+test('the tools are listed with the original names, zod schemas and hints', async () => {
+  const { tools } = await admin.listTools();
+  const names = tools.map((t) => t.name).sort();
+  assert.equal(names, [
+    'joblet_create_network', 'joblet_create_volume', 'joblet_delete_all_jobs', 'joblet_delete_job', 'joblet_get_job_logs', 'joblet_get_job_status', 'joblet_list_jobs',
+    'joblet_list_networks', 'joblet_list_nodes', 'joblet_list_volumes', 'joblet_remove_network', 'joblet_remove_volume', 'joblet_run_job', 'joblet_stop_job',
+  ]);
+  const run = tools.find((t) => t.name === 'joblet_run_job')!;
+  assert.equal(run.inputSchema.required, ['command']);
+  const props = run.inputSchema.properties as Record<string, { type?: string }>;
+  assert.is(props.wait!.type, 'boolean');
+  assert.is(props.max_memory!.type, 'integer');
+  assert.is(tools.find((t) => t.name === 'joblet_list_jobs')!.annotations?.readOnlyHint, true);
+  assert.is(tools.find((t) => t.name === 'joblet_delete_job')!.annotations?.destructiveHint, true);
+});
+
+test('run with wait: exit code, stdout and stderr apart; without wait: the job', async () => {
+  const done = await json<{ id: string; status: string; exitCode: number; stdout: string; stderr: string; failureReason: string; note?: string }>(admin, 'joblet_run_job', {
+    command: 'sh',
+    args: ['-c', 'echo "hi $WHO"; cat in.txt; echo oops >&2; exit 3'],
+    env: { WHO: 'agent' },
+    uploads: [{ path: 'in.txt', content: 'uploaded\n' }],
+    max_memory: 64,
+    wait: true,
+  });
+  assert.is(done.status, 'FAILED');
+  assert.is(done.exitCode, 3);
+  assert.is(done.stdout, 'hi agent\nuploaded\n');
+  assert.is(done.stderr, 'oops\n');
+  assert.is(done.failureReason, 'exited with code 3');
+  assert.is(done.note, undefined);
+  // The job is the one rnx sees.
+  const cli = JSON.parse((await d.rnx(['--json', 'status', done.id])).stdout) as { exitCode: number; limits: { memoryBytes: number }; uploads: string[] };
+  assert.is(cli.exitCode, 3);
+  assert.is(cli.limits.memoryBytes, 64 * 1024 * 1024);
+  assert.equal(cli.uploads, ['in.txt']);
+
+  const started = await json<{ id: string; status: string }>(admin, 'joblet_run_job', { command: 'sleep', args: ['300'] });
+  assert.match(started.id, /^[0-9a-f-]{36}$/);
+  assert.ok(['INITIALIZING', 'RUNNING'].includes(started.status), started.status);
+  const status = await json<{ id: string; status: string }>(admin, 'joblet_get_job_status', { job_id: started.id.slice(0, 8) });
+  assert.is(status.id, started.id);
+  const stopped = await json<{ status: string }>(admin, 'joblet_stop_job', { job_id: started.id });
+  assert.is(stopped.status, 'STOPPED');
+  const list = await json<{ total: number; jobs: { id: string }[]; counts: Record<string, number> }>(admin, 'joblet_list_jobs', { status: 'stopped' });
+  assert.equal(list.jobs.map((j) => j.id), [started.id]);
+  assert.equal(list.counts, { FAILED: 1, STOPPED: 1 });
+  const deleted = await json<{ deleted: boolean }>(admin, 'joblet_delete_job', { job_id: started.id });
+  assert.ok(deleted.deleted);
+});
+
+test('long output is tail-truncated with a note; logs are read whole, by stream or bounded', async () => {
+  // 200000 bytes of numbered lines on stdout; one line on stderr.
+  const script = 'i=0; while [ $i -lt 20000 ]; do printf "line %05d\\n" $i; i=$((i+1)); done; echo bye >&2';
+  const r = await json<{ id: string; exitCode: number; stdout: string; stderr: string; note: string }>(admin, 'joblet_run_job', { command: 'sh', args: ['-c', script], wait: true, max_output_bytes: 1100 });
+  assert.is(r.exitCode, 0);
+  assert.is(r.stdout.length, 1100);
+  assert.ok(r.stdout.endsWith('line 19999\n'), r.stdout.slice(-40));
+  assert.is(r.stderr, 'bye\n');
+  assert.is(r.note, 'stdout: showing the last 1100 of 220000 bytes (use joblet_get_job_logs with a larger max_bytes for more)');
+
+  const logs = await call(admin, 'joblet_get_job_logs', { job_id: r.id, stream: 'stderr' });
+  assert.is(logs.content[0]!.text, 'bye\n');
+  const tail = await call(admin, 'joblet_get_job_logs', { job_id: r.id, stream: 'stdout', max_bytes: 22 });
+  assert.is(tail.content[0]!.text, '[showing the last 22 of 220000 bytes; raise max_bytes for more]\nline 19998\nline 19999\n');
+  const whole = await call(admin, 'joblet_get_job_logs', { job_id: r.id, max_bytes: 1048576 });
+  const cli = await d.rnx(['log', r.id]);
+  assert.is(whole.content[0]!.text, cli.stdout + cli.stderr);
+  // follow waits for a running job's end.
+  const slow = await json<{ id: string }>(admin, 'joblet_run_job', { command: 'sh', args: ['-c', 'echo start; sleep 1; echo end'] });
+  const followed = await call(admin, 'joblet_get_job_logs', { job_id: slow.id, follow: true });
+  assert.is(followed.content[0]!.text, 'start\nend\n');
+});
+
+test('errors are tool errors with the one-line messages rnx prints', async () => {
+  const missing = '00000000-0000-4000-8000-000000000000';
+  const tool = await call(admin, 'joblet_get_job_status', { job_id: missing });
+  const cli = await d.rnx(['status', missing]);
+  assert.ok(tool.isError);
+  assert.is(`rnx: ${tool.content[0]!.text}\n`, cli.stderr);
+  const bad = await call(admin, 'joblet_run_job', { command: 'echo', max_memory: 1 });
+  assert.ok(bad.isError);
+  assert.is(bad.content[0]!.text, 'max_memory: 1 is out of range; allowed: 4-4194304 MB');
+  const vol = await call(admin, 'joblet_create_volume', { name: '../etc', size: '1GB' });
+  assert.ok(vol.isError);
+  assert.match(vol.content[0]!.text, /^invalid volume name '\.\.\/etc': /);
+});
+
+test('volumes and networks: created, listed, removed', async () => {
+  const v = await json<{ name: string; type: string }>(admin, 'joblet_create_volume', { name: 'mcpvol', size: '16MB', type: 'memory' });
+  assert.equal([v.name, v.type], ['mcpvol', 'memory']);
+  assert.equal((await json<{ name: string }[]>(admin, 'joblet_list_volumes')).map((x) => x.name), ['mcpvol']);
+  const used = await json<{ stdout: string }>(admin, 'joblet_run_job', { command: 'sh', args: ['-c', 'echo kept > /volumes/mcpvol/f && cat /volumes/mcpvol/f'], volumes: ['mcpvol'], wait: true });
+  assert.is(used.stdout, 'kept\n');
+  assert.equal(await json(admin, 'joblet_remove_volume', { name: 'mcpvol' }), { name: 'mcpvol', removed: true });
+  assert.equal(await json(admin, 'joblet_list_volumes'), []);
+  const nets = await json<{ name: string; builtin: boolean }[]>(admin, 'joblet_list_networks');
+  assert.equal(nets.filter((n) => n.builtin).map((n) => n.name).sort(), ['bridge', 'isolated', 'none']);
+  const nodes = await json<{ name: string; role: string; current: boolean }[]>(viewer, 'joblet_list_nodes');
+  assert.equal(nodes.map((n) => [n.name, n.role, n.current]), [['default', 'admin', false], ['viewer', 'viewer', true]]);
+});
+
+test("a viewer node's write tools are refused by the server; its read tools work", async () => {
+  const job = await d.run(['echo', 'seen']);
+  await d.waitDone(job);
+  const refusal = (rpc: string) => `role 'viewer' may not call ${rpc}: it is read-only; use an admin certificate`;
+  const writes: [string, Record<string, unknown>, string][] = [
+    ['joblet_run_job', { command: 'touch', args: ['/work/x'] }, 'RunJob'],
+    ['joblet_run_job', { command: 'cat', args: ['f'], uploads: [{ path: 'f', content: 'x' }] }, 'RunJobStreaming'],
+    ['joblet_stop_job', { job_id: job }, 'StopJob'],
+    ['joblet_delete_job', { job_id: job }, 'DeleteJob'],
+    ['joblet_delete_all_jobs', {}, 'DeleteAllJobs'],
+    ['joblet_create_volume', { name: 'v', size: '16MB' }, 'CreateVolume'],
+    ['joblet_remove_volume', { name: 'v' }, 'RemoveVolume'],
+    ['joblet_create_network', { name: 'n', cidr: '10.99.0.0/24' }, 'CreateNetwork'],
+    ['joblet_remove_network', { name: 'n' }, 'RemoveNetwork'],
+  ];
+  for (const [name, args, rpc] of writes) {
+    const r = await call(viewer, name, args);
+    assert.ok(r.isError, name);
+    assert.is(r.content[0]!.text, refusal(rpc), name);
+  }
+  const status = await json<{ status: string }>(viewer, 'joblet_get_job_status', { job_id: job });
+  assert.is(status.status, 'COMPLETED');
+  assert.is((await call(viewer, 'joblet_get_job_logs', { job_id: job })).content[0]!.text, 'seen\n');
+  assert.ok((await json<{ total: number }>(viewer, 'joblet_list_jobs')).total >= 1);
+});
+
+test.run();
