@@ -81,6 +81,12 @@ function gitCommit() {
   }
 }
 
+/** Build time (RFC3339), or $SOURCE_DATE_EPOCH's for reproducible builds; the daemon reports it in GetSystemStatus. */
+function buildDate() {
+  const epoch = Number(process.env.SOURCE_DATE_EPOCH);
+  return new Date(Number.isFinite(epoch) && epoch > 0 ? epoch * 1000 : Date.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 /** Check the toolchain before spending time: pinned Node of the right major, koffi prebuild, entry. */
 function preflight() {
   requireFile(ENTRY, 'the entry point');
@@ -122,7 +128,7 @@ async function bundle(version, commit) {
     // dlopens the embedded .node itself); external so its loader, which searches node_modules at
     // run time, is never bundled — and an import of it is rejected below.
     external: ['koffi'],
-    define: { JOBLET_VERSION: JSON.stringify(version), JOBLET_COMMIT: JSON.stringify(commit) },
+    define: { JOBLET_VERSION: JSON.stringify(version), JOBLET_COMMIT: JSON.stringify(commit), JOBLET_BUILD_DATE: JSON.stringify(buildDate()) },
     // Third-party license headers stay in the shipped bundle.
     legalComments: 'eof',
     charset: 'utf8',

@@ -36,6 +36,11 @@ export class BenchDaemon {
     private readonly proc: ChildProcess,
   ) {}
 
+  /** Pid of `joblet serve` (for reading its CPU time from /proc). */
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
   /** Client config written by `joblet init`. */
   get rnxConfig(): string {
     return path.join(this.dir, 'config', 'rnx-config.yml');
@@ -44,11 +49,6 @@ export class BenchDaemon {
   /** Server config (certificates for the transport-floor server come from it). */
   get serverConfig(): string {
     return path.join(this.dir, 'config', 'joblet-config.yml');
-  }
-
-  /** The daemon's pid. */
-  get pid(): number {
-    return this.proc.pid!;
   }
 
   /** The copied executable (rnx is a symlink to it beside). */

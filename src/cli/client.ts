@@ -11,6 +11,7 @@ import { ClientError, Status, createChannel, createClientFactory, type Channel }
 import {
   JobServiceDefinition,
   JobTransferServiceDefinition,
+  MonitoringServiceDefinition,
   NetworkServiceDefinition,
   ServerInfoServiceDefinition,
   ScheduleServiceDefinition,
@@ -18,6 +19,7 @@ import {
   type JobServiceClient,
   type ScheduleServiceClient,
   type JobTransferServiceClient,
+  type MonitoringServiceClient,
   type NetworkServiceClient,
   type ServerInfoServiceClient,
   type VolumeServiceClient,
@@ -37,6 +39,7 @@ export interface Connection {
   schedules: ScheduleServiceClient;
   /** The channel itself, for clients of services a command creates on demand (the console's feature probes). */
   channel: Channel;
+  monitoring: MonitoringServiceClient;
   close(): void;
 }
 
@@ -68,6 +71,7 @@ export function connect(opts: { config?: string; node?: string; env?: NodeJS.Pro
     info: factory.create(ServerInfoServiceDefinition, channel),
     schedules: factory.create(ScheduleServiceDefinition, channel),
     channel,
+    monitoring: factory.create(MonitoringServiceDefinition, channel),
     close: () => channel.close(),
   };
   return conn;

@@ -3,6 +3,7 @@
  * documented in README.md: scripts rely on it.
  */
 import type { GetJobStatusResponse, Job } from '../gen/joblet';
+import { sampleJson, type SampleJson } from './metrics-format';
 
 /** A job as rnx prints it with --json. */
 export interface JobJson {
@@ -40,6 +41,8 @@ export interface JobJson {
   scheduleName: string;
   /** When each state began, oldest first. */
   history: { status: string; time: string }[];
+  /** Latest metrics sample of a running job, else null; only in `rnx status`. */
+  current?: SampleJson | null;
 }
 
 const RUNNING_LIKE = new Set(['INITIALIZING', 'RUNNING', 'STOPPING', 'SCHEDULED', 'PENDING']);
@@ -83,6 +86,7 @@ export function jobJson(j: Job | GetJobStatusResponse): JobJson {
     history: (d?.history ?? []).map((h) => ({ status: h.status, time: h.time })),
     ...('volumes' in j ? { volumes: j.volumes } : {}),
     ...('network' in j ? { network: j.network } : {}),
+    ...('volumes' in j ? { current: d?.current ? sampleJson(d.current) : null } : {}),
   };
 }
 

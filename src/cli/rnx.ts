@@ -44,6 +44,10 @@ import { ScheduleListCommand } from './commands/schedule-list';
 import { SchedulePauseCommand } from './commands/schedule-pause';
 import { ScheduleResumeCommand } from './commands/schedule-resume';
 import { ScheduleRemoveCommand } from './commands/schedule-remove';
+import { JobMetricsCommand } from './commands/job-metrics';
+import { MonitorStatusCommand } from './commands/monitor-status';
+import { MonitorTopCommand } from './commands/monitor-top';
+import { MonitorWatchCommand } from './commands/monitor-watch';
 import { dispatch } from './dispatch';
 import { commandSpec, groups, type Registry, type RnxCommandClass } from './spec';
 import { exitQuietlyOnClosedPipe } from './terminal';
@@ -62,6 +66,10 @@ export const COMMANDS: RnxCommandClass[] = [
   SchedulePauseCommand,
   ScheduleResumeCommand,
   ScheduleRemoveCommand,
+  JobMetricsCommand,
+  MonitorStatusCommand,
+  MonitorTopCommand,
+  MonitorWatchCommand,
   VolumeCreateCommand,
   VolumeListCommand,
   VolumeRemoveCommand,
@@ -78,7 +86,6 @@ export const COMMANDS: RnxCommandClass[] = [
 
 /** Groups a later release brings, and the feature each is: `rnx runtime` says so instead of "unknown command". */
 export const NOT_YET_GROUPS: Record<string, string> = {
-  monitor: 'monitoring',
   runtime: 'runtimes',
   workflow: 'workflows',
 };

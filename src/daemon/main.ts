@@ -34,6 +34,8 @@ interface Undo {
   name: string;
   run: () => unknown;
 }
+import { MonitoringManager } from './monitoring/manager';
+import { MetricsStore } from '../store/metrics';
 
 /** Run until a signal; returns the exit code (2 for configuration errors). */
 export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.WritableStream): Promise<number> {
@@ -76,10 +78,16 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
     // Warm inits: the job's sandbox starts from a process whose Node is already loaded (DESIGN §3.6).
     const pool = new WarmPool({ size: config.jobs.warmPool, maxIdleMs: config.jobs.warmPoolMaxIdleSeconds * 1000, warn: (m) => log.warn(m) });
     const spawn = (spec: Parameters<WarmPool['spawn']>[0], abort?: AbortSignal) => pool.spawn(spec, abort).then((proc) => logStartup(spec.jobId, proc, log));
-    const jobs = new JobManager(
+    const monitoring: MonitoringManager = new MonitoringManager(
+      { ...config.monitoring, stateDir: config.server.stateDir },
+      // `jobs` is defined below; these run only once requests arrive.
+      { store: new MetricsStore(db), job: (id) => jobs.get(id), veth: (id) => networks.hostVeth(id), log: (m) => log.warn(m) },
+    );
+    const jobs: JobManager = new JobManager(
       { ...config.jobs, ...config.scheduling, stateDir: config.server.stateDir, validation: { limits: config.limits, host: readHostCapacity() } },
       // Networks and volumes attach here as JobResources (acquired before spawn, released after).
-      { store, cgroups, spawn, log: (m) => log.info(m), resources: [networks, volumes.resource()], timers },
+      // Job cgroups are sampled from creation to destruction through the metered cgroup manager.
+      { store, cgroups: monitoring.meter(cgroups), spawn, log: (m) => log.info(m), resources: [networks, volumes.resource()], timers },
     );
     await jobs.recover();
     // Closed after the jobs have stopped (undo runs in reverse): no job is left waiting for an init.
@@ -92,6 +100,9 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
     // Also after recovery: namespaces and veths of killed jobs are stale and go.
     undo.push({ name: 'network clean-up', run: () => networks.shutdown() });
     await networks.start();
+    // Sampling stops after the jobs (undo runs in reverse), so their final samples are kept.
+    undo.push({ name: 'monitoring', run: () => monitoring.stop() });
+    monitoring.start();
     // Jobs stop before the networks and volumes they use are released (undo runs in reverse).
     undo.push({ name: 'stopping jobs', run: () => jobs.shutdown() });
     const schedules = new ScheduleManager(
@@ -111,7 +122,7 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
       maxMessageBytes: config.server.maxMessageBytes,
       uploadIdleSeconds: config.jobs.uploadIdleSeconds,
     };
-    const server = buildServer(jobs, opts, (m) => log.error(m), { volumes, networks, schedules });
+    const server = buildServer(jobs, opts, (m) => log.error(m), { volumes, networks, schedules, monitoring });
     undo.push({
       name: 'gRPC server',
       run: async () => {

@@ -38,6 +38,8 @@ export function toDetail(j: JobRecord, now = Date.now()): JobDetail {
     history: stateHistory(j).map((h) => ({ status: h.status, time: rfc3339(h.at) })),
     scheduleId: j.scheduleId ?? '',
     scheduleName: j.scheduleName ?? '',
+    // Filled by GetJobStatus for a running job (the monitoring manager holds the samples).
+    current: undefined,
   };
 }
 

@@ -45,6 +45,11 @@ import { getSchedule } from './rpc/get-schedule';
 import { pauseSchedule } from './rpc/pause-schedule';
 import { resumeSchedule } from './rpc/resume-schedule';
 import { removeSchedule } from './rpc/remove-schedule';
+import type { MonitoringManager } from './monitoring/manager';
+import { getSystemStatus } from './rpc/get-system-status';
+import { streamSystemMetrics } from './rpc/stream-system-metrics';
+import { getJobMetrics } from './rpc/get-job-metrics';
+import { streamJobMetrics } from './rpc/stream-job-metrics';
 
 /** TLS material and limits for the listener. */
 export interface ListenOptions {
@@ -62,6 +67,7 @@ export interface Services {
   volumes: VolumeManager;
   networks: NetworkManager;
   schedules: ScheduleManager;
+  monitoring: MonitoringManager;
 }
 
 /** Build the server with every service registered; call listen() on it. */
@@ -80,14 +86,16 @@ export function buildServer(jobs: JobManager, opts: ListenOptions, log: (msg: st
   const base = server as unknown as Server<CallerContext>;
   base.add(JobServiceDefinition, {
     runJob: runJob(jobs, services.schedules),
-    getJobStatus: getJobStatus(jobs),
+    getJobStatus: getJobStatus(jobs, services.monitoring),
     stopJob: stopJob(jobs),
     deleteJob: deleteJob(jobs),
     deleteAllJobs: deleteAllJobs(jobs),
     getJobLogs: getJobLogs(jobs),
     listJobs: listJobs(jobs, opts.maxMessageBytes),
     cancelJob: cancelJob(jobs),
-    ...unimplementedMethods(['StreamJobMetrics', 'GetJobMetrics', 'StreamJobTelematics', 'GetJobTelematics']),
+    getJobMetrics: getJobMetrics(services.monitoring),
+    streamJobMetrics: streamJobMetrics(services.monitoring),
+    ...unimplementedMethods(['StreamJobTelematics', 'GetJobTelematics']),
   } as never);
   base.add(JobTransferServiceDefinition, { runJobStreaming: runJobStreaming(jobs, services.schedules, opts.uploadIdleSeconds ?? 60) } as never);
   base.add(ScheduleServiceDefinition, {
@@ -107,7 +115,10 @@ export function buildServer(jobs: JobManager, opts: ListenOptions, log: (msg: st
     listVolumes: listVolumes(services.volumes),
     removeVolume: removeVolume(services.volumes),
   } as never);
-  base.add(MonitoringServiceDefinition, unimplementedMethods(['GetSystemStatus', 'StreamSystemMetrics']) as never);
+  base.add(MonitoringServiceDefinition, {
+    getSystemStatus: getSystemStatus(services.monitoring),
+    streamSystemMetrics: streamSystemMetrics(services.monitoring),
+  } as never);
   base.add(
     RuntimeServiceDefinition,
     unimplementedMethods(['ListRuntimes', 'GetRuntimeInfo', 'TestRuntime', 'RemoveRuntime', 'BuildRuntime', 'ValidateRuntimeYAML']) as never,

@@ -111,6 +111,8 @@ export interface JobDetail {
   /** The recurring schedule that started this job ("" when none), and its name then. */
   scheduleId: string;
   scheduleName: string;
+  /** The latest metrics sample of a running job (absent once it has ended, or before its first sample). */
+  current: JobMetricsEvent | undefined;
 }
 
 /** joblet addition: one state of a job and when it began (RFC3339 with milliseconds). */
@@ -536,6 +538,10 @@ export interface HostInfo {
   nodeId: string;
   serverIps: string[];
   macAddresses: string[];
+  /** joblet additions (upstream retired its own fields of these names: 3, 9, 10) */
+  platform: string;
+  cpuCount: number;
+  totalMemory: number;
 }
 
 export interface CPUMetrics {
@@ -591,6 +597,8 @@ export interface NetworkMetrics {
   transmitRate: number;
   ipAddresses: string[];
   macAddress: string;
+  /** joblet addition: how many interfaces this entry sums (job veths are reported as one entry "jv*"); 1 otherwise. */
+  interfaceCount: number;
 }
 
 export interface IOMetrics {
@@ -738,15 +746,16 @@ export interface StreamJobMetricsRequest {
   jobUuid: string;
 }
 
+/** Unix-nanosecond times exceed 2^53: decimal strings in TypeScript (jstype), plain int64 on the wire. */
 export interface GetJobMetricsRequest {
   jobUuid: string;
-  startTime: number;
-  endTime: number;
+  startTime: string;
+  endTime: string;
   limit: number;
 }
 
 export interface JobMetricsEvent {
-  timestamp: number;
+  timestamp: string;
   jobUuid: string;
   cpuPercent: number;
   memoryBytes: number;
@@ -757,6 +766,37 @@ export interface JobMetricsEvent {
   netSentBytes: number;
   gpuPercent: number;
   gpuMemoryBytes: number;
+  /** joblet addition: what the original event cannot say. */
+  detail: JobMetricsDetail | undefined;
+}
+
+/** joblet addition: the rest of a job's cgroup sample. Byte and time counters are totals since the job started. */
+export interface JobMetricsDetail {
+  memoryPeakBytes: number;
+  processCount: number;
+  cpuUsageUsec: number;
+  /** CFS periods and how many of them throttled the job (its --max-cpu at work), and the time throttled. */
+  cpuPeriods: number;
+  cpuThrottledPeriods: number;
+  cpuThrottledUsec: number;
+  oomKills: number;
+  /** Pressure stall information (avg10, percent); absent where the kernel does not report it per cgroup. */
+  pressure:
+    | JobPressure
+    | undefined;
+  /** The last sample, taken as the job ended. */
+  final: boolean;
+  /** Milliseconds since the previous sample (the window of cpu_percent). */
+  intervalMs: number;
+}
+
+/** joblet addition: PSI of a job's cgroup, "some" and "full" avg10 in percent. */
+export interface JobPressure {
+  cpuSome: number;
+  memorySome: number;
+  memoryFull: number;
+  ioSome: number;
+  ioFull: number;
 }
 
 export interface StreamJobTelematicsRequest {
@@ -1437,6 +1477,7 @@ function createBaseJobDetail(): JobDetail {
     history: [],
     scheduleId: "",
     scheduleName: "",
+    current: undefined,
   };
 }
 
@@ -1480,6 +1521,9 @@ export const JobDetail = {
     }
     if (message.scheduleName !== "") {
       writer.uint32(106).string(message.scheduleName);
+    }
+    if (message.current !== undefined) {
+      JobMetricsEvent.encode(message.current, writer.uint32(154).fork()).ldelim();
     }
     return writer;
   },
@@ -1582,6 +1626,13 @@ export const JobDetail = {
 
           message.scheduleName = reader.string();
           continue;
+        case 19:
+          if (tag !== 154) {
+            break;
+          }
+
+          message.current = JobMetricsEvent.decode(reader, reader.uint32());
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1613,6 +1664,9 @@ export const JobDetail = {
     message.history = object.history?.map((e) => StateEntry.fromPartial(e)) || [];
     message.scheduleId = object.scheduleId ?? "";
     message.scheduleName = object.scheduleName ?? "";
+    message.current = (object.current !== undefined && object.current !== null)
+      ? JobMetricsEvent.fromPartial(object.current)
+      : undefined;
     return message;
   },
 };
@@ -6079,6 +6133,9 @@ function createBaseHostInfo(): HostInfo {
     nodeId: "",
     serverIps: [],
     macAddresses: [],
+    platform: "",
+    cpuCount: 0,
+    totalMemory: 0,
   };
 }
 
@@ -6110,6 +6167,15 @@ export const HostInfo = {
     }
     for (const v of message.macAddresses) {
       writer.uint32(122).string(v!);
+    }
+    if (message.platform !== "") {
+      writer.uint32(8002).string(message.platform);
+    }
+    if (message.cpuCount !== 0) {
+      writer.uint32(8008).int32(message.cpuCount);
+    }
+    if (message.totalMemory !== 0) {
+      writer.uint32(8016).int64(message.totalMemory);
     }
     return writer;
   },
@@ -6184,6 +6250,27 @@ export const HostInfo = {
 
           message.macAddresses.push(reader.string());
           continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.platform = reader.string();
+          continue;
+        case 1001:
+          if (tag !== 8008) {
+            break;
+          }
+
+          message.cpuCount = reader.int32();
+          continue;
+        case 1002:
+          if (tag !== 8016) {
+            break;
+          }
+
+          message.totalMemory = longToNumber(reader.int64() as Long);
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -6207,6 +6294,9 @@ export const HostInfo = {
     message.nodeId = object.nodeId ?? "";
     message.serverIps = object.serverIps?.map((e) => e) || [];
     message.macAddresses = object.macAddresses?.map((e) => e) || [];
+    message.platform = object.platform ?? "";
+    message.cpuCount = object.cpuCount ?? 0;
+    message.totalMemory = object.totalMemory ?? 0;
     return message;
   },
 };
@@ -6715,6 +6805,7 @@ function createBaseNetworkMetrics(): NetworkMetrics {
     transmitRate: 0,
     ipAddresses: [],
     macAddress: "",
+    interfaceCount: 0,
   };
 }
 
@@ -6758,6 +6849,9 @@ export const NetworkMetrics = {
     }
     if (message.macAddress !== "") {
       writer.uint32(106).string(message.macAddress);
+    }
+    if (message.interfaceCount !== 0) {
+      writer.uint32(8000).int32(message.interfaceCount);
     }
     return writer;
   },
@@ -6860,6 +6954,13 @@ export const NetworkMetrics = {
 
           message.macAddress = reader.string();
           continue;
+        case 1000:
+          if (tag !== 8000) {
+            break;
+          }
+
+          message.interfaceCount = reader.int32();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -6887,6 +6988,7 @@ export const NetworkMetrics = {
     message.transmitRate = object.transmitRate ?? 0;
     message.ipAddresses = object.ipAddresses?.map((e) => e) || [];
     message.macAddress = object.macAddress ?? "";
+    message.interfaceCount = object.interfaceCount ?? 0;
     return message;
   },
 };
@@ -8575,7 +8677,7 @@ export const StreamJobMetricsRequest = {
 };
 
 function createBaseGetJobMetricsRequest(): GetJobMetricsRequest {
-  return { jobUuid: "", startTime: 0, endTime: 0, limit: 0 };
+  return { jobUuid: "", startTime: "0", endTime: "0", limit: 0 };
 }
 
 export const GetJobMetricsRequest = {
@@ -8583,10 +8685,10 @@ export const GetJobMetricsRequest = {
     if (message.jobUuid !== "") {
       writer.uint32(10).string(message.jobUuid);
     }
-    if (message.startTime !== 0) {
+    if (message.startTime !== "0") {
       writer.uint32(16).int64(message.startTime);
     }
-    if (message.endTime !== 0) {
+    if (message.endTime !== "0") {
       writer.uint32(24).int64(message.endTime);
     }
     if (message.limit !== 0) {
@@ -8614,14 +8716,14 @@ export const GetJobMetricsRequest = {
             break;
           }
 
-          message.startTime = longToNumber(reader.int64() as Long);
+          message.startTime = longToString(reader.int64() as Long);
           continue;
         case 3:
           if (tag !== 24) {
             break;
           }
 
-          message.endTime = longToNumber(reader.int64() as Long);
+          message.endTime = longToString(reader.int64() as Long);
           continue;
         case 4:
           if (tag !== 32) {
@@ -8645,8 +8747,8 @@ export const GetJobMetricsRequest = {
   fromPartial<I extends Exact<DeepPartial<GetJobMetricsRequest>, I>>(object: I): GetJobMetricsRequest {
     const message = createBaseGetJobMetricsRequest();
     message.jobUuid = object.jobUuid ?? "";
-    message.startTime = object.startTime ?? 0;
-    message.endTime = object.endTime ?? 0;
+    message.startTime = object.startTime ?? "0";
+    message.endTime = object.endTime ?? "0";
     message.limit = object.limit ?? 0;
     return message;
   },
@@ -8654,7 +8756,7 @@ export const GetJobMetricsRequest = {
 
 function createBaseJobMetricsEvent(): JobMetricsEvent {
   return {
-    timestamp: 0,
+    timestamp: "0",
     jobUuid: "",
     cpuPercent: 0,
     memoryBytes: 0,
@@ -8665,12 +8767,13 @@ function createBaseJobMetricsEvent(): JobMetricsEvent {
     netSentBytes: 0,
     gpuPercent: 0,
     gpuMemoryBytes: 0,
+    detail: undefined,
   };
 }
 
 export const JobMetricsEvent = {
   encode(message: JobMetricsEvent, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
-    if (message.timestamp !== 0) {
+    if (message.timestamp !== "0") {
       writer.uint32(8).int64(message.timestamp);
     }
     if (message.jobUuid !== "") {
@@ -8703,6 +8806,9 @@ export const JobMetricsEvent = {
     if (message.gpuMemoryBytes !== 0) {
       writer.uint32(88).int64(message.gpuMemoryBytes);
     }
+    if (message.detail !== undefined) {
+      JobMetricsDetail.encode(message.detail, writer.uint32(8002).fork()).ldelim();
+    }
     return writer;
   },
 
@@ -8718,7 +8824,7 @@ export const JobMetricsEvent = {
             break;
           }
 
-          message.timestamp = longToNumber(reader.int64() as Long);
+          message.timestamp = longToString(reader.int64() as Long);
           continue;
         case 2:
           if (tag !== 18) {
@@ -8790,6 +8896,13 @@ export const JobMetricsEvent = {
 
           message.gpuMemoryBytes = longToNumber(reader.int64() as Long);
           continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.detail = JobMetricsDetail.decode(reader, reader.uint32());
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -8804,7 +8917,7 @@ export const JobMetricsEvent = {
   },
   fromPartial<I extends Exact<DeepPartial<JobMetricsEvent>, I>>(object: I): JobMetricsEvent {
     const message = createBaseJobMetricsEvent();
-    message.timestamp = object.timestamp ?? 0;
+    message.timestamp = object.timestamp ?? "0";
     message.jobUuid = object.jobUuid ?? "";
     message.cpuPercent = object.cpuPercent ?? 0;
     message.memoryBytes = object.memoryBytes ?? 0;
@@ -8815,6 +8928,255 @@ export const JobMetricsEvent = {
     message.netSentBytes = object.netSentBytes ?? 0;
     message.gpuPercent = object.gpuPercent ?? 0;
     message.gpuMemoryBytes = object.gpuMemoryBytes ?? 0;
+    message.detail = (object.detail !== undefined && object.detail !== null)
+      ? JobMetricsDetail.fromPartial(object.detail)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseJobMetricsDetail(): JobMetricsDetail {
+  return {
+    memoryPeakBytes: 0,
+    processCount: 0,
+    cpuUsageUsec: 0,
+    cpuPeriods: 0,
+    cpuThrottledPeriods: 0,
+    cpuThrottledUsec: 0,
+    oomKills: 0,
+    pressure: undefined,
+    final: false,
+    intervalMs: 0,
+  };
+}
+
+export const JobMetricsDetail = {
+  encode(message: JobMetricsDetail, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.memoryPeakBytes !== 0) {
+      writer.uint32(8).int64(message.memoryPeakBytes);
+    }
+    if (message.processCount !== 0) {
+      writer.uint32(16).int32(message.processCount);
+    }
+    if (message.cpuUsageUsec !== 0) {
+      writer.uint32(24).int64(message.cpuUsageUsec);
+    }
+    if (message.cpuPeriods !== 0) {
+      writer.uint32(32).int64(message.cpuPeriods);
+    }
+    if (message.cpuThrottledPeriods !== 0) {
+      writer.uint32(40).int64(message.cpuThrottledPeriods);
+    }
+    if (message.cpuThrottledUsec !== 0) {
+      writer.uint32(48).int64(message.cpuThrottledUsec);
+    }
+    if (message.oomKills !== 0) {
+      writer.uint32(56).int32(message.oomKills);
+    }
+    if (message.pressure !== undefined) {
+      JobPressure.encode(message.pressure, writer.uint32(66).fork()).ldelim();
+    }
+    if (message.final !== false) {
+      writer.uint32(72).bool(message.final);
+    }
+    if (message.intervalMs !== 0) {
+      writer.uint32(80).int64(message.intervalMs);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): JobMetricsDetail {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseJobMetricsDetail();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.memoryPeakBytes = longToNumber(reader.int64() as Long);
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.processCount = reader.int32();
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.cpuUsageUsec = longToNumber(reader.int64() as Long);
+          continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.cpuPeriods = longToNumber(reader.int64() as Long);
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.cpuThrottledPeriods = longToNumber(reader.int64() as Long);
+          continue;
+        case 6:
+          if (tag !== 48) {
+            break;
+          }
+
+          message.cpuThrottledUsec = longToNumber(reader.int64() as Long);
+          continue;
+        case 7:
+          if (tag !== 56) {
+            break;
+          }
+
+          message.oomKills = reader.int32();
+          continue;
+        case 8:
+          if (tag !== 66) {
+            break;
+          }
+
+          message.pressure = JobPressure.decode(reader, reader.uint32());
+          continue;
+        case 9:
+          if (tag !== 72) {
+            break;
+          }
+
+          message.final = reader.bool();
+          continue;
+        case 10:
+          if (tag !== 80) {
+            break;
+          }
+
+          message.intervalMs = longToNumber(reader.int64() as Long);
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<JobMetricsDetail>, I>>(base?: I): JobMetricsDetail {
+    return JobMetricsDetail.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<JobMetricsDetail>, I>>(object: I): JobMetricsDetail {
+    const message = createBaseJobMetricsDetail();
+    message.memoryPeakBytes = object.memoryPeakBytes ?? 0;
+    message.processCount = object.processCount ?? 0;
+    message.cpuUsageUsec = object.cpuUsageUsec ?? 0;
+    message.cpuPeriods = object.cpuPeriods ?? 0;
+    message.cpuThrottledPeriods = object.cpuThrottledPeriods ?? 0;
+    message.cpuThrottledUsec = object.cpuThrottledUsec ?? 0;
+    message.oomKills = object.oomKills ?? 0;
+    message.pressure = (object.pressure !== undefined && object.pressure !== null)
+      ? JobPressure.fromPartial(object.pressure)
+      : undefined;
+    message.final = object.final ?? false;
+    message.intervalMs = object.intervalMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseJobPressure(): JobPressure {
+  return { cpuSome: 0, memorySome: 0, memoryFull: 0, ioSome: 0, ioFull: 0 };
+}
+
+export const JobPressure = {
+  encode(message: JobPressure, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.cpuSome !== 0) {
+      writer.uint32(9).double(message.cpuSome);
+    }
+    if (message.memorySome !== 0) {
+      writer.uint32(17).double(message.memorySome);
+    }
+    if (message.memoryFull !== 0) {
+      writer.uint32(25).double(message.memoryFull);
+    }
+    if (message.ioSome !== 0) {
+      writer.uint32(33).double(message.ioSome);
+    }
+    if (message.ioFull !== 0) {
+      writer.uint32(41).double(message.ioFull);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): JobPressure {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseJobPressure();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 9) {
+            break;
+          }
+
+          message.cpuSome = reader.double();
+          continue;
+        case 2:
+          if (tag !== 17) {
+            break;
+          }
+
+          message.memorySome = reader.double();
+          continue;
+        case 3:
+          if (tag !== 25) {
+            break;
+          }
+
+          message.memoryFull = reader.double();
+          continue;
+        case 4:
+          if (tag !== 33) {
+            break;
+          }
+
+          message.ioSome = reader.double();
+          continue;
+        case 5:
+          if (tag !== 41) {
+            break;
+          }
+
+          message.ioFull = reader.double();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<JobPressure>, I>>(base?: I): JobPressure {
+    return JobPressure.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<JobPressure>, I>>(object: I): JobPressure {
+    const message = createBaseJobPressure();
+    message.cpuSome = object.cpuSome ?? 0;
+    message.memorySome = object.memorySome ?? 0;
+    message.memoryFull = object.memoryFull ?? 0;
+    message.ioSome = object.ioSome ?? 0;
+    message.ioFull = object.ioFull ?? 0;
     return message;
   },
 };

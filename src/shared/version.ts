@@ -10,6 +10,9 @@ declare const JOBLET_VERSION: string | undefined;
 /** `git rev-parse --short HEAD` at build time ("unknown" outside a git checkout), injected by build.mjs. */
 declare const JOBLET_COMMIT: string | undefined;
 
+/** RFC3339 time of the build, injected by build.mjs. */
+declare const JOBLET_BUILD_DATE: string | undefined;
+
 let devVersion: string | undefined;
 
 /** Semantic version of this program, e.g. "0.1.0"; "<package.json version>-dev" in unbundled runs. */
@@ -22,6 +25,11 @@ export function version(): string {
 /** Short git commit this build was made from; "dev" in unbundled runs. */
 export function commit(): string {
   return typeof JOBLET_COMMIT === 'string' ? JOBLET_COMMIT : 'dev';
+}
+
+/** When this executable was built (RFC3339); "" in unbundled runs. */
+export function buildDate(): string {
+  return typeof JOBLET_BUILD_DATE === 'string' ? JOBLET_BUILD_DATE : '';
 }
 
 /** One line for `--version` output: "<program> 0.1.0 (commit abc1234, node v24.21.0)". */

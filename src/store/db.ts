@@ -43,6 +43,39 @@ const MIGRATIONS: string[] = [
    );
    CREATE UNIQUE INDEX schedules_name ON schedules(name) WHERE name <> '';
    CREATE INDEX jobs_status ON jobs(status, created_at);`,
+  // Per-job metrics samples (metrics.ts). The trigger deletes a job's samples with its row; it does
+  // not fire for the delete half of INSERT OR REPLACE (recursive_triggers is off), so updating a
+  // job keeps them.
+  `CREATE TABLE job_metrics (
+     job_id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     interval_ms INTEGER NOT NULL,
+     cpu_percent REAL NOT NULL,
+     cpu_usec INTEGER,
+     mem INTEGER,
+     mem_peak INTEGER,
+     mem_limit INTEGER,
+     io_read INTEGER,
+     io_write INTEGER,
+     net_rx INTEGER,
+     net_tx INTEGER,
+     pids INTEGER,
+     cpu_periods INTEGER,
+     cpu_throttled INTEGER,
+     cpu_throttled_usec INTEGER,
+     oom_kills INTEGER,
+     psi_cpu REAL,
+     psi_mem_some REAL,
+     psi_mem_full REAL,
+     psi_io_some REAL,
+     psi_io_full REAL,
+     final INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (job_id, at)
+   ) WITHOUT ROWID;
+   CREATE INDEX job_metrics_at ON job_metrics(at);
+   CREATE TRIGGER job_metrics_go_with_job AFTER DELETE ON jobs BEGIN
+     DELETE FROM job_metrics WHERE job_id = OLD.id;
+   END;`,
 ];
 
 /** The open database file of one daemon; stores for each table share it. */

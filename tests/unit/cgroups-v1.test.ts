@@ -210,4 +210,32 @@ withHost('hybrid: CPU usage comes from cgroup2 cpu.stat when cpuacct is absent',
   assert.is(job.stats().cpuUsageUsec, 777);
 });
 
+withHost('v1: stats add the memory limit, blkio bytes and CFS throttling; no PSI without cgroup2', v1Mounts(), (host) => {
+  const job = manager(host).create('ex');
+  const j = (ctl: string) => path.join(host.root, ctl, 'jt', 'job-ex');
+  const before = job.stats();
+  assert.is(before.memoryLimitBytes, undefined, 'the kernel\'s "no limit" value reads as no limit');
+  job.setLimits({ memoryBytes: 64 << 20 });
+  host.fs.set(path.join(j('blkio'), 'blkio.throttle.io_service_bytes'), '8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 0\n8:0 Total 12288\n7:1 Read 100\n7:1 Write 0\nTotal 12388\n');
+  host.fs.set(path.join(j('cpu,cpuacct'), 'cpu.stat'), 'nr_periods 50\nnr_throttled 20\nthrottled_time 3000000000\n');
+  const s = job.stats();
+  assert.is(s.memoryLimitBytes, 64 << 20);
+  assert.is(s.ioReadBytes, 4196);
+  assert.is(s.ioWriteBytes, 8192);
+  assert.is(s.cpuPeriods, 50);
+  assert.is(s.cpuThrottledPeriods, 20);
+  assert.is(s.cpuThrottledUsec, 3000000, 'throttled_time is ns');
+  assert.is(s.pressure, undefined);
+});
+
+withHost('hybrid: pressure stall information comes from the cgroup2 directory', v1Mounts({ unified: true }), (host) => {
+  const job = manager(host).create('psi');
+  const dir = path.join(host.root, 'unified', 'jt', 'job-psi');
+  assert.is(job.stats().pressure, undefined, 'no pressure files: no PSI');
+  host.fs.set(path.join(dir, 'cpu.pressure'), 'some avg10=12.50 avg60=3.00 avg300=1.00 total=123\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n');
+  host.fs.set(path.join(dir, 'memory.pressure'), 'some avg10=1.25 avg60=0.00 avg300=0.00 total=9\nfull avg10=0.75 avg60=0.00 avg300=0.00 total=5\n');
+  host.fs.set(path.join(dir, 'io.pressure'), 'some avg10=0.10 avg60=0.00 avg300=0.00 total=1\nfull avg10=0.05 avg60=0.00 avg300=0.00 total=1\n');
+  assert.equal(job.stats().pressure, { cpuSome: 12.5, memorySome: 1.25, memoryFull: 0.75, ioSome: 0.1, ioFull: 0.05 });
+});
+
 test.run();

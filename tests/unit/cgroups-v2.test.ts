@@ -178,6 +178,23 @@ withHost('stats are parsed from cpu.stat, memory.peak/current/events and pids.cu
   assert.is(job.stats().memoryPeakBytes, undefined, 'kernels before 5.19 have no memory.peak');
 });
 
+withHost('stats add memory.max, io.stat bytes, CFS throttling and PSI', (host) => {
+  const job = manager(host).create('ex');
+  const dir = path.join(host.own('unified'), 'jt', 'job-ex');
+  assert.is(job.stats().memoryLimitBytes, undefined, '"max" is no limit');
+  job.setLimits({ memoryBytes: 128 << 20 });
+  host.fs.set(path.join(dir, 'io.stat'), '8:0 rbytes=1000 wbytes=2000 rios=1 wios=2 dbytes=0 dios=0\n253:0 rbytes=24 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n');
+  host.fs.set(path.join(dir, 'cpu.stat'), 'usage_usec 900\nuser_usec 800\nsystem_usec 100\nnr_periods 10\nnr_throttled 4\nthrottled_usec 250000\n');
+  host.fs.set(path.join(dir, 'memory.pressure'), 'some avg10=2.00 avg60=0.00 avg300=0.00 total=1\nfull avg10=1.00 avg60=0.00 avg300=0.00 total=1\n');
+  const s = job.stats();
+  assert.is(s.memoryLimitBytes, 128 << 20);
+  assert.is(s.ioReadBytes, 1024);
+  assert.is(s.ioWriteBytes, 2000);
+  assert.equal([s.cpuPeriods, s.cpuThrottledPeriods, s.cpuThrottledUsec], [10, 4, 250000]);
+  // Only memory.pressure exists here: the other resources read as no stall.
+  assert.equal(s.pressure, { cpuSome: 0, memorySome: 2, memoryFull: 1, ioSome: 0, ioFull: 0 });
+});
+
 withHost('two instances coexist; list/open/destroy/dispose', async (host) => {
   const a = manager(host, 'daemon-a');
   const b = manager(host, 'daemon-b');

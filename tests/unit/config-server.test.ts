@@ -117,6 +117,16 @@ test('bad values: one line naming the key, the rule and the value', () => {
   }
 });
 
+test('monitoring: defaults, and bad values refused naming the key', () => {
+  assert.equal(parseServerConfig(doc(), 'x.yml').monitoring, { jobIntervalSeconds: 5, retentionDays: 7, cloudMetadata: false });
+  const c = parseServerConfig(doc((d) => (d.monitoring = { jobIntervalSeconds: 1, retentionDays: 30, cloudMetadata: true })), 'x.yml');
+  assert.equal(c.monitoring, { jobIntervalSeconds: 1, retentionDays: 30, cloudMetadata: true });
+  assert.is(problem(doc((d) => (d.monitoring = { jobIntervalSeconds: 0 }))), 'joblet-config.yml: monitoring.jobIntervalSeconds: must be an integer 1-3600 (got 0)');
+  assert.is(problem(doc((d) => (d.monitoring = { retentionDays: -1 }))), 'joblet-config.yml: monitoring.retentionDays: must be an integer 1-3650 (got -1)');
+  assert.is(problem(doc((d) => (d.monitoring = { cloudMetadata: 'yes' }))), 'joblet-config.yml: monitoring.cloudMetadata: must be true or false (got "yes")');
+  assert.match(problem(doc((d) => (d.monitoring = { interval: 5 }))), /monitoring\.interval: unknown key \(allowed: jobIntervalSeconds, retentionDays, cloudMetadata\)/);
+});
+
 test('several problems are listed on one line, and counted past three', () => {
   assert.is(
     problem(doc((d) => (d.jobs = { uid: 0, gid: 0 }))),

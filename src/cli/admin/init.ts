@@ -99,6 +99,7 @@ function renderServerConfig(flags: ServerFlags, ca: CertAndKey, server: CertAndK
   const srv = serverConfigSchema.shape.server.parse(undefined);
   const net = serverConfigSchema.shape.network.parse(undefined);
   const sched = serverConfigSchema.shape.scheduling.parse(undefined);
+  const mon = serverConfigSchema.shape.monitoring.parse(undefined);
   return [
     `# joblet daemon configuration, written by \`joblet init\` on ${new Date().toISOString()}.`,
     '# It holds the server private key: keep it mode 0600, readable only by the user running `joblet serve`.',
@@ -136,6 +137,10 @@ function renderServerConfig(flags: ServerFlags, ca: CertAndKey, server: CertAndK
     `  misfireGraceSeconds: ${sched.misfireGraceSeconds}  # a schedule missed while the daemon was down still runs at start-up if at most this late`,
     `  maxScheduledJobs: ${sched.maxScheduledJobs}  # one-shot jobs waiting at once`,
     `  maxSchedules: ${sched.maxSchedules}  # recurring schedules`,
+    'monitoring:',
+    `  jobIntervalSeconds: ${mon.jobIntervalSeconds}  # how often each running job's CPU, memory, IO and network are sampled (1-3600)`,
+    `  retentionDays: ${mon.retentionDays}  # job metrics older than this are dropped (they also go with the job)`,
+    `  cloudMetadata: ${mon.cloudMetadata}  # true: ask the cloud's instance-metadata service (HTTP, 1 s timeout) for region and zone`,
     '',
   ].join('\n');
 }

@@ -5,6 +5,7 @@ import { formatDuration, formatSize } from '../../shared/limits';
 import { commandLine, duration, jobJson, localTime, safeText, type JobJson } from '../format';
 import { localAndUtc } from '../schedule-format';
 import { timeUntil } from '../../shared/schedule';
+import { currentUsageRows } from '../metrics-format';
 
 /** Show a job's status. */
 export class StatusCommand extends ClientCommand {
@@ -49,6 +50,7 @@ export class StatusCommand extends ClientCommand {
     rows.push(['CPU Time', `${j.usage.cpuSeconds.toFixed(2)}s`]);
     rows.push(['Peak Memory', j.usage.memoryPeakBytes ? formatSize(j.usage.memoryPeakBytes) : 'unknown']);
     rows.push(['OOM Kills', String(j.usage.oomKills)]);
+    rows.push(...currentUsageRows(j.current));
     if (j.network) rows.push(['Network', j.network]);
     if (j.volumes?.length) rows.push(['Volumes', j.volumes.map((v) => `${v} (/volumes/${v})`).join(', ')]);
     if (j.uploads.length) rows.push(['Uploads', j.uploads.join(', ')]);

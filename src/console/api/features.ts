@@ -25,7 +25,7 @@ const PROBES: Partial<Record<FeatureId, Probe>> = {
   runtimes: (c, signal) => createClient(RuntimeServiceDefinition, c.channel).listRuntimes({}, { signal }),
   // An empty id: a server with metrics refuses it (INVALID_ARGUMENT / NOT_FOUND), one without answers UNIMPLEMENTED.
   jobMetrics: async (c, signal) => {
-    for await (const _ of c.jobs.getJobMetrics({ jobUuid: '', startTime: 0, endTime: 0, limit: 1 }, { signal })) break;
+    for await (const _ of c.jobs.getJobMetrics({ jobUuid: '', startTime: '0', endTime: '0', limit: 1 }, { signal })) break;
   },
 };
 

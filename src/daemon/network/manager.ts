@@ -75,6 +75,8 @@ interface Net {
 export class NetworkManager implements JobResource {
   readonly name = 'network';
   private readonly nets = new Map<string, Net>();
+  /** Host-side veth of each attached job, for its traffic counters (monitoring). */
+  private readonly veths = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly table: string;
   /** MTU of every bridge and job interface, chosen at start (mtu.ts). */
@@ -213,6 +215,7 @@ export class NetworkManager implements JobResource {
     }
     const attached = link;
     const release = async () => {
+      this.veths.delete(job.id);
       try {
         await detachJob(tools, attached);
       } finally {
@@ -220,7 +223,13 @@ export class NetworkManager implements JobResource {
         net.jobs--;
       }
     };
-    return { spec: { netnsPath: `${NETNS_DIR}/${link.netns}`, hostsExtra: `${formatIPv4(link.ip)}\t${jobHostname(job.id)}\n` }, release };
+    this.veths.set(job.id, attached.veth);
+    return { spec: { netnsPath: `${NETNS_DIR}/${attached.netns}`, hostsExtra: `${formatIPv4(attached.ip)}\t${jobHostname(job.id)}\n` }, release };
+  }
+
+  /** Host-side veth of a running job attached to a network with addresses; undefined for none or when not attached. */
+  hostVeth(jobId: string): string | undefined {
+    return this.veths.get(jobId);
   }
 
   /** Every network, built-ins first. */

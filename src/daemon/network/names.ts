@@ -44,6 +44,12 @@ export function vethName(instance: string, jobId: string): string {
   return `jv${hash([instance, 'job', jobId], 11)}`;
 }
 
+/** Names of host-side job veths (of any joblet daemon on this host): monitoring sums them into one entry. */
+export const JOB_VETH_PATTERN = /^jv[0-9a-f]{11}$/;
+
+/** Names of network bridges (of any joblet daemon on this host). */
+export const BRIDGE_PATTERN = /^jb[0-9a-f]{11}$/;
+
 /** The job end of the pair, inside its own namespace (where no other name can clash). */
 export const JOB_IFNAME = 'eth0';
 

@@ -6,9 +6,7 @@ import { UnimplementedError } from '../../shared/errors';
 
 /** Features and the RPCs that belong to them. */
 const LATER: Record<string, string[]> = {
-  'per-job metrics': ['StreamJobMetrics', 'GetJobMetrics'],
   'job telematics': ['StreamJobTelematics', 'GetJobTelematics'],
-  'system monitoring': ['GetSystemStatus', 'StreamSystemMetrics'],
   runtimes: ['ListRuntimes', 'GetRuntimeInfo', 'TestRuntime', 'RemoveRuntime', 'BuildRuntime', 'ValidateRuntimeYAML'],
 };
 

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import type { JobDir } from './base';
 import { killByFreezing, killViaCgroupKill } from './kill';
 import { parseKeyed } from './limits';
-import type { JobCgroup } from './manager';
+import type { CgroupPressure, JobCgroup } from './manager';
+import { readPressure } from './stats';
 import { V1JobCgroup, V1Manager } from './v1';
 
 /** A job's cgroup on a hybrid host. */
@@ -17,6 +18,11 @@ export class HybridJobCgroup extends V1JobCgroup {
     // cgroup2 accounts CPU time in every cgroup, controller or not.
     const dir = this.v2Dir();
     return dir === undefined ? undefined : parseKeyed(this.ctx.fs.readIfExists(path.join(dir, 'cpu.stat'))).get('usage_usec');
+  }
+
+  protected override pressure(): CgroupPressure | undefined {
+    // PSI lives in cgroup2 files, which the controller-less hierarchy has too.
+    return readPressure(this.ctx.fs, this.v2Dir());
   }
 
   override async killAll(): Promise<void> {

@@ -24,6 +24,26 @@ export interface CgroupStats {
   memoryCurrentBytes?: number;
   oomKills?: number;
   pidsCurrent?: number;
+  /** The memory limit in force; undefined when unlimited or unknown. */
+  memoryLimitBytes?: number;
+  /** Bytes read from and written to block devices, summed over devices. */
+  ioReadBytes?: number;
+  ioWriteBytes?: number;
+  /** CFS bandwidth: enforcement periods, periods in which the job was throttled, and time throttled. */
+  cpuPeriods?: number;
+  cpuThrottledPeriods?: number;
+  cpuThrottledUsec?: number;
+  /** Pressure stall information of the cgroup (cgroup2 only); undefined without PSI. */
+  pressure?: CgroupPressure;
+}
+
+/** PSI of one cgroup: share of wall time (avg10, percent) in which some or all of its tasks stalled. */
+export interface CgroupPressure {
+  cpuSome: number;
+  memorySome: number;
+  memoryFull: number;
+  ioSome: number;
+  ioFull: number;
 }
 
 /** One job's cgroup (one directory per hierarchy). */

@@ -15,8 +15,9 @@ import {
   validateLimits,
   writeLimit,
 } from './limits';
-import type { CgroupLimits, CgroupStats, JobCgroup } from './manager';
+import type { CgroupLimits, CgroupPressure, CgroupStats, JobCgroup } from './manager';
 import type { Hierarchy } from './mounts';
+import { definedStats, parseBlkioBytes, parseThrottling, parseV1Limit } from './stats';
 
 /** A job's cgroup on a v1 host. */
 export class V1JobCgroup extends BaseJobCgroup {
@@ -80,17 +81,28 @@ export class V1JobCgroup extends BaseJobCgroup {
       return dir === undefined ? undefined : fs.readIfExists(path.join(dir, file));
     };
     const usageNs = parseNumber(read('cpuacct', 'cpuacct.usage'));
-    return {
+    const io = parseBlkioBytes(read('blkio', 'blkio.throttle.io_service_bytes'));
+    return definedStats({
       cpuUsageUsec: usageNs === undefined ? this.fallbackCpuUsec() : Math.floor(usageNs / 1000),
       memoryPeakBytes: parseNumber(read('memory', 'memory.max_usage_in_bytes')),
       memoryCurrentBytes: parseNumber(read('memory', 'memory.usage_in_bytes')),
       oomKills: parseKeyed(read('memory', 'memory.oom_control')).get('oom_kill'),
       pidsCurrent: parseNumber(read('pids', 'pids.current')),
-    };
+      memoryLimitBytes: parseV1Limit(read('memory', 'memory.limit_in_bytes')),
+      ioReadBytes: io?.read,
+      ioWriteBytes: io?.write,
+      ...parseThrottling(read('cpu', 'cpu.stat')),
+      pressure: this.pressure(),
+    });
   }
 
   /** CPU usage when no cpuacct hierarchy exists (hybrid reads the cgroup2 cpu.stat). */
   protected fallbackCpuUsec(): number | undefined {
+    return undefined;
+  }
+
+  /** Pressure stall information: v1 keeps none per cgroup (hybrid reads its cgroup2 directory). */
+  protected pressure(): CgroupPressure | undefined {
     return undefined;
   }
 

@@ -18,6 +18,7 @@ import { killByFreezing, killViaCgroupKill, populated, type Freezer } from './ki
 import { CPU_PERIOD_USEC, cpuQuotaUsec, limitFailure, parseKeyed, parseNumber, validateLimits, writeLimit } from './limits';
 import type { CgroupLimits, CgroupStats, JobCgroup } from './manager';
 import type { Hierarchy } from './mounts';
+import { definedStats, parseIoStat, parseThrottling, readPressure } from './stats';
 
 /** Controllers joblet enables for job cgroups when the host offers them. */
 export const V2_CONTROLLERS = ['cpu', 'cpuset', 'io', 'memory', 'pids'] as const;
@@ -74,14 +75,22 @@ export class V2JobCgroup extends BaseJobCgroup {
 
   stats(): CgroupStats {
     const read = (name: string) => this.ctx.fs.readIfExists(path.join(this.dir, name));
-    return {
-      cpuUsageUsec: parseKeyed(read('cpu.stat')).get('usage_usec'),
+    const cpuStat = read('cpu.stat');
+    const io = parseIoStat(read('io.stat'));
+    return definedStats({
+      cpuUsageUsec: parseKeyed(cpuStat).get('usage_usec'),
       // memory.peak arrived in Linux 5.19; older kernels leave the peak unknown.
       memoryPeakBytes: parseNumber(read('memory.peak')),
       memoryCurrentBytes: parseNumber(read('memory.current')),
       oomKills: parseKeyed(read('memory.events')).get('oom_kill'),
       pidsCurrent: parseNumber(read('pids.current')),
-    };
+      // "max" (no limit) parses as undefined.
+      memoryLimitBytes: parseNumber(read('memory.max')),
+      ioReadBytes: io?.read,
+      ioWriteBytes: io?.write,
+      ...parseThrottling(cpuStat),
+      pressure: readPressure(this.ctx.fs, this.dir),
+    });
   }
 
   async killAll(): Promise<void> {

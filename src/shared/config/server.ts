@@ -226,6 +226,19 @@ const volumesSection = z
   .strict()
   .default({});
 
+/**
+ * Monitoring: how often each running job's cgroup is sampled, how long samples are kept, and
+ * whether cloud instance metadata may be looked up over HTTP (off by default: DMI/SMBIOS only).
+ */
+const monitoringSection = z
+  .object({
+    jobIntervalSeconds: intIn(1, 3600).default(5),
+    retentionDays: intIn(1, 3650).default(7),
+    cloudMetadata: z.boolean({ invalid_type_error: 'must be true or false' }).default(false),
+  })
+  .strict()
+  .default({});
+
 /** Schema of joblet-config.yml. */
 export const serverConfigSchema = z
   .object({
@@ -237,6 +250,7 @@ export const serverConfigSchema = z
     network: networkSection,
     volumes: volumesSection,
     scheduling: schedulingSection,
+    monitoring: monitoringSection,
   })
   .strict();
 
