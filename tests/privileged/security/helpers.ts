@@ -114,11 +114,27 @@ export function hostPidsOfJob(id: string): number[] {
   return pids;
 }
 
-/** The pid namespace of job `id` (as /proc/PID/ns/pid reads), from one of its processes. */
+/** Open pid namespaces of jobs (see pidNsOfJob); closed when the test process exits. */
+const pinnedNamespaces: number[] = [];
+
+/**
+ * The pid namespace of job `id` (as /proc/PID/ns/pid reads), from one of its processes. The
+ * namespace is held open for the rest of the test: the kernel reuses the inode number of a freed
+ * namespace at once, so without the pin another job on the host (in another namespace that got
+ * the same number) would look like a survivor of this one.
+ */
 export function pidNsOfJob(id: string): string {
   for (const pid of hostPidsOfJob(id)) {
     try {
-      return fs.readlinkSync(`/proc/${pid}/ns/pid`);
+      const fd = fs.openSync(`/proc/${pid}/ns/pid`, 'r');
+      const ns = fs.readlinkSync(`/proc/${pid}/ns/pid`);
+      // Same process still there (not a pid reused between the two calls): the pin is this namespace.
+      if (fs.readlinkSync(`/proc/self/fd/${fd}`) !== ns) {
+        fs.closeSync(fd);
+        continue;
+      }
+      pinnedNamespaces.push(fd);
+      return ns;
     } catch {
       /* exited meanwhile */
     }
