@@ -16,6 +16,8 @@ import {
   ServerInfoServiceDefinition,
   ScheduleServiceDefinition,
   VolumeServiceDefinition,
+  WorkflowServiceDefinition,
+  type WorkflowServiceClient,
   type JobServiceClient,
   type ScheduleServiceClient,
   type JobTransferServiceClient,
@@ -40,6 +42,7 @@ export interface Connection {
   /** The channel itself, for clients of services a command creates on demand (the console's feature probes). */
   channel: Channel;
   monitoring: MonitoringServiceClient;
+  workflows: WorkflowServiceClient;
   close(): void;
 }
 
@@ -72,6 +75,7 @@ export function connect(opts: { config?: string; node?: string; env?: NodeJS.Pro
     schedules: factory.create(ScheduleServiceDefinition, channel),
     channel,
     monitoring: factory.create(MonitoringServiceDefinition, channel),
+    workflows: factory.create(WorkflowServiceDefinition, channel),
     close: () => channel.close(),
   };
   return conn;

@@ -27,7 +27,9 @@ export async function dispatch(classes: RnxCommandClass[], argv: string[], ctx: 
   // names the matching command classes.
   const help = command as { commands?: number[]; contexts?: { commandClass: RnxCommandClass }[] };
   const cls = help.contexts?.[help.commands?.[0] ?? -1]?.commandClass;
-  const spec = ctx.registry.commands.find((s) => s.cls === cls) ?? (cls ? commandSpec(cls) : undefined);
+  // A parser-only form of a command (RunWithoutCommand) shows the help of the command it stands for.
+  const shown = (cls as { helpAs?: RnxCommandClass } | undefined)?.helpAs ?? cls;
+  const spec = ctx.registry.commands.find((s) => s.cls === shown) ?? (shown ? commandSpec(shown) : undefined);
   if (!spec) return reportError(new Error('help requested for an unknown command'), ctx);
   ctx.stdout.write(commandHelp(spec, ctx.registry.commands, style(colourFor(ctx.stdout, ctx.env))));
   return 0;

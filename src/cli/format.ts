@@ -43,6 +43,14 @@ export interface JobJson {
   history: { status: string; time: string }[];
   /** Latest metrics sample of a running job, else null; only in `rnx status`. */
   current?: SampleJson | null;
+  /** The job's name ("" when none): its name in its workflow, or the name it was started with. */
+  name: string;
+  /** The workflow it belongs to ("" when none), and which attempt of its workflow job it is (0 outside workflows). */
+  workflowId: string;
+  attempt: number;
+  /** Names of the jobs it waits for, and its requirements as written (workflow jobs). */
+  dependencies: string[];
+  requirements: string[];
 }
 
 const RUNNING_LIKE = new Set(['INITIALIZING', 'RUNNING', 'STOPPING', 'SCHEDULED', 'PENDING']);
@@ -84,6 +92,11 @@ export function jobJson(j: Job | GetJobStatusResponse): JobJson {
     scheduleId: d?.scheduleId ?? '',
     scheduleName: d?.scheduleName ?? '',
     history: (d?.history ?? []).map((h) => ({ status: h.status, time: h.time })),
+    name: d?.name ?? '',
+    workflowId: d?.workflowUuid ?? '',
+    attempt: d?.attempt ?? 0,
+    dependencies: d?.dependencies ?? [],
+    requirements: d?.requirements ?? [],
     ...('volumes' in j ? { volumes: j.volumes } : {}),
     ...('network' in j ? { network: j.network } : {}),
     ...('volumes' in j ? { current: d?.current ? sampleJson(d.current) : null } : {}),

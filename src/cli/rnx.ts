@@ -32,7 +32,7 @@ import { NetworkListCommand } from './commands/network-list';
 import { NetworkRemoveCommand } from './commands/network-remove';
 import { NodesCommand } from './commands/nodes';
 import { RootCommand } from './commands/root';
-import { RunCommand } from './commands/run';
+import { RunCommand, RunWithoutCommand } from './commands/run';
 import { InspectCommand, StatusCommand } from './commands/status';
 import { StopCommand } from './commands/stop';
 import { VersionCommand } from './commands/version';
@@ -48,6 +48,13 @@ import { JobMetricsCommand } from './commands/job-metrics';
 import { MonitorStatusCommand } from './commands/monitor-status';
 import { MonitorTopCommand } from './commands/monitor-top';
 import { MonitorWatchCommand } from './commands/monitor-watch';
+import { WorkflowRunCommand } from './commands/workflow-run';
+import { WorkflowValidateCommand } from './commands/workflow-validate';
+import { WorkflowListCommand } from './commands/workflow-list';
+import { WorkflowStatusCommand } from './commands/workflow-status';
+import { WorkflowStopCommand } from './commands/workflow-stop';
+import { WorkflowRerunCommand } from './commands/workflow-rerun';
+import { WorkflowDeleteCommand } from './commands/workflow-delete';
 import { dispatch } from './dispatch';
 import { commandSpec, groups, type Registry, type RnxCommandClass } from './spec';
 import { exitQuietlyOnClosedPipe } from './terminal';
@@ -70,6 +77,13 @@ export const COMMANDS: RnxCommandClass[] = [
   MonitorStatusCommand,
   MonitorTopCommand,
   MonitorWatchCommand,
+  WorkflowRunCommand,
+  WorkflowValidateCommand,
+  WorkflowListCommand,
+  WorkflowStatusCommand,
+  WorkflowStopCommand,
+  WorkflowRerunCommand,
+  WorkflowDeleteCommand,
   VolumeCreateCommand,
   VolumeListCommand,
   VolumeRemoveCommand,
@@ -87,7 +101,6 @@ export const COMMANDS: RnxCommandClass[] = [
 /** Groups a later release brings, and the feature each is: `rnx runtime` says so instead of "unknown command". */
 export const NOT_YET_GROUPS: Record<string, string> = {
   runtime: 'runtimes',
-  workflow: 'workflows',
 };
 
 /** The registry of this build: specs of every command, the groups, the groups not built yet. */
@@ -102,6 +115,7 @@ export function registry(): Registry {
 function parserClasses(r: Registry): RnxCommandClass[] {
   return [
     ...COMMANDS,
+    RunWithoutCommand,
     ...[...r.groups.keys()].map(groupCommand),
     ...Object.entries(r.notYet).map(([g, feature]) => notYetGroupCommand(g, feature)),
     RootCommand as unknown as RnxCommandClass,

@@ -49,6 +49,10 @@ export function buildRunRequest(f: RunFlags, argv: string[]): RunJobRequest {
     scheduleName: '',
     runtime: '',
     secretEnvironment: {},
+    name: '',
+    workflowUuid: '',
+    jobUuid: '',
+    requirements: [],
     gpuCount: 0,
     gpuMemoryMb: 0,
   };

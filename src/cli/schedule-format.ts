@@ -28,6 +28,9 @@ export interface ScheduleJson {
   skipped: number;
   missed: number;
   events: { time: string; message: string }[];
+  /** What each firing starts: "job" (command, args) or "workflow" (the workflow named in `workflow`). */
+  kind: string;
+  workflow: string;
 }
 
 /** The stable JSON form of a schedule. */
@@ -51,6 +54,8 @@ export function scheduleJson(s: Schedule): ScheduleJson {
     skipped: s.skipped,
     missed: s.missed,
     events: s.events.map((e) => ({ time: e.time, message: e.message })),
+    kind: s.kind || 'job',
+    workflow: s.workflow,
   };
 }
 
@@ -76,7 +81,8 @@ export function reportSchedule(s: Schedule, out: (line: string) => void): void {
   out(`Cron: ${s.cron}`);
   out(`Time Zone: ${s.timezone || 'server local'}`);
   out(`Concurrency: ${s.concurrency}`);
-  out(`Command: ${commandLine(s.command, s.args)}`);
+  if (s.kind === 'workflow') out(`Workflow: ${s.workflow}`);
+  else out(`Command: ${commandLine(s.command, s.args)}`);
   out(`Next Run: ${s.paused ? 'paused' : s.nextRunTime ? `${localAndUtc(s.nextRunTime)}, ${timeUntil(new Date(s.nextRunTime))}` : 'never'}`);
 }
 

@@ -28,6 +28,9 @@ import { TimerQueue } from './schedule/timers';
 import { ScheduleManager } from './schedule/manager';
 import { jobTargetRunner } from './schedule/job-target';
 import { ScheduleStore } from '../store/schedule-store';
+import { WorkflowStore } from '../store/workflow-store';
+import { WorkflowManager } from './workflows/manager';
+import { scheduleStagedKeys, workflowTargetRunner } from './workflows/schedule-target';
 
 /** A step of start-up to undo at shutdown (or when a later start-up step fails). */
 interface Undo {
@@ -105,14 +108,34 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
     monitoring.start();
     // Jobs stop before the networks and volumes they use are released (undo runs in reverse).
     undo.push({ name: 'stopping jobs', run: () => jobs.shutdown() });
+    const scheduleStore = new ScheduleStore(db);
+    const workflowStore = new WorkflowStore(db);
+    const workflows = new WorkflowManager(
+      { ...config.workflows, stateDir: config.server.stateDir, uid: config.jobs.uid, gid: config.jobs.gid, maxUploadBytes: config.limits.maxDiskBytes },
+      {
+        store: workflowStore,
+        jobs,
+        jobStore: store,
+        timers,
+        volumes: () => volumes.list().map((v) => v.record.name),
+        networks: () => networks.list().map((n) => n.name),
+        // runtimes: the runtime catalogue goes here once the daemon has one (see RuntimeCatalogue).
+        scheduleKeys: () => scheduleStagedKeys(scheduleStore),
+        log: (m) => log.info(m),
+      },
+    );
+    // Before the jobs stop (undo runs in reverse): a workflow must not react to its jobs being stopped by the shutdown.
+    undo.push({ name: 'workflows', run: () => workflows.shutdown() });
+    undo.push({ name: 'workflow listener', run: jobs.lifecycle.subscribe((c) => workflows.onJobChange(c)) });
     const schedules = new ScheduleManager(
       { ...config.scheduling, stateDir: config.server.stateDir },
-      { store: new ScheduleStore(db), timers, targets: { job: jobTargetRunner(jobs) }, log: (m) => log.info(m) },
+      { store: scheduleStore, timers, targets: { job: jobTargetRunner(jobs), workflow: workflowTargetRunner(workflows) }, log: (m) => log.info(m) },
     );
     undo.push({ name: 'schedules', run: () => schedules.stop() });
     undo.push({ name: 'schedule listener', run: jobs.lifecycle.subscribe((c) => schedules.onJobChange(c)) });
-    jobs.pruneStaged(schedules.ids());
+    jobs.pruneStaged(new Set([...schedules.ids(), ...workflowStore.stagedKeys(), ...scheduleStagedKeys(scheduleStore)]));
     jobs.start();
+    workflows.start();
     schedules.start();
     const opts = {
       address: config.server.address,
@@ -122,7 +145,7 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
       maxMessageBytes: config.server.maxMessageBytes,
       uploadIdleSeconds: config.jobs.uploadIdleSeconds,
     };
-    const server = buildServer(jobs, opts, (m) => log.error(m), { volumes, networks, schedules, monitoring });
+    const server = buildServer(jobs, opts, (m) => log.error(m), { volumes, networks, schedules, monitoring, workflows });
     undo.push({
       name: 'gRPC server',
       run: async () => {

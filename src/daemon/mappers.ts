@@ -40,6 +40,11 @@ export function toDetail(j: JobRecord, now = Date.now()): JobDetail {
     scheduleName: j.scheduleName ?? '',
     // Filled by GetJobStatus for a running job (the monitoring manager holds the samples).
     current: undefined,
+    name: j.name ?? '',
+    workflowUuid: j.workflowId ?? '',
+    attempt: j.attempt ?? 0,
+    dependencies: j.dependencies ?? [],
+    requirements: j.requirements ?? [],
   };
 }
 
@@ -79,7 +84,8 @@ function commonFields(j: JobRecord) {
     scheduledTime: rfc3339(j.scheduledAt),
     runtime: '',
     environment: j.env,
-    secretEnvironment: {},
+    // Secret values never leave the server: the names show which were set.
+    secretEnvironment: Object.fromEntries(Object.keys(j.secretEnv ?? {}).map((k) => [k, '********'])),
     ...NO_GPU,
     nodeId: '',
     detail: toDetail(j),
@@ -99,6 +105,9 @@ export function toStatus(j: JobRecord): GetJobStatusResponse {
     volumes: j.volumes ?? [],
     workDir: j.workdir,
     uploads: j.uploads,
+    name: j.name ?? '',
+    dependencies: j.dependencies ?? [],
+    workflowUuid: j.workflowId ?? '',
   };
 }
 

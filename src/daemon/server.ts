@@ -14,6 +14,7 @@ import {
   ServerInfoServiceDefinition,
   ScheduleServiceDefinition,
   VolumeServiceDefinition,
+  WorkflowServiceDefinition,
 } from '../gen/joblet';
 import { ConfigError } from '../shared/errors';
 import { authMiddleware, type CallerContext } from './middleware/auth';
@@ -50,6 +51,16 @@ import { getSystemStatus } from './rpc/get-system-status';
 import { streamSystemMetrics } from './rpc/stream-system-metrics';
 import { getJobMetrics } from './rpc/get-job-metrics';
 import { streamJobMetrics } from './rpc/stream-job-metrics';
+import type { WorkflowManager } from './workflows/manager';
+import { runWorkflow } from './rpc/run-workflow';
+import { getWorkflowStatus } from './rpc/get-workflow-status';
+import { listWorkflows } from './rpc/list-workflows';
+import { getWorkflowJobs } from './rpc/get-workflow-jobs';
+import { validateWorkflow } from './rpc/validate-workflow';
+import { stopWorkflow } from './rpc/stop-workflow';
+import { rerunWorkflow } from './rpc/rerun-workflow';
+import { deleteWorkflow } from './rpc/delete-workflow';
+import { streamWorkflowStatus } from './rpc/stream-workflow-status';
 
 /** TLS material and limits for the listener. */
 export interface ListenOptions {
@@ -68,6 +79,7 @@ export interface Services {
   networks: NetworkManager;
   schedules: ScheduleManager;
   monitoring: MonitoringManager;
+  workflows: WorkflowManager;
 }
 
 /** Build the server with every service registered; call listen() on it. */
@@ -85,19 +97,30 @@ export function buildServer(jobs: JobManager, opts: ListenOptions, log: (msg: st
 
   const base = server as unknown as Server<CallerContext>;
   base.add(JobServiceDefinition, {
-    runJob: runJob(jobs, services.schedules),
+    runJob: runJob(jobs, services.schedules, services.workflows),
     getJobStatus: getJobStatus(jobs, services.monitoring),
     stopJob: stopJob(jobs),
     deleteJob: deleteJob(jobs),
     deleteAllJobs: deleteAllJobs(jobs),
     getJobLogs: getJobLogs(jobs),
-    listJobs: listJobs(jobs, opts.maxMessageBytes),
+    listJobs: listJobs(jobs, opts.maxMessageBytes, services.workflows),
     cancelJob: cancelJob(jobs),
+    runWorkflow: runWorkflow(services.workflows, services.schedules),
+    getWorkflowStatus: getWorkflowStatus(services.workflows),
+    listWorkflows: listWorkflows(services.workflows),
+    getWorkflowJobs: getWorkflowJobs(services.workflows),
     getJobMetrics: getJobMetrics(services.monitoring),
     streamJobMetrics: streamJobMetrics(services.monitoring),
     ...unimplementedMethods(['StreamJobTelematics', 'GetJobTelematics']),
   } as never);
   base.add(JobTransferServiceDefinition, { runJobStreaming: runJobStreaming(jobs, services.schedules, opts.uploadIdleSeconds ?? 60) } as never);
+  base.add(WorkflowServiceDefinition, {
+    validateWorkflow: validateWorkflow(services.workflows),
+    stopWorkflow: stopWorkflow(services.workflows),
+    rerunWorkflow: rerunWorkflow(services.workflows),
+    deleteWorkflow: deleteWorkflow(services.workflows),
+    streamWorkflowStatus: streamWorkflowStatus(services.workflows),
+  } as never);
   base.add(ScheduleServiceDefinition, {
     listSchedules: listSchedules(services.schedules),
     getSchedule: getSchedule(services.schedules),

@@ -43,6 +43,8 @@ export interface ListJobsRequest {
   statuses: string[];
   /** Only jobs created at or after this RFC3339 time; "" = all. */
   since: string;
+  /** Only the jobs of this workflow (id or unique prefix), every attempt; "" = all. */
+  workflowUuid: string;
 }
 
 export interface Job {
@@ -112,7 +114,23 @@ export interface JobDetail {
   scheduleId: string;
   scheduleName: string;
   /** The latest metrics sample of a running job (absent once it has ended, or before its first sample). */
-  current: JobMetricsEvent | undefined;
+  current:
+    | JobMetricsEvent
+    | undefined;
+  /** The job's name ("" when none): its name in its workflow, or RunJobRequest.name. */
+  name: string;
+  /**
+   * The workflow the job belongs to ("" when none), and which attempt of its workflow job it is
+   * (1 = the first; 0 for a job outside workflows).
+   */
+  workflowUuid: string;
+  attempt: number;
+  /**
+   * Names of the jobs it waits for, and its requirements as written ("extract: COMPLETED",
+   * "a=COMPLETED OR b=FAILED").
+   */
+  dependencies: string[];
+  requirements: string[];
 }
 
 /** joblet addition: one state of a job and when it began (RFC3339 with milliseconds). */
@@ -160,6 +178,8 @@ export interface GetJobStatusRequest {
 
 export interface GetJobStatusResponse {
   uuid: string;
+  /** v2.3.x: the job's name (its name in its workflow). */
+  name: string;
   command: string;
   args: string[];
   maxCpu: number;
@@ -178,6 +198,9 @@ export interface GetJobStatusResponse {
   runtime: string;
   workDir: string;
   uploads: string[];
+  /** v2.3.x: names of the jobs this job waits for, and its workflow ("" when none). */
+  dependencies: string[];
+  workflowUuid: string;
   gpuIndices: number[];
   gpuCount: number;
   gpuMemoryMb: number;
@@ -256,6 +279,8 @@ export interface DataChunk {
 }
 
 export interface RunJobRequest {
+  /** v2.3.x: the job's name; with workflowUuid, its name in that workflow. */
+  name: string;
   command: string;
   args: string[];
   maxCpu: number;
@@ -269,6 +294,14 @@ export interface RunJobRequest {
   runtime: string;
   workDir: string;
   environment: { [key: string]: string };
+  /**
+   * v2.3.x: add the job to this running workflow (id or unique prefix); jobUuid, when set, is the
+   * id the job gets (a new UUIDv4 the caller chose, e.g. to make a retried call idempotent);
+   * requirements say when it may start, over jobs of that workflow by name or id.
+   */
+  workflowUuid: string;
+  jobUuid: string;
+  requirements: JobRequirement[];
   secretEnvironment: { [key: string]: string };
   gpuCount: number;
   gpuMemoryMb: number;
@@ -332,6 +365,9 @@ export interface Schedule {
   missed: number;
   /** Recent notes (skips, misses, failures to start), oldest first. */
   events: ScheduleEvent[];
+  /** What each firing starts: "job" (command and args above) or "workflow" (the workflow named here). */
+  kind: string;
+  workflow: string;
 }
 
 export interface ScheduleEvent {
@@ -366,6 +402,182 @@ export interface UploadChunk {
   /** Index of the file in RunJobRequest.uploads. */
   index: number;
   data: Buffer;
+}
+
+/**
+ * A requirement of a job on another job of its workflow: jobUuid (an id, or a job name of the
+ * workflow) must end in status (COMPLETED, FAILED, CANCELED, STOPPED or FINISHED = any of them);
+ * or expression, e.g. "a=COMPLETED AND (b=FAILED OR c IN (COMPLETED, STOPPED))".
+ */
+export interface JobRequirement {
+  jobUuid: string;
+  status: string;
+  expression: string;
+}
+
+export interface RunWorkflowRequest {
+  /** The workflow file's name (e.g. "pipeline.yaml"); shown with the workflow. */
+  workflow: string;
+  /** Ignored (the server reads the jobs and their order from the YAML); kept for old clients. */
+  totalJobs: number;
+  jobOrder: string[];
+  /** The workflow file itself. */
+  yamlContent: string;
+  /**
+   * Files and directories the jobs upload (uploads.files / uploads.directories), paths relative
+   * to the workflow file's directory.
+   */
+  workflowFiles: FileUpload[];
+  /**
+   * joblet additions: which workflow of the file's `workflows:` to run ("" = its top-level jobs,
+   * or its only named workflow); values that override the file's top-level environment (and so
+   * its ${VAR} templates); and a recurring schedule instead of one run (as in RunJobRequest).
+   */
+  workflowName: string;
+  environment: { [key: string]: string };
+  cron: string;
+  cronTimezone: string;
+  concurrency: string;
+  scheduleName: string;
+}
+
+export interface RunWorkflowRequest_EnvironmentEntry {
+  key: string;
+  value: string;
+}
+
+export interface RunWorkflowResponse {
+  workflowUuid: string;
+  status: string;
+  /** joblet additions: the workflow as created, or the schedule made when the request had cron. */
+  workflowInfo: WorkflowInfo | undefined;
+  jobs: WorkflowJob[];
+  schedule: Schedule | undefined;
+}
+
+export interface GetWorkflowStatusRequest {
+  /** The workflow's id or a unique prefix of 4+ characters. */
+  workflowUuid: string;
+}
+
+export interface GetWorkflowStatusResponse {
+  workflow: WorkflowInfo | undefined;
+  jobs: WorkflowJob[];
+}
+
+export interface ListWorkflowsRequest {
+  /** false: only workflows that have not ended (PENDING, RUNNING). */
+  includeCompleted: boolean;
+  /** joblet additions: paging, newest first (as ListJobsRequest), and a state filter. */
+  pageSize: number;
+  pageToken: string;
+  statuses: string[];
+}
+
+export interface ListWorkflowsResponse {
+  workflows: WorkflowInfo[];
+  /** joblet addition: set when older workflows remain; send it back as page_token. */
+  nextPageToken: string;
+}
+
+export interface GetWorkflowJobsRequest {
+  workflowUuid: string;
+}
+
+export interface GetWorkflowJobsResponse {
+  jobs: WorkflowJob[];
+}
+
+export interface WorkflowInfo {
+  uuid: string;
+  /** The workflow file's name. */
+  workflow: string;
+  /** PENDING, RUNNING, COMPLETED, FAILED, CANCELED or STOPPED. */
+  status: string;
+  totalJobs: number;
+  completedJobs: number;
+  failedJobs: number;
+  canceledJobs: number;
+  createdAt: Timestamp | undefined;
+  startedAt: Timestamp | undefined;
+  completedAt:
+    | Timestamp
+    | undefined;
+  /** The file as submitted, with the values of secret_environment masked. */
+  yamlContent: string;
+  /** joblet additions */
+  name: string;
+  description: string;
+  owner: string;
+  /** stop | continue: what one job's failure does to the rest. */
+  onFailure: string;
+  /** The workflow this one reruns ("" when none) and the workflows that rerun it. */
+  rerunOf: string;
+  reruns: string[];
+  /** The recurring schedule that started it ("" when none), and its name then. */
+  scheduleId: string;
+  scheduleName: string;
+  /** Why it ended as it did (a stop, the failed jobs), "" while it runs or when it completed. */
+  message: string;
+  stoppedJobs: number;
+  runningJobs: number;
+  pendingJobs: number;
+  /** The named workflow of the file that was run ("" for its top-level jobs). */
+  workflowName: string;
+}
+
+export interface WorkflowJob {
+  jobUuid: string;
+  jobName: string;
+  status: string;
+  /** Names of the jobs it waits for (the edges of the DAG). */
+  dependencies: string[];
+  startTime: Timestamp | undefined;
+  endTime: Timestamp | undefined;
+  exitCode: number;
+  /**
+   * joblet additions: its requirements as written; the attempt jobUuid is (1 = first) and how many
+   * it may have; why it failed or was canceled; when a retry starts (while it waits for one); the
+   * ids of every attempt, oldest first; whether its failure is allowed; and, in a rerun, the
+   * workflow whose COMPLETED job it reuses ("" when it runs in this workflow).
+   */
+  requirements: string[];
+  attempt: number;
+  maxAttempts: number;
+  failureReason: string;
+  nextAttemptTime: Timestamp | undefined;
+  attemptJobUuids: string[];
+  allowFailure: boolean;
+  reusedFrom: string;
+}
+
+/** joblet addition (WorkflowService): a workflow by id or unique prefix. */
+export interface WorkflowRef {
+  uuid: string;
+}
+
+/** joblet addition: rerun a finished workflow as a new workflow linked to it. */
+export interface RerunWorkflowRequest {
+  uuid: string;
+  /** Only the jobs that did not complete (FAILED, CANCELED, STOPPED); the COMPLETED ones are reused. */
+  fromFailed: boolean;
+}
+
+export interface DeleteWorkflowResponse {
+  uuid: string;
+  deleted: boolean;
+  /** Jobs of the workflow deleted with it (with their logs). */
+  deletedJobs: number;
+}
+
+/** joblet addition: what ValidateWorkflow found; nothing is created either way. */
+export interface ValidateWorkflowResponse {
+  valid: boolean;
+  /** Each problem on its own: "pipeline.yaml:12: jobs.train.requires[0]: ...". */
+  problems: string[];
+  /** The workflow's name and its jobs, in an order that respects their requirements. */
+  name: string;
+  jobOrder: string[];
 }
 
 export interface BuildRuntimeRequest {
@@ -950,7 +1162,7 @@ export const Jobs = {
 };
 
 function createBaseListJobsRequest(): ListJobsRequest {
-  return { pageSize: 0, pageToken: "", statuses: [], since: "" };
+  return { pageSize: 0, pageToken: "", statuses: [], since: "", workflowUuid: "" };
 }
 
 export const ListJobsRequest = {
@@ -966,6 +1178,9 @@ export const ListJobsRequest = {
     }
     if (message.since !== "") {
       writer.uint32(8026).string(message.since);
+    }
+    if (message.workflowUuid !== "") {
+      writer.uint32(8034).string(message.workflowUuid);
     }
     return writer;
   },
@@ -1005,6 +1220,13 @@ export const ListJobsRequest = {
 
           message.since = reader.string();
           continue;
+        case 1004:
+          if (tag !== 8034) {
+            break;
+          }
+
+          message.workflowUuid = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1023,6 +1245,7 @@ export const ListJobsRequest = {
     message.pageToken = object.pageToken ?? "";
     message.statuses = object.statuses?.map((e) => e) || [];
     message.since = object.since ?? "";
+    message.workflowUuid = object.workflowUuid ?? "";
     return message;
   },
 };
@@ -1478,6 +1701,11 @@ function createBaseJobDetail(): JobDetail {
     scheduleId: "",
     scheduleName: "",
     current: undefined,
+    name: "",
+    workflowUuid: "",
+    attempt: 0,
+    dependencies: [],
+    requirements: [],
   };
 }
 
@@ -1524,6 +1752,21 @@ export const JobDetail = {
     }
     if (message.current !== undefined) {
       JobMetricsEvent.encode(message.current, writer.uint32(154).fork()).ldelim();
+    }
+    if (message.name !== "") {
+      writer.uint32(114).string(message.name);
+    }
+    if (message.workflowUuid !== "") {
+      writer.uint32(122).string(message.workflowUuid);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(128).int32(message.attempt);
+    }
+    for (const v of message.dependencies) {
+      writer.uint32(138).string(v!);
+    }
+    for (const v of message.requirements) {
+      writer.uint32(146).string(v!);
     }
     return writer;
   },
@@ -1633,6 +1876,41 @@ export const JobDetail = {
 
           message.current = JobMetricsEvent.decode(reader, reader.uint32());
           continue;
+        case 14:
+          if (tag !== 114) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        case 15:
+          if (tag !== 122) {
+            break;
+          }
+
+          message.workflowUuid = reader.string();
+          continue;
+        case 16:
+          if (tag !== 128) {
+            break;
+          }
+
+          message.attempt = reader.int32();
+          continue;
+        case 17:
+          if (tag !== 138) {
+            break;
+          }
+
+          message.dependencies.push(reader.string());
+          continue;
+        case 18:
+          if (tag !== 146) {
+            break;
+          }
+
+          message.requirements.push(reader.string());
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1667,6 +1945,11 @@ export const JobDetail = {
     message.current = (object.current !== undefined && object.current !== null)
       ? JobMetricsEvent.fromPartial(object.current)
       : undefined;
+    message.name = object.name ?? "";
+    message.workflowUuid = object.workflowUuid ?? "";
+    message.attempt = object.attempt ?? 0;
+    message.dependencies = object.dependencies?.map((e) => e) || [];
+    message.requirements = object.requirements?.map((e) => e) || [];
     return message;
   },
 };
@@ -2076,6 +2359,7 @@ export const GetJobStatusRequest = {
 function createBaseGetJobStatusResponse(): GetJobStatusResponse {
   return {
     uuid: "",
+    name: "",
     command: "",
     args: [],
     maxCpu: 0,
@@ -2094,6 +2378,8 @@ function createBaseGetJobStatusResponse(): GetJobStatusResponse {
     runtime: "",
     workDir: "",
     uploads: [],
+    dependencies: [],
+    workflowUuid: "",
     gpuIndices: [],
     gpuCount: 0,
     gpuMemoryMb: 0,
@@ -2107,6 +2393,9 @@ export const GetJobStatusResponse = {
   encode(message: GetJobStatusResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
     if (message.uuid !== "") {
       writer.uint32(10).string(message.uuid);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
     }
     if (message.command !== "") {
       writer.uint32(26).string(message.command);
@@ -2163,6 +2452,12 @@ export const GetJobStatusResponse = {
     for (const v of message.uploads) {
       writer.uint32(162).string(v!);
     }
+    for (const v of message.dependencies) {
+      writer.uint32(170).string(v!);
+    }
+    if (message.workflowUuid !== "") {
+      writer.uint32(178).string(message.workflowUuid);
+    }
     writer.uint32(186).fork();
     for (const v of message.gpuIndices) {
       writer.int32(v);
@@ -2199,6 +2494,13 @@ export const GetJobStatusResponse = {
           }
 
           message.uuid = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.name = reader.string();
           continue;
         case 3:
           if (tag !== 26) {
@@ -2332,6 +2634,20 @@ export const GetJobStatusResponse = {
 
           message.uploads.push(reader.string());
           continue;
+        case 21:
+          if (tag !== 170) {
+            break;
+          }
+
+          message.dependencies.push(reader.string());
+          continue;
+        case 22:
+          if (tag !== 178) {
+            break;
+          }
+
+          message.workflowUuid = reader.string();
+          continue;
         case 23:
           if (tag === 184) {
             message.gpuIndices.push(reader.int32());
@@ -2399,6 +2715,7 @@ export const GetJobStatusResponse = {
   fromPartial<I extends Exact<DeepPartial<GetJobStatusResponse>, I>>(object: I): GetJobStatusResponse {
     const message = createBaseGetJobStatusResponse();
     message.uuid = object.uuid ?? "";
+    message.name = object.name ?? "";
     message.command = object.command ?? "";
     message.args = object.args?.map((e) => e) || [];
     message.maxCpu = object.maxCpu ?? 0;
@@ -2433,6 +2750,8 @@ export const GetJobStatusResponse = {
     message.runtime = object.runtime ?? "";
     message.workDir = object.workDir ?? "";
     message.uploads = object.uploads?.map((e) => e) || [];
+    message.dependencies = object.dependencies?.map((e) => e) || [];
+    message.workflowUuid = object.workflowUuid ?? "";
     message.gpuIndices = object.gpuIndices?.map((e) => e) || [];
     message.gpuCount = object.gpuCount ?? 0;
     message.gpuMemoryMb = object.gpuMemoryMb ?? 0;
@@ -3149,6 +3468,7 @@ export const DataChunk = {
 
 function createBaseRunJobRequest(): RunJobRequest {
   return {
+    name: "",
     command: "",
     args: [],
     maxCpu: 0,
@@ -3162,6 +3482,9 @@ function createBaseRunJobRequest(): RunJobRequest {
     runtime: "",
     workDir: "",
     environment: {},
+    workflowUuid: "",
+    jobUuid: "",
+    requirements: [],
     secretEnvironment: {},
     gpuCount: 0,
     gpuMemoryMb: 0,
@@ -3177,6 +3500,9 @@ function createBaseRunJobRequest(): RunJobRequest {
 
 export const RunJobRequest = {
   encode(message: RunJobRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
     if (message.command !== "") {
       writer.uint32(18).string(message.command);
     }
@@ -3216,6 +3542,15 @@ export const RunJobRequest = {
     Object.entries(message.environment).forEach(([key, value]) => {
       RunJobRequest_EnvironmentEntry.encode({ key: key as any, value }, writer.uint32(114).fork()).ldelim();
     });
+    if (message.workflowUuid !== "") {
+      writer.uint32(122).string(message.workflowUuid);
+    }
+    if (message.jobUuid !== "") {
+      writer.uint32(130).string(message.jobUuid);
+    }
+    for (const v of message.requirements) {
+      JobRequirement.encode(v!, writer.uint32(138).fork()).ldelim();
+    }
     Object.entries(message.secretEnvironment).forEach(([key, value]) => {
       RunJobRequest_SecretEnvironmentEntry.encode({ key: key as any, value }, writer.uint32(146).fork()).ldelim();
     });
@@ -3256,6 +3591,13 @@ export const RunJobRequest = {
     while (reader.pos < end) {
       const tag = reader.uint32();
       switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
         case 2:
           if (tag !== 18) {
             break;
@@ -3350,6 +3692,27 @@ export const RunJobRequest = {
             message.environment[entry14.key] = entry14.value;
           }
           continue;
+        case 15:
+          if (tag !== 122) {
+            break;
+          }
+
+          message.workflowUuid = reader.string();
+          continue;
+        case 16:
+          if (tag !== 130) {
+            break;
+          }
+
+          message.jobUuid = reader.string();
+          continue;
+        case 17:
+          if (tag !== 138) {
+            break;
+          }
+
+          message.requirements.push(JobRequirement.decode(reader, reader.uint32()));
+          continue;
         case 18:
           if (tag !== 146) {
             break;
@@ -3437,6 +3800,7 @@ export const RunJobRequest = {
   },
   fromPartial<I extends Exact<DeepPartial<RunJobRequest>, I>>(object: I): RunJobRequest {
     const message = createBaseRunJobRequest();
+    message.name = object.name ?? "";
     message.command = object.command ?? "";
     message.args = object.args?.map((e) => e) || [];
     message.maxCpu = object.maxCpu ?? 0;
@@ -3458,6 +3822,9 @@ export const RunJobRequest = {
       },
       {},
     );
+    message.workflowUuid = object.workflowUuid ?? "";
+    message.jobUuid = object.jobUuid ?? "";
+    message.requirements = object.requirements?.map((e) => JobRequirement.fromPartial(e)) || [];
     message.secretEnvironment = Object.entries(object.secretEnvironment ?? {}).reduce<{ [key: string]: string }>(
       (acc, [key, value]) => {
         if (value !== undefined) {
@@ -3698,6 +4065,8 @@ function createBaseSchedule(): Schedule {
     skipped: 0,
     missed: 0,
     events: [],
+    kind: "",
+    workflow: "",
   };
 }
 
@@ -3756,6 +4125,12 @@ export const Schedule = {
     }
     for (const v of message.events) {
       ScheduleEvent.encode(v!, writer.uint32(146).fork()).ldelim();
+    }
+    if (message.kind !== "") {
+      writer.uint32(154).string(message.kind);
+    }
+    if (message.workflow !== "") {
+      writer.uint32(162).string(message.workflow);
     }
     return writer;
   },
@@ -3893,6 +4268,20 @@ export const Schedule = {
 
           message.events.push(ScheduleEvent.decode(reader, reader.uint32()));
           continue;
+        case 19:
+          if (tag !== 154) {
+            break;
+          }
+
+          message.kind = reader.string();
+          continue;
+        case 20:
+          if (tag !== 162) {
+            break;
+          }
+
+          message.workflow = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -3925,6 +4314,8 @@ export const Schedule = {
     message.skipped = object.skipped ?? 0;
     message.missed = object.missed ?? 0;
     message.events = object.events?.map((e) => ScheduleEvent.fromPartial(e)) || [];
+    message.kind = object.kind ?? "";
+    message.workflow = object.workflow ?? "";
     return message;
   },
 };
@@ -4281,6 +4672,1527 @@ export const UploadChunk = {
     const message = createBaseUploadChunk();
     message.index = object.index ?? 0;
     message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseJobRequirement(): JobRequirement {
+  return { jobUuid: "", status: "", expression: "" };
+}
+
+export const JobRequirement = {
+  encode(message: JobRequirement, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.jobUuid !== "") {
+      writer.uint32(10).string(message.jobUuid);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.expression !== "") {
+      writer.uint32(26).string(message.expression);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): JobRequirement {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseJobRequirement();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.jobUuid = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.status = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.expression = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<JobRequirement>, I>>(base?: I): JobRequirement {
+    return JobRequirement.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<JobRequirement>, I>>(object: I): JobRequirement {
+    const message = createBaseJobRequirement();
+    message.jobUuid = object.jobUuid ?? "";
+    message.status = object.status ?? "";
+    message.expression = object.expression ?? "";
+    return message;
+  },
+};
+
+function createBaseRunWorkflowRequest(): RunWorkflowRequest {
+  return {
+    workflow: "",
+    totalJobs: 0,
+    jobOrder: [],
+    yamlContent: "",
+    workflowFiles: [],
+    workflowName: "",
+    environment: {},
+    cron: "",
+    cronTimezone: "",
+    concurrency: "",
+    scheduleName: "",
+  };
+}
+
+export const RunWorkflowRequest = {
+  encode(message: RunWorkflowRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.workflow !== "") {
+      writer.uint32(10).string(message.workflow);
+    }
+    if (message.totalJobs !== 0) {
+      writer.uint32(16).int32(message.totalJobs);
+    }
+    for (const v of message.jobOrder) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.yamlContent !== "") {
+      writer.uint32(34).string(message.yamlContent);
+    }
+    for (const v of message.workflowFiles) {
+      FileUpload.encode(v!, writer.uint32(42).fork()).ldelim();
+    }
+    if (message.workflowName !== "") {
+      writer.uint32(8002).string(message.workflowName);
+    }
+    Object.entries(message.environment).forEach(([key, value]) => {
+      RunWorkflowRequest_EnvironmentEntry.encode({ key: key as any, value }, writer.uint32(8010).fork()).ldelim();
+    });
+    if (message.cron !== "") {
+      writer.uint32(8018).string(message.cron);
+    }
+    if (message.cronTimezone !== "") {
+      writer.uint32(8026).string(message.cronTimezone);
+    }
+    if (message.concurrency !== "") {
+      writer.uint32(8034).string(message.concurrency);
+    }
+    if (message.scheduleName !== "") {
+      writer.uint32(8042).string(message.scheduleName);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): RunWorkflowRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRunWorkflowRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.workflow = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.totalJobs = reader.int32();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.jobOrder.push(reader.string());
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.yamlContent = reader.string();
+          continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.workflowFiles.push(FileUpload.decode(reader, reader.uint32()));
+          continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.workflowName = reader.string();
+          continue;
+        case 1001:
+          if (tag !== 8010) {
+            break;
+          }
+
+          const entry1001 = RunWorkflowRequest_EnvironmentEntry.decode(reader, reader.uint32());
+          if (entry1001.value !== undefined) {
+            message.environment[entry1001.key] = entry1001.value;
+          }
+          continue;
+        case 1002:
+          if (tag !== 8018) {
+            break;
+          }
+
+          message.cron = reader.string();
+          continue;
+        case 1003:
+          if (tag !== 8026) {
+            break;
+          }
+
+          message.cronTimezone = reader.string();
+          continue;
+        case 1004:
+          if (tag !== 8034) {
+            break;
+          }
+
+          message.concurrency = reader.string();
+          continue;
+        case 1005:
+          if (tag !== 8042) {
+            break;
+          }
+
+          message.scheduleName = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RunWorkflowRequest>, I>>(base?: I): RunWorkflowRequest {
+    return RunWorkflowRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RunWorkflowRequest>, I>>(object: I): RunWorkflowRequest {
+    const message = createBaseRunWorkflowRequest();
+    message.workflow = object.workflow ?? "";
+    message.totalJobs = object.totalJobs ?? 0;
+    message.jobOrder = object.jobOrder?.map((e) => e) || [];
+    message.yamlContent = object.yamlContent ?? "";
+    message.workflowFiles = object.workflowFiles?.map((e) => FileUpload.fromPartial(e)) || [];
+    message.workflowName = object.workflowName ?? "";
+    message.environment = Object.entries(object.environment ?? {}).reduce<{ [key: string]: string }>(
+      (acc, [key, value]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.cron = object.cron ?? "";
+    message.cronTimezone = object.cronTimezone ?? "";
+    message.concurrency = object.concurrency ?? "";
+    message.scheduleName = object.scheduleName ?? "";
+    return message;
+  },
+};
+
+function createBaseRunWorkflowRequest_EnvironmentEntry(): RunWorkflowRequest_EnvironmentEntry {
+  return { key: "", value: "" };
+}
+
+export const RunWorkflowRequest_EnvironmentEntry = {
+  encode(message: RunWorkflowRequest_EnvironmentEntry, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): RunWorkflowRequest_EnvironmentEntry {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRunWorkflowRequest_EnvironmentEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RunWorkflowRequest_EnvironmentEntry>, I>>(
+    base?: I,
+  ): RunWorkflowRequest_EnvironmentEntry {
+    return RunWorkflowRequest_EnvironmentEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RunWorkflowRequest_EnvironmentEntry>, I>>(
+    object: I,
+  ): RunWorkflowRequest_EnvironmentEntry {
+    const message = createBaseRunWorkflowRequest_EnvironmentEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseRunWorkflowResponse(): RunWorkflowResponse {
+  return { workflowUuid: "", status: "", workflowInfo: undefined, jobs: [], schedule: undefined };
+}
+
+export const RunWorkflowResponse = {
+  encode(message: RunWorkflowResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.workflowUuid !== "") {
+      writer.uint32(10).string(message.workflowUuid);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.workflowInfo !== undefined) {
+      WorkflowInfo.encode(message.workflowInfo, writer.uint32(8002).fork()).ldelim();
+    }
+    for (const v of message.jobs) {
+      WorkflowJob.encode(v!, writer.uint32(8010).fork()).ldelim();
+    }
+    if (message.schedule !== undefined) {
+      Schedule.encode(message.schedule, writer.uint32(8018).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): RunWorkflowResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRunWorkflowResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.workflowUuid = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.status = reader.string();
+          continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.workflowInfo = WorkflowInfo.decode(reader, reader.uint32());
+          continue;
+        case 1001:
+          if (tag !== 8010) {
+            break;
+          }
+
+          message.jobs.push(WorkflowJob.decode(reader, reader.uint32()));
+          continue;
+        case 1002:
+          if (tag !== 8018) {
+            break;
+          }
+
+          message.schedule = Schedule.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RunWorkflowResponse>, I>>(base?: I): RunWorkflowResponse {
+    return RunWorkflowResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RunWorkflowResponse>, I>>(object: I): RunWorkflowResponse {
+    const message = createBaseRunWorkflowResponse();
+    message.workflowUuid = object.workflowUuid ?? "";
+    message.status = object.status ?? "";
+    message.workflowInfo = (object.workflowInfo !== undefined && object.workflowInfo !== null)
+      ? WorkflowInfo.fromPartial(object.workflowInfo)
+      : undefined;
+    message.jobs = object.jobs?.map((e) => WorkflowJob.fromPartial(e)) || [];
+    message.schedule = (object.schedule !== undefined && object.schedule !== null)
+      ? Schedule.fromPartial(object.schedule)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetWorkflowStatusRequest(): GetWorkflowStatusRequest {
+  return { workflowUuid: "" };
+}
+
+export const GetWorkflowStatusRequest = {
+  encode(message: GetWorkflowStatusRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.workflowUuid !== "") {
+      writer.uint32(10).string(message.workflowUuid);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): GetWorkflowStatusRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetWorkflowStatusRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.workflowUuid = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<GetWorkflowStatusRequest>, I>>(base?: I): GetWorkflowStatusRequest {
+    return GetWorkflowStatusRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetWorkflowStatusRequest>, I>>(object: I): GetWorkflowStatusRequest {
+    const message = createBaseGetWorkflowStatusRequest();
+    message.workflowUuid = object.workflowUuid ?? "";
+    return message;
+  },
+};
+
+function createBaseGetWorkflowStatusResponse(): GetWorkflowStatusResponse {
+  return { workflow: undefined, jobs: [] };
+}
+
+export const GetWorkflowStatusResponse = {
+  encode(message: GetWorkflowStatusResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.workflow !== undefined) {
+      WorkflowInfo.encode(message.workflow, writer.uint32(10).fork()).ldelim();
+    }
+    for (const v of message.jobs) {
+      WorkflowJob.encode(v!, writer.uint32(18).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): GetWorkflowStatusResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetWorkflowStatusResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.workflow = WorkflowInfo.decode(reader, reader.uint32());
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.jobs.push(WorkflowJob.decode(reader, reader.uint32()));
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<GetWorkflowStatusResponse>, I>>(base?: I): GetWorkflowStatusResponse {
+    return GetWorkflowStatusResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetWorkflowStatusResponse>, I>>(object: I): GetWorkflowStatusResponse {
+    const message = createBaseGetWorkflowStatusResponse();
+    message.workflow = (object.workflow !== undefined && object.workflow !== null)
+      ? WorkflowInfo.fromPartial(object.workflow)
+      : undefined;
+    message.jobs = object.jobs?.map((e) => WorkflowJob.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListWorkflowsRequest(): ListWorkflowsRequest {
+  return { includeCompleted: false, pageSize: 0, pageToken: "", statuses: [] };
+}
+
+export const ListWorkflowsRequest = {
+  encode(message: ListWorkflowsRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.includeCompleted !== false) {
+      writer.uint32(8).bool(message.includeCompleted);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(8000).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(8010).string(message.pageToken);
+    }
+    for (const v of message.statuses) {
+      writer.uint32(8018).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ListWorkflowsRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListWorkflowsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.includeCompleted = reader.bool();
+          continue;
+        case 1000:
+          if (tag !== 8000) {
+            break;
+          }
+
+          message.pageSize = reader.int32();
+          continue;
+        case 1001:
+          if (tag !== 8010) {
+            break;
+          }
+
+          message.pageToken = reader.string();
+          continue;
+        case 1002:
+          if (tag !== 8018) {
+            break;
+          }
+
+          message.statuses.push(reader.string());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListWorkflowsRequest>, I>>(base?: I): ListWorkflowsRequest {
+    return ListWorkflowsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListWorkflowsRequest>, I>>(object: I): ListWorkflowsRequest {
+    const message = createBaseListWorkflowsRequest();
+    message.includeCompleted = object.includeCompleted ?? false;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    message.statuses = object.statuses?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseListWorkflowsResponse(): ListWorkflowsResponse {
+  return { workflows: [], nextPageToken: "" };
+}
+
+export const ListWorkflowsResponse = {
+  encode(message: ListWorkflowsResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.workflows) {
+      WorkflowInfo.encode(v!, writer.uint32(10).fork()).ldelim();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(8002).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ListWorkflowsResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListWorkflowsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.workflows.push(WorkflowInfo.decode(reader, reader.uint32()));
+          continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.nextPageToken = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListWorkflowsResponse>, I>>(base?: I): ListWorkflowsResponse {
+    return ListWorkflowsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListWorkflowsResponse>, I>>(object: I): ListWorkflowsResponse {
+    const message = createBaseListWorkflowsResponse();
+    message.workflows = object.workflows?.map((e) => WorkflowInfo.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseGetWorkflowJobsRequest(): GetWorkflowJobsRequest {
+  return { workflowUuid: "" };
+}
+
+export const GetWorkflowJobsRequest = {
+  encode(message: GetWorkflowJobsRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.workflowUuid !== "") {
+      writer.uint32(10).string(message.workflowUuid);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): GetWorkflowJobsRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetWorkflowJobsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.workflowUuid = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<GetWorkflowJobsRequest>, I>>(base?: I): GetWorkflowJobsRequest {
+    return GetWorkflowJobsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetWorkflowJobsRequest>, I>>(object: I): GetWorkflowJobsRequest {
+    const message = createBaseGetWorkflowJobsRequest();
+    message.workflowUuid = object.workflowUuid ?? "";
+    return message;
+  },
+};
+
+function createBaseGetWorkflowJobsResponse(): GetWorkflowJobsResponse {
+  return { jobs: [] };
+}
+
+export const GetWorkflowJobsResponse = {
+  encode(message: GetWorkflowJobsResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.jobs) {
+      WorkflowJob.encode(v!, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): GetWorkflowJobsResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetWorkflowJobsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.jobs.push(WorkflowJob.decode(reader, reader.uint32()));
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<GetWorkflowJobsResponse>, I>>(base?: I): GetWorkflowJobsResponse {
+    return GetWorkflowJobsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetWorkflowJobsResponse>, I>>(object: I): GetWorkflowJobsResponse {
+    const message = createBaseGetWorkflowJobsResponse();
+    message.jobs = object.jobs?.map((e) => WorkflowJob.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWorkflowInfo(): WorkflowInfo {
+  return {
+    uuid: "",
+    workflow: "",
+    status: "",
+    totalJobs: 0,
+    completedJobs: 0,
+    failedJobs: 0,
+    canceledJobs: 0,
+    createdAt: undefined,
+    startedAt: undefined,
+    completedAt: undefined,
+    yamlContent: "",
+    name: "",
+    description: "",
+    owner: "",
+    onFailure: "",
+    rerunOf: "",
+    reruns: [],
+    scheduleId: "",
+    scheduleName: "",
+    message: "",
+    stoppedJobs: 0,
+    runningJobs: 0,
+    pendingJobs: 0,
+    workflowName: "",
+  };
+}
+
+export const WorkflowInfo = {
+  encode(message: WorkflowInfo, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.uuid !== "") {
+      writer.uint32(10).string(message.uuid);
+    }
+    if (message.workflow !== "") {
+      writer.uint32(18).string(message.workflow);
+    }
+    if (message.status !== "") {
+      writer.uint32(26).string(message.status);
+    }
+    if (message.totalJobs !== 0) {
+      writer.uint32(32).int32(message.totalJobs);
+    }
+    if (message.completedJobs !== 0) {
+      writer.uint32(40).int32(message.completedJobs);
+    }
+    if (message.failedJobs !== 0) {
+      writer.uint32(48).int32(message.failedJobs);
+    }
+    if (message.canceledJobs !== 0) {
+      writer.uint32(56).int32(message.canceledJobs);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(message.createdAt, writer.uint32(66).fork()).ldelim();
+    }
+    if (message.startedAt !== undefined) {
+      Timestamp.encode(message.startedAt, writer.uint32(74).fork()).ldelim();
+    }
+    if (message.completedAt !== undefined) {
+      Timestamp.encode(message.completedAt, writer.uint32(82).fork()).ldelim();
+    }
+    if (message.yamlContent !== "") {
+      writer.uint32(90).string(message.yamlContent);
+    }
+    if (message.name !== "") {
+      writer.uint32(8002).string(message.name);
+    }
+    if (message.description !== "") {
+      writer.uint32(8010).string(message.description);
+    }
+    if (message.owner !== "") {
+      writer.uint32(8018).string(message.owner);
+    }
+    if (message.onFailure !== "") {
+      writer.uint32(8026).string(message.onFailure);
+    }
+    if (message.rerunOf !== "") {
+      writer.uint32(8034).string(message.rerunOf);
+    }
+    for (const v of message.reruns) {
+      writer.uint32(8042).string(v!);
+    }
+    if (message.scheduleId !== "") {
+      writer.uint32(8050).string(message.scheduleId);
+    }
+    if (message.scheduleName !== "") {
+      writer.uint32(8058).string(message.scheduleName);
+    }
+    if (message.message !== "") {
+      writer.uint32(8066).string(message.message);
+    }
+    if (message.stoppedJobs !== 0) {
+      writer.uint32(8072).int32(message.stoppedJobs);
+    }
+    if (message.runningJobs !== 0) {
+      writer.uint32(8080).int32(message.runningJobs);
+    }
+    if (message.pendingJobs !== 0) {
+      writer.uint32(8088).int32(message.pendingJobs);
+    }
+    if (message.workflowName !== "") {
+      writer.uint32(8098).string(message.workflowName);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): WorkflowInfo {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseWorkflowInfo();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.uuid = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.workflow = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.status = reader.string();
+          continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.totalJobs = reader.int32();
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.completedJobs = reader.int32();
+          continue;
+        case 6:
+          if (tag !== 48) {
+            break;
+          }
+
+          message.failedJobs = reader.int32();
+          continue;
+        case 7:
+          if (tag !== 56) {
+            break;
+          }
+
+          message.canceledJobs = reader.int32();
+          continue;
+        case 8:
+          if (tag !== 66) {
+            break;
+          }
+
+          message.createdAt = Timestamp.decode(reader, reader.uint32());
+          continue;
+        case 9:
+          if (tag !== 74) {
+            break;
+          }
+
+          message.startedAt = Timestamp.decode(reader, reader.uint32());
+          continue;
+        case 10:
+          if (tag !== 82) {
+            break;
+          }
+
+          message.completedAt = Timestamp.decode(reader, reader.uint32());
+          continue;
+        case 11:
+          if (tag !== 90) {
+            break;
+          }
+
+          message.yamlContent = reader.string();
+          continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        case 1001:
+          if (tag !== 8010) {
+            break;
+          }
+
+          message.description = reader.string();
+          continue;
+        case 1002:
+          if (tag !== 8018) {
+            break;
+          }
+
+          message.owner = reader.string();
+          continue;
+        case 1003:
+          if (tag !== 8026) {
+            break;
+          }
+
+          message.onFailure = reader.string();
+          continue;
+        case 1004:
+          if (tag !== 8034) {
+            break;
+          }
+
+          message.rerunOf = reader.string();
+          continue;
+        case 1005:
+          if (tag !== 8042) {
+            break;
+          }
+
+          message.reruns.push(reader.string());
+          continue;
+        case 1006:
+          if (tag !== 8050) {
+            break;
+          }
+
+          message.scheduleId = reader.string();
+          continue;
+        case 1007:
+          if (tag !== 8058) {
+            break;
+          }
+
+          message.scheduleName = reader.string();
+          continue;
+        case 1008:
+          if (tag !== 8066) {
+            break;
+          }
+
+          message.message = reader.string();
+          continue;
+        case 1009:
+          if (tag !== 8072) {
+            break;
+          }
+
+          message.stoppedJobs = reader.int32();
+          continue;
+        case 1010:
+          if (tag !== 8080) {
+            break;
+          }
+
+          message.runningJobs = reader.int32();
+          continue;
+        case 1011:
+          if (tag !== 8088) {
+            break;
+          }
+
+          message.pendingJobs = reader.int32();
+          continue;
+        case 1012:
+          if (tag !== 8098) {
+            break;
+          }
+
+          message.workflowName = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<WorkflowInfo>, I>>(base?: I): WorkflowInfo {
+    return WorkflowInfo.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WorkflowInfo>, I>>(object: I): WorkflowInfo {
+    const message = createBaseWorkflowInfo();
+    message.uuid = object.uuid ?? "";
+    message.workflow = object.workflow ?? "";
+    message.status = object.status ?? "";
+    message.totalJobs = object.totalJobs ?? 0;
+    message.completedJobs = object.completedJobs ?? 0;
+    message.failedJobs = object.failedJobs ?? 0;
+    message.canceledJobs = object.canceledJobs ?? 0;
+    message.createdAt = (object.createdAt !== undefined && object.createdAt !== null)
+      ? Timestamp.fromPartial(object.createdAt)
+      : undefined;
+    message.startedAt = (object.startedAt !== undefined && object.startedAt !== null)
+      ? Timestamp.fromPartial(object.startedAt)
+      : undefined;
+    message.completedAt = (object.completedAt !== undefined && object.completedAt !== null)
+      ? Timestamp.fromPartial(object.completedAt)
+      : undefined;
+    message.yamlContent = object.yamlContent ?? "";
+    message.name = object.name ?? "";
+    message.description = object.description ?? "";
+    message.owner = object.owner ?? "";
+    message.onFailure = object.onFailure ?? "";
+    message.rerunOf = object.rerunOf ?? "";
+    message.reruns = object.reruns?.map((e) => e) || [];
+    message.scheduleId = object.scheduleId ?? "";
+    message.scheduleName = object.scheduleName ?? "";
+    message.message = object.message ?? "";
+    message.stoppedJobs = object.stoppedJobs ?? 0;
+    message.runningJobs = object.runningJobs ?? 0;
+    message.pendingJobs = object.pendingJobs ?? 0;
+    message.workflowName = object.workflowName ?? "";
+    return message;
+  },
+};
+
+function createBaseWorkflowJob(): WorkflowJob {
+  return {
+    jobUuid: "",
+    jobName: "",
+    status: "",
+    dependencies: [],
+    startTime: undefined,
+    endTime: undefined,
+    exitCode: 0,
+    requirements: [],
+    attempt: 0,
+    maxAttempts: 0,
+    failureReason: "",
+    nextAttemptTime: undefined,
+    attemptJobUuids: [],
+    allowFailure: false,
+    reusedFrom: "",
+  };
+}
+
+export const WorkflowJob = {
+  encode(message: WorkflowJob, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.jobUuid !== "") {
+      writer.uint32(10).string(message.jobUuid);
+    }
+    if (message.jobName !== "") {
+      writer.uint32(18).string(message.jobName);
+    }
+    if (message.status !== "") {
+      writer.uint32(26).string(message.status);
+    }
+    for (const v of message.dependencies) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.startTime !== undefined) {
+      Timestamp.encode(message.startTime, writer.uint32(42).fork()).ldelim();
+    }
+    if (message.endTime !== undefined) {
+      Timestamp.encode(message.endTime, writer.uint32(50).fork()).ldelim();
+    }
+    if (message.exitCode !== 0) {
+      writer.uint32(56).int32(message.exitCode);
+    }
+    for (const v of message.requirements) {
+      writer.uint32(8002).string(v!);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(8008).int32(message.attempt);
+    }
+    if (message.maxAttempts !== 0) {
+      writer.uint32(8016).int32(message.maxAttempts);
+    }
+    if (message.failureReason !== "") {
+      writer.uint32(8026).string(message.failureReason);
+    }
+    if (message.nextAttemptTime !== undefined) {
+      Timestamp.encode(message.nextAttemptTime, writer.uint32(8034).fork()).ldelim();
+    }
+    for (const v of message.attemptJobUuids) {
+      writer.uint32(8042).string(v!);
+    }
+    if (message.allowFailure !== false) {
+      writer.uint32(8048).bool(message.allowFailure);
+    }
+    if (message.reusedFrom !== "") {
+      writer.uint32(8058).string(message.reusedFrom);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): WorkflowJob {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseWorkflowJob();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.jobUuid = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.jobName = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.status = reader.string();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.dependencies.push(reader.string());
+          continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.startTime = Timestamp.decode(reader, reader.uint32());
+          continue;
+        case 6:
+          if (tag !== 50) {
+            break;
+          }
+
+          message.endTime = Timestamp.decode(reader, reader.uint32());
+          continue;
+        case 7:
+          if (tag !== 56) {
+            break;
+          }
+
+          message.exitCode = reader.int32();
+          continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.requirements.push(reader.string());
+          continue;
+        case 1001:
+          if (tag !== 8008) {
+            break;
+          }
+
+          message.attempt = reader.int32();
+          continue;
+        case 1002:
+          if (tag !== 8016) {
+            break;
+          }
+
+          message.maxAttempts = reader.int32();
+          continue;
+        case 1003:
+          if (tag !== 8026) {
+            break;
+          }
+
+          message.failureReason = reader.string();
+          continue;
+        case 1004:
+          if (tag !== 8034) {
+            break;
+          }
+
+          message.nextAttemptTime = Timestamp.decode(reader, reader.uint32());
+          continue;
+        case 1005:
+          if (tag !== 8042) {
+            break;
+          }
+
+          message.attemptJobUuids.push(reader.string());
+          continue;
+        case 1006:
+          if (tag !== 8048) {
+            break;
+          }
+
+          message.allowFailure = reader.bool();
+          continue;
+        case 1007:
+          if (tag !== 8058) {
+            break;
+          }
+
+          message.reusedFrom = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<WorkflowJob>, I>>(base?: I): WorkflowJob {
+    return WorkflowJob.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WorkflowJob>, I>>(object: I): WorkflowJob {
+    const message = createBaseWorkflowJob();
+    message.jobUuid = object.jobUuid ?? "";
+    message.jobName = object.jobName ?? "";
+    message.status = object.status ?? "";
+    message.dependencies = object.dependencies?.map((e) => e) || [];
+    message.startTime = (object.startTime !== undefined && object.startTime !== null)
+      ? Timestamp.fromPartial(object.startTime)
+      : undefined;
+    message.endTime = (object.endTime !== undefined && object.endTime !== null)
+      ? Timestamp.fromPartial(object.endTime)
+      : undefined;
+    message.exitCode = object.exitCode ?? 0;
+    message.requirements = object.requirements?.map((e) => e) || [];
+    message.attempt = object.attempt ?? 0;
+    message.maxAttempts = object.maxAttempts ?? 0;
+    message.failureReason = object.failureReason ?? "";
+    message.nextAttemptTime = (object.nextAttemptTime !== undefined && object.nextAttemptTime !== null)
+      ? Timestamp.fromPartial(object.nextAttemptTime)
+      : undefined;
+    message.attemptJobUuids = object.attemptJobUuids?.map((e) => e) || [];
+    message.allowFailure = object.allowFailure ?? false;
+    message.reusedFrom = object.reusedFrom ?? "";
+    return message;
+  },
+};
+
+function createBaseWorkflowRef(): WorkflowRef {
+  return { uuid: "" };
+}
+
+export const WorkflowRef = {
+  encode(message: WorkflowRef, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.uuid !== "") {
+      writer.uint32(10).string(message.uuid);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): WorkflowRef {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseWorkflowRef();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.uuid = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<WorkflowRef>, I>>(base?: I): WorkflowRef {
+    return WorkflowRef.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WorkflowRef>, I>>(object: I): WorkflowRef {
+    const message = createBaseWorkflowRef();
+    message.uuid = object.uuid ?? "";
+    return message;
+  },
+};
+
+function createBaseRerunWorkflowRequest(): RerunWorkflowRequest {
+  return { uuid: "", fromFailed: false };
+}
+
+export const RerunWorkflowRequest = {
+  encode(message: RerunWorkflowRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.uuid !== "") {
+      writer.uint32(10).string(message.uuid);
+    }
+    if (message.fromFailed !== false) {
+      writer.uint32(16).bool(message.fromFailed);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): RerunWorkflowRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRerunWorkflowRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.uuid = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.fromFailed = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RerunWorkflowRequest>, I>>(base?: I): RerunWorkflowRequest {
+    return RerunWorkflowRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RerunWorkflowRequest>, I>>(object: I): RerunWorkflowRequest {
+    const message = createBaseRerunWorkflowRequest();
+    message.uuid = object.uuid ?? "";
+    message.fromFailed = object.fromFailed ?? false;
+    return message;
+  },
+};
+
+function createBaseDeleteWorkflowResponse(): DeleteWorkflowResponse {
+  return { uuid: "", deleted: false, deletedJobs: 0 };
+}
+
+export const DeleteWorkflowResponse = {
+  encode(message: DeleteWorkflowResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.uuid !== "") {
+      writer.uint32(10).string(message.uuid);
+    }
+    if (message.deleted !== false) {
+      writer.uint32(16).bool(message.deleted);
+    }
+    if (message.deletedJobs !== 0) {
+      writer.uint32(24).int32(message.deletedJobs);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): DeleteWorkflowResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDeleteWorkflowResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.uuid = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.deleted = reader.bool();
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.deletedJobs = reader.int32();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteWorkflowResponse>, I>>(base?: I): DeleteWorkflowResponse {
+    return DeleteWorkflowResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteWorkflowResponse>, I>>(object: I): DeleteWorkflowResponse {
+    const message = createBaseDeleteWorkflowResponse();
+    message.uuid = object.uuid ?? "";
+    message.deleted = object.deleted ?? false;
+    message.deletedJobs = object.deletedJobs ?? 0;
+    return message;
+  },
+};
+
+function createBaseValidateWorkflowResponse(): ValidateWorkflowResponse {
+  return { valid: false, problems: [], name: "", jobOrder: [] };
+}
+
+export const ValidateWorkflowResponse = {
+  encode(message: ValidateWorkflowResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.valid !== false) {
+      writer.uint32(8).bool(message.valid);
+    }
+    for (const v of message.problems) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    for (const v of message.jobOrder) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ValidateWorkflowResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseValidateWorkflowResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.valid = reader.bool();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.problems.push(reader.string());
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.jobOrder.push(reader.string());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ValidateWorkflowResponse>, I>>(base?: I): ValidateWorkflowResponse {
+    return ValidateWorkflowResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ValidateWorkflowResponse>, I>>(object: I): ValidateWorkflowResponse {
+    const message = createBaseValidateWorkflowResponse();
+    message.valid = object.valid ?? false;
+    message.problems = object.problems?.map((e) => e) || [];
+    message.name = object.name ?? "";
+    message.jobOrder = object.jobOrder?.map((e) => e) || [];
     return message;
   },
 };
@@ -10323,6 +12235,42 @@ export const JobServiceDefinition = {
       responseStream: true,
       options: {},
     },
+    /**
+     * Workflows, as joblet-proto v2.3.x had them (removed upstream at v2.4.0; restored with the same
+     * names, messages and field numbers, so SDK releases of late 2025 work).
+     */
+    runWorkflow: {
+      name: "RunWorkflow",
+      requestType: RunWorkflowRequest,
+      requestStream: false,
+      responseType: RunWorkflowResponse,
+      responseStream: false,
+      options: {},
+    },
+    getWorkflowStatus: {
+      name: "GetWorkflowStatus",
+      requestType: GetWorkflowStatusRequest,
+      requestStream: false,
+      responseType: GetWorkflowStatusResponse,
+      responseStream: false,
+      options: {},
+    },
+    listWorkflows: {
+      name: "ListWorkflows",
+      requestType: ListWorkflowsRequest,
+      requestStream: false,
+      responseType: ListWorkflowsResponse,
+      responseStream: false,
+      options: {},
+    },
+    getWorkflowJobs: {
+      name: "GetWorkflowJobs",
+      requestType: GetWorkflowJobsRequest,
+      requestStream: false,
+      responseType: GetWorkflowJobsResponse,
+      responseStream: false,
+      options: {},
+    },
   },
 } as const;
 
@@ -10360,6 +12308,26 @@ export interface JobServiceImplementation<CallContextExt = {}> {
     request: GetJobTelematicsRequest,
     context: CallContext & CallContextExt,
   ): ServerStreamingMethodResult<DeepPartial<TelematicsEvent>>;
+  /**
+   * Workflows, as joblet-proto v2.3.x had them (removed upstream at v2.4.0; restored with the same
+   * names, messages and field numbers, so SDK releases of late 2025 work).
+   */
+  runWorkflow(
+    request: RunWorkflowRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<RunWorkflowResponse>>;
+  getWorkflowStatus(
+    request: GetWorkflowStatusRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<GetWorkflowStatusResponse>>;
+  listWorkflows(
+    request: ListWorkflowsRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<ListWorkflowsResponse>>;
+  getWorkflowJobs(
+    request: GetWorkflowJobsRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<GetWorkflowJobsResponse>>;
 }
 
 export interface JobServiceClient<CallOptionsExt = {}> {
@@ -10393,6 +12361,26 @@ export interface JobServiceClient<CallOptionsExt = {}> {
     request: DeepPartial<GetJobTelematicsRequest>,
     options?: CallOptions & CallOptionsExt,
   ): AsyncIterable<TelematicsEvent>;
+  /**
+   * Workflows, as joblet-proto v2.3.x had them (removed upstream at v2.4.0; restored with the same
+   * names, messages and field numbers, so SDK releases of late 2025 work).
+   */
+  runWorkflow(
+    request: DeepPartial<RunWorkflowRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<RunWorkflowResponse>;
+  getWorkflowStatus(
+    request: DeepPartial<GetWorkflowStatusRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<GetWorkflowStatusResponse>;
+  listWorkflows(
+    request: DeepPartial<ListWorkflowsRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<ListWorkflowsResponse>;
+  getWorkflowJobs(
+    request: DeepPartial<GetWorkflowJobsRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<GetWorkflowJobsResponse>;
 }
 
 export type NetworkServiceDefinition = typeof NetworkServiceDefinition;
@@ -10732,7 +12720,103 @@ export interface ServerInfoServiceClient<CallOptionsExt = {}> {
 /**
  * joblet addition: recurring schedules. A schedule is created by RunJob/RunJobStreaming with
  * RunJobRequest.cron set; this service lists and manages them.
+ * joblet addition: what the v2.3.x workflow RPCs could not do: check a workflow without running
+ * it, stop, rerun and delete one, and watch one change (the whole status on every change).
  */
+export type WorkflowServiceDefinition = typeof WorkflowServiceDefinition;
+export const WorkflowServiceDefinition = {
+  name: "WorkflowService",
+  fullName: "joblet.WorkflowService",
+  methods: {
+    validateWorkflow: {
+      name: "ValidateWorkflow",
+      requestType: RunWorkflowRequest,
+      requestStream: false,
+      responseType: ValidateWorkflowResponse,
+      responseStream: false,
+      options: {},
+    },
+    stopWorkflow: {
+      name: "StopWorkflow",
+      requestType: WorkflowRef,
+      requestStream: false,
+      responseType: GetWorkflowStatusResponse,
+      responseStream: false,
+      options: {},
+    },
+    rerunWorkflow: {
+      name: "RerunWorkflow",
+      requestType: RerunWorkflowRequest,
+      requestStream: false,
+      responseType: RunWorkflowResponse,
+      responseStream: false,
+      options: {},
+    },
+    deleteWorkflow: {
+      name: "DeleteWorkflow",
+      requestType: WorkflowRef,
+      requestStream: false,
+      responseType: DeleteWorkflowResponse,
+      responseStream: false,
+      options: {},
+    },
+    streamWorkflowStatus: {
+      name: "StreamWorkflowStatus",
+      requestType: GetWorkflowStatusRequest,
+      requestStream: false,
+      responseType: GetWorkflowStatusResponse,
+      responseStream: true,
+      options: {},
+    },
+  },
+} as const;
+
+export interface WorkflowServiceImplementation<CallContextExt = {}> {
+  validateWorkflow(
+    request: RunWorkflowRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<ValidateWorkflowResponse>>;
+  stopWorkflow(
+    request: WorkflowRef,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<GetWorkflowStatusResponse>>;
+  rerunWorkflow(
+    request: RerunWorkflowRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<RunWorkflowResponse>>;
+  deleteWorkflow(
+    request: WorkflowRef,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<DeleteWorkflowResponse>>;
+  streamWorkflowStatus(
+    request: GetWorkflowStatusRequest,
+    context: CallContext & CallContextExt,
+  ): ServerStreamingMethodResult<DeepPartial<GetWorkflowStatusResponse>>;
+}
+
+export interface WorkflowServiceClient<CallOptionsExt = {}> {
+  validateWorkflow(
+    request: DeepPartial<RunWorkflowRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<ValidateWorkflowResponse>;
+  stopWorkflow(
+    request: DeepPartial<WorkflowRef>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<GetWorkflowStatusResponse>;
+  rerunWorkflow(
+    request: DeepPartial<RerunWorkflowRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<RunWorkflowResponse>;
+  deleteWorkflow(
+    request: DeepPartial<WorkflowRef>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<DeleteWorkflowResponse>;
+  streamWorkflowStatus(
+    request: DeepPartial<GetWorkflowStatusRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): AsyncIterable<GetWorkflowStatusResponse>;
+}
+
 export type ScheduleServiceDefinition = typeof ScheduleServiceDefinition;
 export const ScheduleServiceDefinition = {
   name: "ScheduleService",

@@ -7,7 +7,7 @@ import { InvalidArgumentError } from './errors';
 import { printable } from './ids';
 
 /** Every state a job can be in. */
-export const JOB_STATUSES = ['SCHEDULED', 'INITIALIZING', 'RUNNING', 'STOPPING', 'COMPLETED', 'FAILED', 'STOPPED', 'CANCELED'] as const;
+export const JOB_STATUSES = ['SCHEDULED', 'PENDING', 'INITIALIZING', 'RUNNING', 'STOPPING', 'COMPLETED', 'FAILED', 'STOPPED', 'CANCELED'] as const;
 
 /** One job state. */
 export type JobStatus = (typeof JOB_STATUSES)[number];

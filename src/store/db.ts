@@ -1,5 +1,5 @@
 /**
- * The daemon's metadata in SQLite (node:sqlite, WAL): jobs, networks, volumes. Each table keeps its
+ * The daemon's metadata in SQLite (node:sqlite, WAL): jobs, networks, volumes, schedules, workflows. Each table keeps its
  * record as a JSON document, with the columns we query on beside it. Migrations are numbered and
  * applied in order at open; `PRAGMA user_version` remembers where a database is. Never edit a
  * migration that has shipped: add a new one.
@@ -76,6 +76,23 @@ const MIGRATIONS: string[] = [
    CREATE TRIGGER job_metrics_go_with_job AFTER DELETE ON jobs BEGIN
      DELETE FROM job_metrics WHERE job_id = OLD.id;
    END;`,
+  // Workflows: a header per workflow, a row per workflow job (its staging key findable).
+  `CREATE TABLE workflows (
+     id TEXT PRIMARY KEY,
+     status TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     record TEXT NOT NULL
+   );
+   CREATE INDEX workflows_status ON workflows(status, created_at);
+   CREATE TABLE workflow_jobs (
+     workflow_id TEXT NOT NULL,
+     idx INTEGER NOT NULL,
+     name TEXT NOT NULL,
+     staged_key TEXT,
+     record TEXT NOT NULL,
+     PRIMARY KEY (workflow_id, idx)
+   );
+   CREATE INDEX workflow_jobs_staged ON workflow_jobs(staged_key) WHERE staged_key IS NOT NULL;`,
 ];
 
 /** The open database file of one daemon; stores for each table share it. */

@@ -49,6 +49,16 @@ export interface JobRecord {
   scheduleName?: string;
   /** Uploads kept on disk until the job starts (scheduled jobs; the workspace is RAM and made at start). */
   staged?: StagedUploads;
+  /** The job's name: its name in its workflow, or the name RunJob gave it. */
+  name?: string;
+  /** The workflow the job belongs to, and which attempt of its workflow job it is (1 = first). */
+  workflowId?: string;
+  attempt?: number;
+  /** Names of the jobs it waits for, and its requirements as written (workflow jobs). */
+  dependencies?: string[];
+  requirements?: string[];
+  /** secret_environment: given to the process, never shown (values are masked on the wire). */
+  secretEnv?: Record<string, string>;
 }
 
 /** One entry of a job's state history. */

@@ -4,6 +4,7 @@
  */
 import type { Concurrency } from '../shared/cron';
 import type { JobLimitsRecord, StagedUploads } from './job-record';
+import type { PreparedWorkflow } from './workflow-record';
 
 /** The job a schedule starts at each firing: the validated request, stored once. */
 export interface JobTarget {
@@ -20,8 +21,16 @@ export interface JobTarget {
   staged?: StagedUploads;
 }
 
+/**
+ * The workflow a schedule starts at each firing: the workflow as prepared when the schedule was
+ * made (its jobs' uploads are staged once and shared by every run), and the environment given then.
+ */
+export interface WorkflowTarget extends PreparedWorkflow {
+  kind: 'workflow';
+}
+
 /** What a schedule fires. */
-export type ScheduleTarget = JobTarget;
+export type ScheduleTarget = JobTarget | WorkflowTarget;
 
 /** One note in a schedule's history (a skip, a miss, a failure to start). */
 export interface ScheduleEventRecord {

@@ -17,6 +17,7 @@ import {
   ServerInfoServiceDefinition,
   ScheduleServiceDefinition,
   VolumeServiceDefinition,
+  WorkflowServiceDefinition,
 } from '../../src/gen/joblet';
 
 /** Every service of the public API, as generated from proto/joblet.proto. */
@@ -29,6 +30,7 @@ export const SERVICES = [
   JobTransferServiceDefinition,
   ServerInfoServiceDefinition,
   ScheduleServiceDefinition,
+  WorkflowServiceDefinition,
 ] as const;
 
 /** One generated service definition. */

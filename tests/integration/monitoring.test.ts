@@ -70,7 +70,7 @@ test('rnx monitor status --json: available, and the numbers are the host\'s own'
   assert.ok(s.io.diskIo.length > 0);
   assert.is(typeof s.cloud.hypervisorType, 'string');
   assert.match(s.serverVersion.version, /^\d+\.\d+\.\d+/);
-  assert.is((await d.rnx(['--version'])).stdout.trim(), `rnx ${s.serverVersion.version}`);
+  assert.ok((await d.rnx(['--version'])).stdout.includes(`rnx ${s.serverVersion.version} `), 'the client and server are one build');
 });
 
 test('rnx monitor status: every section, in aligned text', async () => {

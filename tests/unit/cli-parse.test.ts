@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CliContext } from '../../src/cli/base';
 import { reportError } from '../../src/cli/base';
-import { RunCommand } from '../../src/cli/commands/run';
+import { RunCommand, RunWithoutCommand } from '../../src/cli/commands/run';
 import { jobJson } from '../../src/cli/format';
 import { reasonLine } from '../../src/cli/outcome';
 import { registry } from '../../src/cli/rnx';
@@ -22,6 +22,7 @@ import { rnx } from './cli-run';
 function parseRun(argv: string[]): RunCommand {
   const cli = new Cli<CliContext>({ binaryName: 'rnx' });
   cli.register(RunCommand);
+  cli.register(RunWithoutCommand);
   return cli.process(argv, { program: 'rnx', registry: registry() } as never) as RunCommand;
 }
 
@@ -37,6 +38,15 @@ test("rnx run: flags before COMMAND are rnx's, COMMAND and everything after go t
   const limits = parseRun(['run', '--max-cpu=150', '--cpu-cores', '1,0', '--max-memory', '64', '--timeout=1m30s', '-w', 'true']);
   assert.equal([limits.maxCpu, limits.cpuCores, limits.maxMemory, limits.timeout, limits.wait], ['150', '1,0', '64', '1m30s', true]);
   assert.equal(parseRun(['run', '--volume=a', '--volume', 'b', '--upload', 'x', '--upload-dir=d', 'ls']).volume, ['a', 'b']);
+});
+
+test('rnx run --workflow: flags without a COMMAND are still flags; a COMMAND after them is the job\'s', () => {
+  const w = parseRun(['run', '--wait', '--workflow=p.yaml:train', '--env', 'A=1', '--json']);
+  assert.instance(w, RunWithoutCommand);
+  assert.equal([w.wait, w.workflow, w.env, w.jsonOutput, w.argv], [true, 'p.yaml:train', ['A=1'], true, []]);
+  const c = parseRun(['run', '--workflow', 'p.yaml:train', '--max-memory=64', 'python3', 'train.py', '--epochs', '3']);
+  assert.equal([c.workflow, c.maxMemory, c.argv], ['p.yaml:train', '64', ['python3', 'train.py', '--epochs', '3']]);
+  assert.equal(parseRun(['run', '--wait']).argv, []);
 });
 
 test('global flags parse before and after the command', () => {
@@ -56,7 +66,6 @@ test('flags of later features are refused naming the feature (with or without a 
     ['--secret-env=A=b', 'secret environment variables'],
     ['--gpu', 'GPUs'],
     ['--gpu-memory=8GB', 'GPUs'],
-    ['--workflow=w.yml', 'workflows'],
   ]) {
     const name = flag.split('=')[0]!;
     const h = await rnx(['run', flag, 'true']);

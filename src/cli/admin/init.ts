@@ -100,6 +100,7 @@ function renderServerConfig(flags: ServerFlags, ca: CertAndKey, server: CertAndK
   const net = serverConfigSchema.shape.network.parse(undefined);
   const sched = serverConfigSchema.shape.scheduling.parse(undefined);
   const mon = serverConfigSchema.shape.monitoring.parse(undefined);
+  const wf = serverConfigSchema.shape.workflows.parse(undefined);
   return [
     `# joblet daemon configuration, written by \`joblet init\` on ${new Date().toISOString()}.`,
     '# It holds the server private key: keep it mode 0600, readable only by the user running `joblet serve`.',
@@ -141,6 +142,13 @@ function renderServerConfig(flags: ServerFlags, ca: CertAndKey, server: CertAndK
     `  jobIntervalSeconds: ${mon.jobIntervalSeconds}  # how often each running job's CPU, memory, IO and network are sampled (1-3600)`,
     `  retentionDays: ${mon.retentionDays}  # job metrics older than this are dropped (they also go with the job)`,
     `  cloudMetadata: ${mon.cloudMetadata}  # true: ask the cloud's instance-metadata service (HTTP, 1 s timeout) for region and zone`,
+    'workflows:',
+    `  maxJobs: ${wf.maxJobs}  # jobs in one workflow`,
+    `  maxActive: ${wf.maxActive}  # workflows pending or running at once`,
+    `  maxYamlBytes: ${wf.maxYamlBytes}  # largest workflow file`,
+    '  retention:  # finished workflows, with their jobs and logs: keep for N days and/or only the newest N (0 = no bound)',
+    `    days: ${wf.retention.days}`,
+    `    keep: ${wf.retention.keep}`,
     '',
   ].join('\n');
 }

@@ -13,7 +13,8 @@ export class ListCommand extends ClientCommand {
     description: 'List jobs: ID, status, start time, command',
     details: `
       Oldest first. --limit N shows only the newest N jobs; --status S (repeatable, or comma-separated) only jobs in those
-      states; --since DURATION only jobs created in that time (e.g. 1h, 2d). With --json: an array of jobs, each as
+      states; --since DURATION only jobs created in that time (e.g. 1h, 2d); --workflow ID only the jobs of a workflow
+      (every attempt of each, with a NAME column). With --json: an array of jobs, each as
       \`rnx status --json\` prints one (without volumes and network).
     `,
     examples: [
@@ -25,9 +26,10 @@ export class ListCommand extends ClientCommand {
 
   limit = Flag.string('--limit', 'N', 'Show only the newest N jobs');
   status = Flag.list('--status', 'STATE', 'Only jobs in this state (repeatable; comma-separated works too)', {
-    values: ['SCHEDULED', 'INITIALIZING', 'RUNNING', 'STOPPING', 'COMPLETED', 'FAILED', 'STOPPED', 'CANCELED'],
+    values: ['SCHEDULED', 'PENDING', 'INITIALIZING', 'RUNNING', 'STOPPING', 'COMPLETED', 'FAILED', 'STOPPED', 'CANCELED'],
   });
   since = Flag.string('--since', 'DURATION', 'Only jobs created within this duration, e.g. 30m, 1d');
+  workflow = Flag.string('--workflow', 'ID', 'Only the jobs of this workflow (every attempt), with their names');
 
   async run(): Promise<number> {
     const q = listQuery({ limit: this.limit, status: this.status, since: this.since });
@@ -37,7 +39,7 @@ export class ListCommand extends ClientCommand {
       let token = '';
       // Pages come newest first; each is oldest first within itself.
       do {
-        const page = await c.jobs.listJobs({ pageSize: q.limit ? Math.min(1000, q.limit - have) : 0, pageToken: token, statuses: q.statuses, since: q.since });
+        const page = await c.jobs.listJobs({ pageSize: q.limit ? Math.min(1000, q.limit - have) : 0, pageToken: token, statuses: q.statuses, since: q.since, workflowUuid: this.workflow ?? '' });
         pages.unshift(page.jobs);
         have += page.jobs.length;
         token = page.nextPageToken;
@@ -53,13 +55,15 @@ export class ListCommand extends ClientCommand {
       this.out('No jobs found');
       return 0;
     }
+    const named = this.workflow !== undefined;
     const rows = jobs.map((j) => {
       const cmd = commandLine(j.command, j.args);
       // A scheduled job starts at its scheduled time.
       const start = j.status === 'SCHEDULED' && j.scheduledTime ? j.scheduledTime : j.startTime;
-      return [j.uuid, j.status, localTime(start), cmd.length > 80 ? `${cmd.slice(0, 77)}...` : cmd];
+      const name = (j.detail?.name ?? '') + ((j.detail?.attempt ?? 0) > 1 ? ` #${j.detail!.attempt}` : '');
+      return [j.uuid, ...(named ? [name] : []), j.status, localTime(start), cmd.length > 80 ? `${cmd.slice(0, 77)}...` : cmd];
     });
-    this.out(table(['ID', 'STATUS', 'START TIME', 'COMMAND'], rows));
+    this.out(table(['ID', ...(named ? ['NAME'] : []), 'STATUS', 'START TIME', 'COMMAND'], rows));
     return 0;
   }
 }

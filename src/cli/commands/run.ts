@@ -5,7 +5,7 @@
  * original does); with --wait it streams the job's output live and exits with the job's exit code.
  */
 import type { Job, RunJobRequest, RunJobResponse } from '../../gen/joblet';
-import { ClientCommand } from '../base';
+import { ClientCommand, UsageError } from '../base';
 import type { Connection } from '../client';
 import { Arg, Flag } from '../flags';
 import { commandLine, jobJson } from '../format';
@@ -15,7 +15,11 @@ import { reportSchedule, reportScheduledJob, scheduleJson } from '../schedule-fo
 import { buildRunRequest } from '../run-request';
 import { EXIT_INTERRUPTED, followJob, secondInterrupt } from '../stream-output';
 import { isTerminal } from '../terminal';
-import { collectUploads, progressBar, uploadMessages } from '../uploads';
+import { collectUploads, progressBar, uploadMessages, type LocalUpload } from '../uploads';
+import { commandSpec, usageLine, type RnxCommandClass } from '../spec';
+import { readWorkflow, type LocalWorkflow } from '../workflow-file';
+import { envFlags, submitWorkflow } from '../workflow-submit';
+import { singleJobRequest } from '../run-workflow-job';
 
 const LIMITS = { section: 'Limits (the server\'s defaults fill what is not given; its ceilings bound what may be asked)' };
 const SCHEDULING = { section: 'Scheduling' };
@@ -84,21 +88,32 @@ export class RunCommand extends ClientCommand {
   secretEnv = Flag.notYet('-s,--secret-env', 'secret environment variables');
   gpu = Flag.notYet('--gpu', 'GPUs');
   gpuMemory = Flag.notYet('--gpu-memory', 'GPUs');
-  workflow = Flag.notYet('--workflow', 'workflows');
+
+  workflow = Flag.string('--workflow', 'FILE', 'Run a workflow file instead of COMMAND (FILE:NAME: one of its workflows, or one of its jobs with these flags applied)', { section: 'Workflows' });
 
   argv = Arg.verbatim('COMMAND', 'The program to run in the job, then its arguments (verbatim)', { required: 1 });
 
   async run(): Promise<number> {
-    const req = buildRunRequest(
-      { env: this.env, workdir: this.workdir, volumes: this.volume, network: this.network, maxCpu: this.maxCpu, cpuCores: this.cpuCores, maxMemory: this.maxMemory, maxIobps: this.maxIobps, maxPids: this.maxPids, maxDisk: this.maxDisk, timeout: this.timeout },
-      this.argv,
-    );
+    const flags = { env: this.env, workdir: this.workdir, volumes: this.volume, network: this.network, maxCpu: this.maxCpu, cpuCores: this.cpuCores, maxMemory: this.maxMemory, maxIobps: this.maxIobps, maxPids: this.maxPids, maxDisk: this.maxDisk, timeout: this.timeout };
+    let extra: LocalUpload[] = [];
+    let req: RunJobRequest;
+    if (this.workflow !== undefined) {
+      const w = readWorkflow(this.workflow);
+      if (w.kind !== 'job') return this.runWorkflow(w);
+      const one = singleJobRequest(w, flags, this.argv);
+      req = one.req;
+      extra = one.uploads;
+      if (one.job.requires.length && isTerminal(this.context.stderr)) this.context.stderr.write(`rnx: note: '${one.job.name}' runs alone: its requirements (${one.job.requires.map((r) => r.text).join('; ')}) do not apply\n`);
+    } else {
+      if (this.argv.length === 0) throw new UsageError(`no command given: ${usageLine(commandSpec(RunCommand as unknown as RnxCommandClass))}`);
+      req = buildRunRequest(flags, this.argv);
+    }
     const timing = { schedule: this.schedule, cron: this.cron, cronTz: this.cronTz, concurrency: this.concurrency, name: this.name };
     checkTiming(timing, this.wait);
     Object.assign(req, timingFields(timing));
-    this.typoHint(req.command);
+    if (this.workflow === undefined) this.typoHint(req.command);
     return this.withNode(async (conn) => {
-      const res = await this.start(conn, req);
+      const res = await this.start(conn, req, extra);
       if (res.schedule) {
         if (this.wantJson) this.json(scheduleJson(res.schedule));
         else reportSchedule(res.schedule, (l) => this.out(l));
@@ -113,8 +128,36 @@ export class RunCommand extends ClientCommand {
     });
   }
 
-  private async start(conn: Connection, req: RunJobRequest): Promise<RunJobResponse> {
-    const uploads = collectUploads(this.upload, this.uploadDir);
+  /** `--workflow=FILE` or `FILE:NAME` of a workflow: the whole workflow; only the flags that apply to a workflow are taken. */
+  private runWorkflow(w: LocalWorkflow): Promise<number> {
+    const jobOnly: [unknown, string][] = [
+      [this.argv.length ? this.argv[0] : undefined, 'COMMAND'],
+      [this.workdir, '--workdir'],
+      [this.upload.length ? 1 : undefined, '--upload'],
+      [this.uploadDir.length ? 1 : undefined, '--upload-dir'],
+      [this.volume.length ? 1 : undefined, '--volume'],
+      [this.network, '--network'],
+      [this.maxCpu ?? this.cpuCores ?? this.maxMemory ?? this.maxIobps ?? this.maxPids ?? this.maxDisk, 'limits (--max-*, --cpu-cores)'],
+      [this.timeout, '--timeout'],
+      [this.schedule, '--schedule'],
+    ];
+    const given = jobOnly.filter(([v]) => v !== undefined).map(([, n]) => n);
+    if (given.length) {
+      throw new UsageError(`${given.join(', ')} ${given.length > 1 ? 'apply' : 'applies'} to one job, not to a whole workflow: set it in ${w.path} (or run one job with --workflow=${w.path}:JOB); a workflow runs now or on --cron`);
+    }
+    const timing = { cron: this.cron, cronTz: this.cronTz, concurrency: this.concurrency, name: this.name };
+    checkTiming(timing, this.wait);
+    const env = envFlags(this.env);
+    return this.withNode((c) => submitWorkflow(c, w, { env, timing, follow: this.wait, json: this.wantJson, ctx: this.context }));
+  }
+
+  private async start(conn: Connection, req: RunJobRequest, extra: LocalUpload[] = []): Promise<RunJobResponse> {
+    const uploads = [...extra, ...collectUploads(this.upload, this.uploadDir)];
+    const seen = new Set<string>();
+    for (const u of uploads) {
+      if (seen.has(u.remote)) throw new UsageError(`two uploads would land at /work/${u.remote}: the workflow file's and --upload's; rename one`);
+      seen.add(u.remote);
+    }
     const res =
       uploads.length === 0
         ? await conn.jobs.runJob(req)
@@ -166,4 +209,14 @@ export class RunCommand extends ClientCommand {
     this.out(`Status: ${job.status}`);
     this.out(`StartTime: ${job.startTime}`);
   }
+}
+
+/**
+ * `rnx run [FLAGS]` without COMMAND: the same command for the parser when no command follows the
+ * flags (`rnx run --workflow=pipeline.yaml`). clipanion's verbatim argument would take the flags
+ * themselves as the job's command if it were optional, so this form has none; help is RunCommand's.
+ */
+export class RunWithoutCommand extends RunCommand {
+  static helpAs = RunCommand;
+  override argv: string[] = [];
 }

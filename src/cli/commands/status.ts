@@ -1,4 +1,7 @@
-/** `rnx status <id>`: everything about one job. `rnx inspect <id>` is `rnx status --json <id>`. */
+/**
+ * `rnx status <id>`: everything about one job — or, given a workflow's id, the workflow's unified
+ * view (as `rnx workflow status`). `rnx inspect <id>` is `rnx status --json <id>`.
+ */
 import { ClientCommand } from '../base';
 import { Arg } from '../flags';
 import { formatDuration, formatSize } from '../../shared/limits';
@@ -6,6 +9,11 @@ import { commandLine, duration, jobJson, localTime, safeText, type JobJson } fro
 import { localAndUtc } from '../schedule-format';
 import { timeUntil } from '../../shared/schedule';
 import { currentUsageRows } from '../metrics-format';
+import type { GetJobStatusResponse, GetWorkflowStatusResponse } from '../../gen/joblet';
+import { statusView, workflowStatusJson } from '../workflow-format';
+
+/** gRPC's NOT_FOUND (the status code, without loading gRPC for commands that need none). */
+const NOT_FOUND = 5;
 
 /** Show a job's status. */
 export class StatusCommand extends ClientCommand {
@@ -13,7 +21,7 @@ export class StatusCommand extends ClientCommand {
   static override usage = ClientCommand.Usage({
     category: 'Jobs',
     description: 'Show a job: status, times, exit code, limits, usage',
-    details: 'With --json: the job object documented in the README (JSON output); times not known yet are null.',
+    details: "With --json: the job object documented in the README (JSON output); times not known yet are null. Given a workflow's id, it shows the workflow as 'rnx workflow status' does.",
     examples: [
       ['By a unique id prefix', 'rnx status 3f2a'],
       ['As JSON, for scripts', 'rnx status --json 3f2a'],
@@ -23,7 +31,22 @@ export class StatusCommand extends ClientCommand {
   id = Arg.required('ID', 'Job id or a unique prefix of 4+ characters');
 
   async run(): Promise<number> {
-    const j = jobJson(await this.withNode((c) => c.jobs.getJobStatus({ uuid: this.id })));
+    const found = await this.withNode(async (c): Promise<GetJobStatusResponse | GetWorkflowStatusResponse> => {
+      try {
+        return await c.jobs.getJobStatus({ uuid: this.id });
+      } catch (err) {
+        if ((err as { code?: number }).code !== NOT_FOUND) throw err;
+        // Not a job: perhaps a workflow (the unified status); if not, the job's "not found" stands.
+        return c.jobs.getWorkflowStatus({ workflowUuid: this.id }).catch(() => Promise.reject(err));
+      }
+    });
+    if ('jobs' in found) {
+      const w = workflowStatusJson(found);
+      if (this.wantJson) this.json(w);
+      else for (const l of statusView(w, false)) this.out(l);
+      return 0;
+    }
+    const j = jobJson(found);
     if (this.wantJson) {
       this.json(j);
       return 0;
@@ -36,9 +59,12 @@ export class StatusCommand extends ClientCommand {
     ];
     if (j.scheduledTime) rows.push(['Scheduled', `${localAndUtc(j.scheduledTime)}${j.status === 'SCHEDULED' ? `, ${timeUntil(new Date(j.scheduledTime))}` : ''}`]);
     if (j.scheduleId) rows.push(['Schedule', `${j.scheduleName || '(unnamed)'} (${j.scheduleId})`]);
+    if (j.name && !j.workflowId) rows.push(['Name', j.name]);
+    if (j.workflowId) rows.push(['Workflow', `${j.workflowId} (job '${j.name}', attempt ${j.attempt})`]);
+    if (j.requirements.length) rows.push(['Requires', j.requirements.join('; ')]);
     // start_time is the creation time until a job runs (as the original API has it): ask the history.
     const ran = j.history.length === 0 ? j.status !== 'INITIALIZING' : j.history.some((h) => h.status === 'RUNNING');
-    rows.push(['Started', ran ? localTime(j.startTime) : j.status === 'SCHEDULED' || j.status === 'INITIALIZING' ? 'not yet' : 'never']);
+    rows.push(['Started', ran ? localTime(j.startTime) : j.status === 'SCHEDULED' || j.status === 'INITIALIZING' || j.status === 'PENDING' ? 'not yet' : 'never']);
     if (j.endTime) rows.push(['Ended', localTime(j.endTime)]);
     if (j.durationMs || j.endTime) rows.push([j.endTime ? 'Duration' : 'Running For', duration(j.durationMs)]);
     if (j.exitCode !== null) rows.push(['Exit Code', String(j.exitCode)]);
@@ -57,6 +83,8 @@ export class StatusCommand extends ClientCommand {
     if (j.outputTruncated) rows.push(['Output', 'truncated at the server\'s cap']);
     const env = Object.keys(j.environment);
     if (env.length) rows.push(['Environment', env.map((k) => `${k}=${j.environment[k]}`).join(' ')]);
+    const secrets = Object.keys(found.secretEnvironment ?? {});
+    if (secrets.length) rows.push(['Secret Env', `${secrets.join(' ')} (values hidden)`]);
     const w = Math.max(...rows.map(([k]) => k.length)) + 1;
     for (const [k, v] of rows) this.out(`${(k ? `${k}:` : '').padEnd(w)} ${safeText(v)}`);
     return 0;

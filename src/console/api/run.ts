@@ -126,5 +126,10 @@ export function toRequest(s: RunSpec): RunJobRequest {
     secretEnvironment: {},
     gpuCount: 0,
     gpuMemoryMb: 0,
+    // Workflows are run from their YAML, not joined from here.
+    name: '',
+    workflowUuid: '',
+    jobUuid: '',
+    requirements: [],
   };
 }

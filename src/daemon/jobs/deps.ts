@@ -6,7 +6,7 @@ import type { CgroupManager } from '../../sandbox/cgroups/manager';
 import type { JobSpec } from '../../sandbox/spec';
 import type { SandboxProcess } from '../../sandbox/spawn';
 import type { JobStore } from '../../store/db';
-import type { JobRecord } from '../../store/job-record';
+import type { JobRecord, StagedUploads } from '../../store/job-record';
 import type { LogPosition, LogWriter } from '../../store/log-file';
 import type { TimerQueue } from '../schedule/timers';
 import type { JobStatus } from '../../shared/job-status';
@@ -92,6 +92,21 @@ export interface PendingJob {
   staged: boolean;
   uploadBytes: number;
   uploadEntries: number;
+}
+
+/** What a workflow job carries besides its request (manager.createPending). */
+export interface PendingMeta {
+  /** The id the job gets (a new UUIDv4 chosen by the caller); default: a fresh one. */
+  id?: string;
+  name: string;
+  workflowId: string;
+  attempt: number;
+  dependencies: string[];
+  requirements: string[];
+  secretEnv?: Record<string, string>;
+  uploads: string[];
+  /** Where its uploads wait (owned by its workflow: not removed when the job ends). */
+  staged?: StagedUploads;
 }
 
 /** A filter and position for listing jobs page by page (newest first). */

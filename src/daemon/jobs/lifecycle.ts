@@ -2,11 +2,15 @@
  * The job state machine: the only place that changes a job's state.
  *
  *     SCHEDULED ──► INITIALIZING ──► RUNNING ──► COMPLETED | FAILED
+ *     PENDING ───┘       │              │
  *         │              │              │
  *         │              └──────┬───────┘
  *         │                     ▼
  *         │                 STOPPING ──► STOPPED | FAILED | COMPLETED
  *         └──► CANCELED | FAILED (missed while the daemon was down)
+ *
+ * PENDING is a workflow job waiting for its requirements (daemon/workflows/): its workflow starts
+ * it, or cancels it when a requirement can no longer be met, or fails it when it cannot start.
  *
  * INITIALIZING may also end FAILED (setup failed) and any live state FAILED at start-up (the
  * daemon died under it). Every transition is written to the store *before* listeners hear of it,
@@ -24,6 +28,7 @@ import type { JobRecord, StateEntry } from '../../store/job-record';
 /** Which states may follow each state. Terminal states have no successor. */
 export const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   SCHEDULED: ['INITIALIZING', 'CANCELED', 'FAILED'],
+  PENDING: ['INITIALIZING', 'CANCELED', 'FAILED'],
   INITIALIZING: ['RUNNING', 'STOPPING', 'FAILED'],
   RUNNING: ['STOPPING', 'COMPLETED', 'FAILED'],
   STOPPING: ['STOPPED', 'FAILED', 'COMPLETED'],
@@ -34,7 +39,7 @@ export const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
 };
 
 /** States a job may be created in. */
-export const INITIAL_STATES: readonly JobStatus[] = ['SCHEDULED', 'INITIALIZING'];
+export const INITIAL_STATES: readonly JobStatus[] = ['SCHEDULED', 'PENDING', 'INITIALIZING'];
 
 /** May a job in `from` move to `to`? */
 export function canTransition(from: JobStatus, to: JobStatus): boolean {

@@ -6,7 +6,8 @@
  * Submission: prepare() reserves an id and a place for uploads — the job's RAM workspace, or for
  * a job that starts later a staging directory on disk (staging.ts) — then launch() creates the job
  * INITIALIZING and runs it, or SCHEDULED with a timer. A schedule (schedule/manager.ts) starts
- * jobs through startFromSchedule().
+ * jobs through startFromSchedule(). A workflow (workflows/manager.ts) creates its jobs PENDING
+ * with createPending() and starts or cancels each when its requirements say so.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,7 +21,7 @@ import type { JobCgroup } from '../../sandbox/cgroups/manager';
 import type { JobTarget } from '../../store/schedule-record';
 import type { RunJobRequest } from '../../gen/joblet';
 import { TimerQueue } from '../schedule/timers';
-import type { JobQuery, ManagerDeps, ManagerSettings, PendingJob, WorkspaceOps } from './deps';
+import type { JobQuery, ManagerDeps, ManagerSettings, PendingJob, PendingMeta, WorkspaceOps } from './deps';
 import { JobLifecycle } from './lifecycle';
 import { followLog, LogSignal } from './log-follow';
 import { usageFrom, type StopCause } from './outcome';
@@ -33,7 +34,7 @@ import { WorkspaceWriter } from './uploads';
 import { validateRunRequest, type JobRequest } from './validate';
 import { createWorkspace, removeWorkspace } from './workspace';
 
-export type { JobQuery, JobResource, ManagerDeps, ManagerSettings, PendingJob, WorkspaceOps } from './deps';
+export type { JobQuery, JobResource, ManagerDeps, ManagerSettings, PendingJob, PendingMeta, WorkspaceOps } from './deps';
 
 const RETENTION_EVERY_MS = 60_000;
 
@@ -125,8 +126,59 @@ export class JobManager {
     return this.live.size + this.pendingCount;
   }
 
+  /** How many more jobs may start now (jobs.maxConcurrentJobs less the active ones); 0 while shutting down. */
+  get freeSlots(): number {
+    return this.closing ? 0 : Math.max(0, this.s.maxConcurrentJobs - this.activeCount);
+  }
+
+  /**
+   * Store a job that waits, PENDING, until its workflow starts it (startPending) or ends it
+   * (endPending). Its uploads, if any, wait in a staging directory that its workflow owns.
+   */
+  createPending(req: JobRequest, meta: PendingMeta, owner: string): JobRecord {
+    if (meta.id !== undefined && (!isJobId(meta.id) || this.lifecycle.get(meta.id))) {
+      throw new JobletError(isJobId(meta.id) ? 'ALREADY_EXISTS' : 'INVALID_ARGUMENT', isJobId(meta.id) ? `a job with id ${meta.id} exists already` : `job id '${meta.id}' must be a new lowercase UUIDv4`);
+    }
+    const base = this.record(meta.id ?? newJobId(), req, owner, meta.uploads);
+    return this.lifecycle.create({
+      ...base,
+      status: 'PENDING',
+      staged: meta.staged,
+      name: meta.name,
+      workflowId: meta.workflowId,
+      attempt: meta.attempt,
+      dependencies: meta.dependencies,
+      requirements: meta.requirements,
+      secretEnv: meta.secretEnv && Object.keys(meta.secretEnv).length ? meta.secretEnv : undefined,
+    });
+  }
+
+  /** Start a PENDING job now. Throws RESOURCE_EXHAUSTED when every slot is taken (it stays PENDING). */
+  startPending(id: string): JobRecord {
+    if (this.closing) throw new JobletError('UNAVAILABLE', 'the daemon is shutting down');
+    if (this.activeCount >= this.s.maxConcurrentJobs) {
+      throw new JobletError('RESOURCE_EXHAUSTED', `this server already runs ${this.s.maxConcurrentJobs} jobs (jobs.maxConcurrentJobs)`);
+    }
+    const job = this.lifecycle.get(id);
+    if (job && job.status === 'PENDING' && !job.staged) {
+      // No uploads waited on disk: its (empty) RAM workspace is made now, as prepare() does for a job run at once.
+      try {
+        this.workspaces.create(path.join(this.jobsDir, id), { diskBytes: job.limits.diskBytes, uploadBytes: 0, uploadEntries: 0 }, this.s.uid, this.s.gid);
+      } catch (err) {
+        this.removeJobDir(id);
+        return this.lifecycle.transition(id, 'FAILED', { exitCode: 125, failureReason: `could not start the job: cannot create its workspace: ${describeError(err)}` });
+      }
+    }
+    return this.startLive(this.lifecycle.transition(id, 'INITIALIZING'));
+  }
+
+  /** End a PENDING job without running it: CANCELED (a requirement failed, a stop) or FAILED. */
+  endPending(id: string, status: 'CANCELED' | 'FAILED', reason: string): JobRecord | undefined {
+    return this.lifecycle.tryTransition(id, status, { failureReason: reason, exitCode: status === 'FAILED' ? -1 : undefined });
+  }
+
   /** Reserve an id and a place for uploads (a workspace sized to quota plus uploads, or a staging directory). */
-  prepare(req: JobRequest, uploadBytes: number, uploadEntries: number): PendingJob {
+  prepare(req: JobRequest, uploadBytes: number, uploadEntries: number, wantedId?: string): PendingJob {
     const staged = req.scheduledAt !== undefined || req.recurring !== undefined;
     if (this.activeCount >= this.s.maxConcurrentJobs) {
       throw new JobletError('RESOURCE_EXHAUSTED', `this server already runs ${this.s.maxConcurrentJobs} jobs (jobs.maxConcurrentJobs); wait for some to finish`);
@@ -140,7 +192,10 @@ export class JobManager {
     if (uploadBytes > ceiling) {
       throw new JobletError('RESOURCE_EXHAUSTED', `uploads total ${formatSize(uploadBytes)}; this server accepts at most ${formatSize(ceiling)} per job (limits.maxDiskBytes)`);
     }
-    const id = newJobId();
+    if (wantedId !== undefined && (!isJobId(wantedId) || this.lifecycle.get(wantedId))) {
+      throw new JobletError(isJobId(wantedId) ? 'ALREADY_EXISTS' : 'INVALID_ARGUMENT', isJobId(wantedId) ? `a job with id ${wantedId} exists already` : `jobUuid '${wantedId.slice(0, 40)}' must be a new lowercase UUIDv4`);
+    }
+    const id = wantedId ?? newJobId();
     let work: string;
     try {
       if (staged) work = createStaged(this.s.stateDir, id);
@@ -195,8 +250,8 @@ export class JobManager {
   }
 
   private record(id: string, req: JobRequest, owner: string, uploads: string[]): JobRecord {
-    const { command, args, env, workdir, limits, network, volumes } = req;
-    return { id, command, args, env, workdir, limits, network, volumes, status: 'INITIALIZING', createdAt: this.now(), uploads, owner, outputTruncated: false };
+    const { command, args, env, workdir, limits, network, volumes, name } = req;
+    return { id, command, args, env, workdir, limits, network, volumes, status: 'INITIALIZING', createdAt: this.now(), uploads, owner, outputTruncated: false, ...(name ? { name } : {}) };
   }
 
   private arm(id: string, at: number): void {
@@ -268,16 +323,17 @@ export class JobManager {
   /** Stop a job: SIGTERM to all its processes, the grace period if PID 1 handles TERM, then SIGKILL. A scheduled job is canceled. */
   async stop(idOrPrefix: string, by: string, graceMs?: number): Promise<JobRecord> {
     const job = this.get(idOrPrefix);
-    if (job.status === 'SCHEDULED') return this.cancel(job.id, by);
+    if (job.status === 'SCHEDULED' || job.status === 'PENDING') return this.cancel(job.id, by);
     const live = this.live.get(job.id);
     if (!live || isTerminal(job.status)) throw new FailedPreconditionError(`job ${job.id} is not running (status ${job.status})`);
     await this.terminate(live, { reason: `stopped by ${by}`, status: 'STOPPED' }, graceMs);
     return this.lifecycle.get(job.id)!;
   }
 
-  /** Cancel a scheduled job: it becomes CANCELED and never runs. */
+  /** Cancel a scheduled job (or a workflow job still PENDING): it becomes CANCELED and never runs. */
   cancel(idOrPrefix: string, by: string): JobRecord {
     const job = this.get(idOrPrefix);
+    if (job.status === 'PENDING') return this.lifecycle.transition(job.id, 'CANCELED', { failureReason: `canceled by ${by}` });
     if (job.status !== 'SCHEDULED') {
       const hint = isTerminal(job.status) ? 'it has already ended' : `use 'rnx stop ${job.id.slice(0, 8)}' to stop a job that has started`;
       throw new FailedPreconditionError(`job ${job.id} is ${job.status}: only a SCHEDULED job can be canceled; ${hint}`);
@@ -307,6 +363,7 @@ export class JobManager {
     const job = this.get(idOrPrefix);
     if (!isTerminal(job.status) || this.live.has(job.id)) {
       if (job.status === 'SCHEDULED') throw new FailedPreconditionError(`job ${job.id} is SCHEDULED; cancel it first ('rnx cancel ${job.id.slice(0, 8)}')`);
+      if (job.status === 'PENDING') throw new FailedPreconditionError(`job ${job.id} is PENDING in workflow ${job.workflowId ?? '?'}; cancel it ('rnx cancel ${job.id.slice(0, 8)}') or stop its workflow ('rnx workflow stop ${(job.workflowId ?? '').slice(0, 8)}') first`);
       throw new FailedPreconditionError(`job ${job.id} is ${job.status}; stop it first ('rnx stop ${job.id.slice(0, 8)}') or wait for it to finish`);
     }
     this.forget(job.id);
@@ -335,7 +392,7 @@ export class JobManager {
   /** Everything the job printed, then live output until it ends (unless noFollow). A scheduled job is waited for. */
   async *logs(idOrPrefix: string, noFollow: boolean, abort: AbortSignal): AsyncGenerator<LogFrame> {
     const job = this.get(idOrPrefix);
-    if (!noFollow && job.status === 'SCHEDULED') await this.lifecycle.left(job.id, 'SCHEDULED', abort);
+    if (!noFollow && (job.status === 'SCHEDULED' || job.status === 'PENDING')) await this.lifecycle.left(job.id, job.status, abort);
     const file = this.logFile(job.id);
     const live = noFollow ? undefined : this.live.get(job.id)?.signal;
     yield* followLog(file, () => logSize(file), live, abort);

@@ -34,7 +34,7 @@ export async function recoverJobs(deps: ManagerDeps, lifecycle: JobLifecycle): P
   for (const job of deps.store.withStatus(['INITIALIZING', 'RUNNING', 'STOPPING'])) {
     lifecycle.tryTransition(job.id, 'FAILED', {
       exitCode: -1,
-      failureReason: 'the joblet daemon stopped while this job was running; the job was killed',
+      failureReason: 'daemon restarted: the joblet daemon stopped while this job was running; the job was killed',
     });
     deps.log(`job ${job.id} was still ${job.status} at start-up: marked FAILED`);
   }

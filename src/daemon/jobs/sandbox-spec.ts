@@ -29,7 +29,10 @@ export function jobHostname(id: string): string {
   return `job-${id.slice(0, 8)}`;
 }
 
-/** The job's complete environment: ours first, then --env (which may override all but JOB_ID). */
+/**
+ * The job's complete environment: ours first, then --env and secret_environment (which may
+ * override all but JOB_ID and, in a workflow, WORKFLOW_ID, WORKFLOW_JOB and JOB_ATTEMPT).
+ */
 export function jobEnvironment(job: JobRecord, s: SpecSettings): Record<string, string> {
   return {
     PATH: JOB_PATH,
@@ -39,7 +42,9 @@ export function jobEnvironment(job: JobRecord, s: SpecSettings): Record<string, 
     HOSTNAME: jobHostname(job.id),
     LANG: 'C.UTF-8',
     ...job.env,
+    ...job.secretEnv,
     JOB_ID: job.id,
+    ...(job.workflowId ? { WORKFLOW_ID: job.workflowId, WORKFLOW_JOB: job.name ?? '', JOB_ATTEMPT: String(job.attempt ?? 1) } : {}),
   };
 }
 

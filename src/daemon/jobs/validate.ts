@@ -9,6 +9,8 @@ import { MAX_VOLUMES_PER_JOB, checkVolumeName } from '../../shared/volumes';
 import type { RunJobRequest } from '../../gen/joblet';
 import { checkScheduleName, parseConcurrency, parseCron, type Concurrency, type CronSpec } from '../../shared/cron';
 import { parseSchedule } from '../../shared/schedule';
+import { JOB_NAME, JOB_NAME_RULE } from '../../shared/workflow/plan';
+import { isKeyword } from '../../shared/workflow/expression';
 import { resolveLimits, type HostCapacity, type JobLimits, type LimitSettings } from './limits';
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -47,6 +49,8 @@ export interface JobRequest {
   scheduledAt?: number;
   /** A recurring schedule instead of one job. */
   recurring?: RecurringRequest;
+  /** The job's name (RunJobRequest.name); undefined when none. */
+  name?: string;
 }
 
 /** What validation needs to know about this server. */
@@ -84,6 +88,7 @@ export function validateRunRequest(req: RunJobRequest, ctx: ValidationContext, n
     throw new InvalidArgumentError(`the job's command, arguments and environment take ${size} bytes; at most ${MAX_SPEC_BYTES} (256 KiB) together: pass large data as an upload instead`);
   }
   const out: JobRequest = { command, args: [...req.args], env, workdir, limits: resolveLimits(req, ctx.limits, ctx.host), network: req.network, volumes: checkVolumes(req.volumes) };
+  if (req.name) out.name = checkJobName(req.name);
   return { ...out, ...checkTiming(req, now) };
 }
 
@@ -104,6 +109,12 @@ function checkTiming(req: RunJobRequest, now: Date): Pick<JobRequest, 'scheduled
       name: checkScheduleName('schedule_name', req.scheduleName ?? ''),
     },
   };
+}
+
+/** A job's name (RunJobRequest.name): also how requirements of a workflow refer to it. */
+function checkJobName(name: string): string {
+  if (!JOB_NAME.test(name) || isKeyword(name)) throw new InvalidArgumentError(`name '${printable(name)}' cannot be a job name: use ${JOB_NAME_RULE} (not AND, OR or IN)`);
+  return name;
 }
 
 /** Volume names: valid, each once, not too many. */

@@ -48,6 +48,15 @@ export const METHOD_ACCESS: Record<string, Access> = {
   PauseSchedule: 'write',
   ResumeSchedule: 'write',
   RemoveSchedule: 'write',
+  RunWorkflow: 'write',
+  GetWorkflowStatus: 'read',
+  ListWorkflows: 'read',
+  GetWorkflowJobs: 'read',
+  ValidateWorkflow: 'read',
+  StopWorkflow: 'write',
+  RerunWorkflow: 'write',
+  DeleteWorkflow: 'write',
+  StreamWorkflowStatus: 'read',
 };
 
 /** Identity of the caller, added to the call context by the auth middleware. */

@@ -1,4 +1,4 @@
-/** JobService.CancelJob: a SCHEDULED job becomes CANCELED; any other state is FAILED_PRECONDITION. */
+/** JobService.CancelJob: a SCHEDULED job (or a workflow job still PENDING) becomes CANCELED; any other state is FAILED_PRECONDITION. */
 import type { CancelJobRequest, CancelJobResponse } from '../../gen/joblet';
 import type { CallerContext } from '../middleware/auth';
 import type { JobManager } from '../jobs/manager';

@@ -28,11 +28,12 @@ export function runJobStreaming(jobs: JobManager, schedules: ScheduleManager, id
         const msg = m.message;
         if (msg?.$case === 'request') {
           if (spec) throw new InvalidArgumentError('the job request was sent twice; send it once, first');
+          if (msg.request.workflowUuid || msg.request.requirements.length) throw new InvalidArgumentError('add a job to a workflow with RunJob (workflowUuid, requirements; uploads inline)');
           spec = jobs.check(msg.request);
           schedules.admit(spec);
           entries = msg.request.uploads.map((u) => ({ path: u.path, mode: u.mode, isDirectory: u.isDirectory, size: u.isDirectory ? -1 : int64(`upload '${printable(u.path)}' size`, u.size) }));
           const inodes = checkUploadList(entries);
-          pending = jobs.prepare(spec, entries.reduce((n, e) => n + Math.max(0, e.size), 0), inodes);
+          pending = jobs.prepare(spec, entries.reduce((n, e) => n + Math.max(0, e.size), 0), inodes, msg.request.jobUuid || undefined);
           for (const e of entries) if (e.isDirectory) pending.workspace.mkdir(e);
         } else if (msg?.$case === 'chunk') {
           if (!pending) throw new InvalidArgumentError('upload data arrived before the job request');

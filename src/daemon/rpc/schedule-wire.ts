@@ -18,13 +18,15 @@ export function toSchedule(v: ScheduleView): Schedule {
     lastRunTime: iso(r.lastRunAt),
     lastJobUuid: r.lastRef ?? '',
     lastStatus: v.lastStatus,
-    command: r.target.command,
-    args: r.target.args,
+    command: r.target.kind === 'job' ? r.target.command : '',
+    args: r.target.kind === 'job' ? r.target.args : [],
     owner: r.owner,
     createdTime: iso(r.createdAt),
     runs: r.runs,
     skipped: r.skipped,
     missed: r.missed,
     events: r.events.map((e) => ({ time: iso(e.at), message: e.text })),
+    kind: r.target.kind,
+    workflow: r.target.kind === 'workflow' ? r.target.name : '',
   };
 }

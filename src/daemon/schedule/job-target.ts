@@ -6,7 +6,10 @@ import type { ScheduleTargetRunner } from './manager';
 /** A ScheduleTargetRunner over the job manager. */
 export function jobTargetRunner(jobs: JobManager): ScheduleTargetRunner {
   return {
-    start: (s) => jobs.startFromSchedule(s.target, { id: s.id, name: s.name }, s.owner).id,
+    start: (s) => {
+      if (s.target.kind !== 'job') throw new Error(`schedule ${s.id} does not start a job`);
+      return jobs.startFromSchedule(s.target, { id: s.id, name: s.name }, s.owner).id;
+    },
     status: (ref) => jobs.lifecycle.get(ref)?.status,
     stop: async (ref, by) => {
       try {

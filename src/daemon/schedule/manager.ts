@@ -11,8 +11,8 @@ import { nextFiring, parseCron, type CronSpec } from '../../shared/cron';
 import { printable } from '../../shared/ids';
 import { isTerminal } from '../../shared/job-status';
 import type { ScheduleStore } from '../../store/schedule-store';
-import type { ScheduleRecord } from '../../store/schedule-record';
-import type { JobRequest } from '../jobs/validate';
+import type { ScheduleRecord, ScheduleTarget } from '../../store/schedule-record';
+import type { JobRequest, RecurringRequest } from '../jobs/validate';
 import { removeStaged } from '../jobs/staging';
 import type { StateChange } from '../jobs/lifecycle';
 import type { TimerQueue } from './timers';
@@ -26,6 +26,8 @@ export interface ScheduleTargetRunner {
   status(ref: string): string | undefined;
   /** Stop run `ref`; resolves once it has ended. */
   stop(ref: string, by: string): Promise<void>;
+  /** The schedule was removed: release what its target holds (e.g. staged uploads of its own). */
+  removed?(s: ScheduleRecord): void;
 }
 
 /** Settings of the scheduler. */
@@ -106,7 +108,7 @@ export class ScheduleManager {
   }
 
   /** Refuse a new schedule before its uploads arrive: too many, or a taken name. */
-  admit(req: JobRequest): void {
+  admit(req: Pick<JobRequest, 'recurring'>): void {
     if (!req.recurring) return;
     if (this.deps.store.count() >= this.s.maxSchedules) {
       throw new JobletError('RESOURCE_EXHAUSTED', `this server already has ${this.s.maxSchedules} schedules (scheduling.maxSchedules); remove some ('rnx schedule remove NAME')`);
@@ -119,7 +121,13 @@ export class ScheduleManager {
   create(id: string, req: JobRequest, staged: { bytes: number; entries: number }, uploads: string[], owner: string): ScheduleRecord {
     const r = req.recurring;
     if (!r) throw new InvalidArgumentError('not a recurring schedule: cron is missing');
-    this.admit(req);
+    const target: ScheduleTarget = { kind: 'job', command: req.command, args: req.args, env: req.env, workdir: req.workdir, limits: req.limits, network: req.network, volumes: req.volumes, uploads, staged: { key: id, ...staged } };
+    return this.add(id, r, target, owner);
+  }
+
+  /** Store a schedule of any kind of target (checked by its owner) and arm it. */
+  add(id: string, r: RecurringRequest, target: ScheduleTarget, owner: string): ScheduleRecord {
+    this.admit({ recurring: r });
     const now = this.now();
     const rec: ScheduleRecord = {
       id,
@@ -130,7 +138,7 @@ export class ScheduleManager {
       paused: false,
       createdAt: now,
       owner,
-      target: { kind: 'job', command: req.command, args: req.args, env: req.env, workdir: req.workdir, limits: req.limits, network: req.network, volumes: req.volumes, uploads, staged: { key: id, ...staged } },
+      target,
       runs: 0,
       skipped: 0,
       missed: 0,
@@ -182,6 +190,11 @@ export class ScheduleManager {
     this.deps.timers.delete(key(rec.id));
     this.deps.store.delete(rec.id);
     this.specs.delete(rec.id);
+    try {
+      this.deps.targets[rec.target.kind]?.removed?.(rec);
+    } catch (err) {
+      this.deps.log(`schedule ${label(rec)}: releasing its target: ${describeError(err)}`);
+    }
     try {
       removeStaged(this.s.stateDir, rec.id);
     } catch (err) {

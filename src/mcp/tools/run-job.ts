@@ -109,6 +109,11 @@ function request(a: { command: string; args: string[]; env: Record<string, strin
     secretEnvironment: {},
     gpuCount: 0,
     gpuMemoryMb: 0,
+    // Workflows are run from their YAML, not joined from here.
+    name: '',
+    workflowUuid: '',
+    jobUuid: '',
+    requirements: [],
   };
 }
 

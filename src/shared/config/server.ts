@@ -141,6 +141,25 @@ const schedulingSection = z
   .strict()
   .default({});
 
+/** Workflows (YAML pipelines of jobs). */
+const workflowsSection = z
+  .object({
+    maxJobs: intIn(1, 100_000).default(1000),
+    // Workflows pending or running at once; each holds its PENDING jobs' records.
+    maxActive: intIn(1, 100_000).default(100),
+    maxYamlBytes: intIn(1024, 64 * 1024 * 1024).default(1024 * 1024),
+    // Finished workflows (with their jobs and logs) kept this many days and/or only the newest this many; 0 = no bound.
+    retention: z
+      .object({
+        days: intIn(0, 36500).default(0),
+        keep: intIn(0, 10_000_000).default(1000),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict()
+  .default({});
+
 /**
  * Resource limits: defaults fill what a job did not ask for (memory and pids always finite), and
  * ceilings bound what anyone may ask for. A ceiling of 0 means "what the host has" for CPU and
@@ -251,6 +270,7 @@ export const serverConfigSchema = z
     volumes: volumesSection,
     scheduling: schedulingSection,
     monitoring: monitoringSection,
+    workflows: workflowsSection,
   })
   .strict();
 
