@@ -101,7 +101,7 @@ export class BenchDaemon {
     // Own process group: a Ctrl-C reaches only the bench, which then stops the daemon in order.
     // JOBLET_BENCH_NODE_FLAGS="--cpu-prof ...": run the daemon from the bundle under the pinned Node with those flags (diagnosis only).
     const flags = process.env.JOBLET_BENCH_NODE_FLAGS;
-    const cmd = flags ? [process.execPath, ...flags.split(' '), path.join(path.dirname(binary), 'joblet.cjs'), 'serve'] : [exe, 'serve'];
+    const cmd = flags ? [process.execPath, ...flags.split(' '), path.join(path.dirname(binary), 'parts', 'main.cjs'), 'serve'] : [exe, 'serve'];
     const proc = spawn(cmd[0]!, [...cmd.slice(1), '--config', serverConfig], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const d = new BenchDaemon(dir, instance, proc);
     try {
