@@ -220,9 +220,12 @@ export async function statusOf(d: TestDaemon, id: string): Promise<Record<string
   return JSON.parse(r.stdout) as Record<string, any>;
 }
 
-/** Waits until the job shows a process on the host (its sandbox is up and running the command). */
+/**
+ * Waits until the job shows a process on the host (its sandbox is up and running the command).
+ * Generous: a daemon's first job on a host loaded by other suites can take many seconds.
+ */
 export async function waitRunning(d: TestDaemon, id: string): Promise<void> {
-  const ok = await eventually(async () => (await statusOf(d, id)).status === 'RUNNING' && hostPidsOfJob(id).length > 0, 15000);
+  const ok = await eventually(async () => (await statusOf(d, id)).status === 'RUNNING' && hostPidsOfJob(id).length > 0, 60000);
   assert.ok(ok, `job ${id} did not start running`);
 }
 
