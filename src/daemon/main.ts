@@ -9,7 +9,9 @@ import { loadServerConfig } from '../shared/config/server';
 import { ConfigError, describeError } from '../shared/errors';
 import { version } from '../shared/version';
 import { createCgroupManager } from '../sandbox/cgroups/detect';
-import { initPidNamespaceSupport, spawnSandboxed } from '../sandbox/spawn';
+import { initPidNamespaceSupport } from '../sandbox/spawn';
+import { WarmPool } from '../sandbox/pool';
+import { logStartup } from './jobs/startup-log';
 import { Database, JobStore, RecordTable } from '../store/db';
 import type { NetworkRecord } from '../store/network-record';
 import type { VolumeRecord } from '../store/volume-record';
@@ -82,6 +84,9 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
       { stateDir: config.server.stateDir, runtimes: config.runtimes, jobletVersion: version(), spec: config.jobs },
       { build: { cgroups, spawn: (spec) => spawnSandboxed(spec), network: networks, specSettings: config.jobs }, log: (m) => log.info(m) },
     );
+    // Warm inits: the job's sandbox starts from a process whose Node is already loaded (DESIGN §3.6).
+    const pool = new WarmPool({ size: config.jobs.warmPool, maxIdleMs: config.jobs.warmPoolMaxIdleSeconds * 1000, warn: (m) => log.warn(m) });
+    const spawn = (spec: Parameters<WarmPool['spawn']>[0], abort?: AbortSignal) => pool.spawn(spec, abort).then((proc) => logStartup(spec.jobId, proc, log));
     const monitoring: MonitoringManager = new MonitoringManager(
       { ...config.monitoring, stateDir: config.server.stateDir },
       // `jobs` is defined below; these run only once requests arrive.
@@ -91,11 +96,14 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
       { ...config.jobs, ...config.scheduling, stateDir: config.server.stateDir, validation: { limits: config.limits, host: readHostCapacity() } },
       // Networks, volumes and runtimes attach here as JobResources (acquired before spawn, released after).
       // Job cgroups are sampled from creation to destruction through the metered cgroup manager.
-      { store, cgroups: monitoring.meter(cgroups), spawn: (spec) => spawnSandboxed(spec), log: (m) => log.info(m), resources: [networks, volumes.resource(), runtimes.resource()], timers },
+      { store, cgroups: monitoring.meter(cgroups), spawn, log: (m) => log.info(m), resources: [networks, volumes.resource(), runtimes.resource()], timers },
     );
     await jobs.recover();
     // After recovery (which killed the cgroups of interrupted builds): their staging directories go.
     runtimes.start();
+    // Closed after the jobs have stopped (undo runs in reverse): no job is left waiting for an init.
+    undo.push({ name: 'warm pool', run: () => pool.close() });
+    pool.open();
     // After recovery: no job of an earlier run holds a volume any more. Undone even if start()
     // fails half way: shutdown() releases what start() got to.
     undo.push({ name: 'volume clean-up', run: () => volumes.shutdown() });

@@ -280,8 +280,8 @@ export class JobManager {
     const signal = new LogSignal();
     let writer: LogWriter;
     try {
-      const open = this.deps.openLog ?? ((f: string, cap: number, on: (n: number) => void) => new LogWriter(f, cap, on));
-      writer = open(this.logFile(job.id), this.s.maxLogBytes, (size) => signal.appended(size));
+      const open = this.deps.openLog ?? ((f, max, on, head) => new LogWriter(f, max, on, head));
+      writer = open(this.logFile(job.id), this.s.maxLogBytes, (pos) => signal.appended(pos), this.s.logHeadBytes);
     } catch (err) {
       this.removeJobDir(job.id);
       return this.lifecycle.transition(job.id, 'FAILED', { exitCode: 125, failureReason: `could not start the job: cannot open its log: ${describeError(err)}` });

@@ -112,8 +112,21 @@ const jobsSection = z
       })
       .strict()
       .default({}),
+    // The stored log keeps its first logHeadBytes and its last (maxLogBytes - logHeadBytes) bytes;
+    // unset: 4 MiB, or a quarter of maxLogBytes when that is smaller.
+    logHeadBytes: intIn(0, 2 ** 39).optional(),
+    // Init processes kept started (Node loaded, waiting for a job); 0 starts every job cold.
+    warmPool: intIn(0, 64).default(2),
+    // A warm init idle this long is replaced by a fresh one.
+    warmPoolMaxIdleSeconds: intIn(10, 86400).default(600),
   })
   .strict()
+  .superRefine((j, ctx) => {
+    if (j.logHeadBytes !== undefined && j.logHeadBytes > j.maxLogBytes / 2) {
+      ctx.addIssue({ code: 'custom', path: ['logHeadBytes'], message: `must be at most half of jobs.maxLogBytes (${Math.floor(j.maxLogBytes / 2)}), so the end of the output is kept too`, params: { noGot: true } });
+    }
+  })
+  .transform((j) => ({ ...j, logHeadBytes: j.logHeadBytes ?? Math.min(4 * 1024 * 1024, Math.floor(j.maxLogBytes / 4)) }))
   .default({});
 
 /** One-shot and recurring schedules. */
@@ -199,6 +212,8 @@ const networkSection = z
     defaultMode: z.enum(NETWORK_MODES, { errorMap: () => ({ message: `must be one of ${NETWORK_MODES.join(', ')}` }) }).default('bridge'),
     bridgeCidr: networkCidr.default('172.20.0.0/16'),
     isolatedCidr: networkCidr.default('172.21.0.0/16'),
+    // Job attachments (namespace, veth, address) prepared in advance per network in use; 0: none.
+    warmLinks: intIn(0, 64).default(2),
     // 0: the MTU of the host's route to the outside; else 576 (IPv4's minimum datagram) to 65535.
     mtu: z
       .number({ invalid_type_error: 'must be a number: 0 (the MTU of the host\'s route to the outside) or 576-65535' })
