@@ -9,7 +9,7 @@ import { loadServerConfig } from '../shared/config/server';
 import { ConfigError, describeError } from '../shared/errors';
 import { version } from '../shared/version';
 import { createCgroupManager } from '../sandbox/cgroups/detect';
-import { initPidNamespaceSupport } from '../sandbox/spawn';
+import { initPidNamespaceSupport, spawnSandboxed } from '../sandbox/spawn';
 import { WarmPool } from '../sandbox/pool';
 import { logStartup } from './jobs/startup-log';
 import { Database, JobStore, RecordTable } from '../store/db';
@@ -79,7 +79,7 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
       { ...config.network, instance: config.server.instance },
       { tools: HostTools.locate(), table: new RecordTable<NetworkRecord>(db, 'networks'), log },
     );
-    // Runtime builds run as sandboxed processes of their own, on the build network.
+    // Runtime builds run as sandboxed processes of their own (cold starts: builds are rare and long), on the build network.
     const runtimes = new RuntimeManager(
       { stateDir: config.server.stateDir, runtimes: config.runtimes, jobletVersion: version(), spec: config.jobs },
       { build: { cgroups, spawn: (spec) => spawnSandboxed(spec), network: networks, specSettings: config.jobs }, log: (m) => log.info(m) },
