@@ -46,7 +46,7 @@ test('rnx stop of sleep 60 does not wait the grace period: SIGKILL at once, STOP
 });
 
 test('a job that handles SIGTERM gets its grace: STOPPING is visible, then it exits on its own', async () => {
-  const id = await d.run(['sh', '-c', 'trap "sleep 2; echo bye; exit 0" TERM; echo ready; while :; do sleep 0.1; done']);
+  const id = await d.run(['sh', '-c', 'trap "sleep 6; echo bye; exit 0" TERM; echo ready; while :; do sleep 0.1; done']);
   await running(id, 'ready');
   const stop = d.rnx(['stop', id]);
   let seen = '';
