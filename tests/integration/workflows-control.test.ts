@@ -94,7 +94,7 @@ test("the server refuses a cycle and an unknown requirement on its own (a client
       ['unknown.yaml', UNKNOWN, /'nosuch'/],
       ['novol.yaml', NO_VOLUME, /volume 'missing-vol' does not exist/],
     ] as const) {
-      const err = await jobs.runWorkflow({ workflow: file, yamlContent: yaml }).then(
+      const err = await jobs.runWorkflow({ workflow: file, yamlContent: yaml } as never).then(
         () => undefined,
         (e: { code: number; details: string }) => e,
       );
@@ -219,14 +219,14 @@ jobs:
   consume: {command: echo, args: ['\${GREETING}'], requires: [{produce: COMPLETED}], network: none}
 environment: {GREETING: from-sdk}
 `;
-    const res = await jobs.runWorkflow({ workflow: 'sdk.yaml', yamlContent: yaml, workflowFiles: [{ path: 'input/hello.txt', content: Buffer.from('hello over the wire\n'), mode: 0o644, isDirectory: false }] });
+    const res = await jobs.runWorkflow({ workflow: 'sdk.yaml', yamlContent: yaml, workflowFiles: [{ path: 'input/hello.txt', content: Buffer.from('hello over the wire\n'), mode: 0o644, isDirectory: false }] } as never);
     assert.match(res.workflowUuid, /^[0-9a-f-]{36}$/);
     assert.ok(['PENDING', 'RUNNING'].includes(res.status), res.status);
-    let st = await jobs.getWorkflowStatus({ workflowUuid: res.workflowUuid });
+    let st = await jobs.getWorkflowStatus({ workflowUuid: res.workflowUuid } as never);
     for (const until = Date.now() + 60000; !['COMPLETED', 'FAILED', 'CANCELED', 'STOPPED'].includes(st.workflow!.status); ) {
       assert.ok(Date.now() < until, `still ${st.workflow!.status}`);
       await new Promise((r) => setTimeout(r, 100));
-      st = await jobs.getWorkflowStatus({ workflowUuid: res.workflowUuid });
+      st = await jobs.getWorkflowStatus({ workflowUuid: res.workflowUuid } as never);
     }
     assert.is(st.workflow!.status, 'COMPLETED');
     assert.is(st.workflow!.workflow, 'sdk.yaml');
@@ -236,11 +236,11 @@ environment: {GREETING: from-sdk}
       ['produce', 'COMPLETED', 0, []],
       ['consume', 'COMPLETED', 0, ['produce']],
     ]);
-    const wj = await jobs.getWorkflowJobs({ workflowUuid: res.workflowUuid });
+    const wj = await jobs.getWorkflowJobs({ workflowUuid: res.workflowUuid } as never);
     assert.equal(wj.jobs.map((j) => j.jobUuid), st.jobs.map((j) => j.jobUuid));
-    const listed = await jobs.listWorkflows({ includeCompleted: true });
+    const listed = await jobs.listWorkflows({ includeCompleted: true } as never);
     assert.ok(listed.workflows.some((w) => w.uuid === res.workflowUuid));
-    const active = await jobs.listWorkflows({ includeCompleted: false });
+    const active = await jobs.listWorkflows({ includeCompleted: false } as never);
     assert.ok(!active.workflows.some((w) => w.uuid === res.workflowUuid), 'an ended workflow is not listed as active');
     assert.is((await d.rnx(['log', st.jobs[0]!.jobUuid])).stdout, 'hello over the wire\n');
     assert.is((await d.rnx(['log', st.jobs[1]!.jobUuid])).stdout, 'from-sdk\n');
