@@ -71,14 +71,27 @@ export async function wfRun(d: TestDaemon, args: string[]): Promise<WfStatus> {
   return JSON.parse(r.stdout) as WfStatus;
 }
 
-/** Poll until `pred` holds on the workflow's status (default: it has ended); returns that status. */
-export async function wfWait(d: TestDaemon, id: string, pred: (w: WfStatus) => boolean = (w) => ENDED.includes(w.status), timeoutMs = 60000): Promise<WfStatus> {
+/**
+ * Wait until `pred` holds on the workflow's status; returns that status. Without `pred`: until it
+ * has ended, through one `rnx workflow status --follow --json` (a stream, not a poll: every rnx
+ * start costs CPU the daemon under test needs).
+ */
+export async function wfWait(d: TestDaemon, id: string, pred?: (w: WfStatus) => boolean, timeoutMs = 60000): Promise<WfStatus> {
+  if (!pred) {
+    const r = await d.rnx(['workflow', 'status', '--follow', '--json', id], { timeoutMs });
+    const lines = r.stdout.trim().split('\n');
+    if (r.code > 1 || !lines[0]) throw new Error(`rnx workflow status --follow ${id} failed (${r.code}): ${r.stderr}`);
+    const w = JSON.parse(lines[lines.length - 1]!) as WfStatus;
+    if (!ENDED.includes(w.status)) throw new Error(`rnx workflow status --follow ${id} exited ${r.code} with the workflow ${w.status}`);
+    if (r.code !== (w.status === 'COMPLETED' ? 0 : 1)) throw new Error(`rnx workflow status --follow exited ${r.code} for a ${w.status} workflow`);
+    return w;
+  }
   const until = Date.now() + timeoutMs;
   for (;;) {
     const w = await wfStatus(d, id);
     if (pred(w)) return w;
     if (Date.now() > until) throw new Error(`workflow ${id} did not get there in ${timeoutMs} ms; now:\n${JSON.stringify(w, null, 2)}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
