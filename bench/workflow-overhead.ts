@@ -69,12 +69,12 @@ function workflowYaml(n: number, chain: boolean): string {
 async function workflow(conn: Connection, yaml: string): Promise<void> {
   const res = await conn.jobs.runWorkflow({ workflow: 'bench.yaml', yamlContent: yaml });
   let last = '';
-  let jobs: { status: string; jobName: string }[] = [];
+  let jobs: { status: string; jobName: string; failureReason: string; exitCode: number }[] = [];
   for await (const s of conn.workflows.streamWorkflowStatus({ workflowUuid: res.workflowUuid })) {
     last = s.workflow?.status ?? '';
     jobs = s.jobs;
   }
-  if (last !== 'COMPLETED') throw new Error(`workflow ${res.workflowUuid} ended ${last}: ${jobs.map((j) => `${j.jobName} ${j.status}`).join(', ')}`);
+  if (last !== 'COMPLETED') throw new Error(`workflow ${res.workflowUuid} ended ${last}: ${jobs.filter((j) => j.status !== 'COMPLETED').map((j) => `${j.jobName} ${j.status} (exit ${j.exitCode}${j.failureReason ? `: ${j.failureReason}` : ''})`).join(', ')}`);
   // One job's output, to be sure the jobs really ran.
   const first = (await conn.jobs.getWorkflowStatus({ workflowUuid: res.workflowUuid })).jobs[0]!;
   let out = '';
