@@ -1,9 +1,8 @@
 /**
- * Workflows at scale and across a crash, through a real daemon: a 100-job DAG completes with
- * every job after the jobs it requires, and after `kill -9` of the daemon in the middle of a
- * workflow and a restart on the same state dir, finished jobs keep their state, running ones are
- * FAILED "daemon restarted" (and retried when their policy allows), and the workflow carries on
- * by its requirements.
+ * Workflows across a crash, through a real daemon: after `kill -9` of the daemon in the middle of
+ * a workflow and a restart on the same state dir, finished jobs keep their state, running ones
+ * are FAILED "daemon restarted" (and retried when their policy allows), and the workflow carries
+ * on by its requirements.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -19,26 +18,6 @@ test.before(async () => {
 test.after(async () => {
   await d?.destroy();
   tmp.cleanup();
-});
-
-test('a 100-job DAG (10 levels of 10, each job after two of the level before) completes in order', async () => {
-  const lines = ['name: hundred', 'defaults: {network: none}', 'jobs:'];
-  for (let level = 0; level < 10; level++) {
-    for (let i = 0; i < 10; i++) {
-      const req = level === 0 ? '' : `, requires: [{j${level - 1}-${i}: COMPLETED}, {j${level - 1}-${(i + 1) % 10}: COMPLETED}]`;
-      lines.push(`  j${level}-${i}: {command: 'true'${req}}`);
-    }
-  }
-  const created = await wfRun(d, ['workflow', 'run', tmp.write('hundred.yaml', lines.join('\n'))]);
-  assert.is(created.totalJobs, 100);
-  const w = await wfWait(d, created.id, undefined, 240000);
-  assert.is(w.status, 'COMPLETED', w.message);
-  assert.is(w.completedJobs, 100);
-  assert.ok(w.jobs.every((j) => j.status === 'COMPLETED' && j.exitCode === 0));
-  for (const j of w.jobs) {
-    assert.is(j.dependencies.length, j.name.startsWith('j0-') ? 0 : 2);
-    for (const dep of j.dependencies) assert.ok(ms(j.startTime, j.name) >= ms(job(w, dep).endTime, dep), `${j.name} started before ${dep} ended`);
-  }
 });
 
 test('kill -9 mid-workflow, restart: finished jobs stay, running ones FAILED "daemon restarted" (retried if allowed), the rest follows its requirements', async () => {

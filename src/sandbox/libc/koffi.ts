@@ -37,6 +37,10 @@ export function koffi(): Koffi {
 /** Path of the koffi.node this process loaded (loading it if needed). */
 export function koffiPath(): string {
   koffi();
+  // Every init stage loads this file from disk: when something removed it while the daemon runs
+  // (a package purge of /var/cache/joblet, a cache cleaner), write it again instead of failing
+  // every job from then on with "cannot open shared object file".
+  if (isSingleExecutable() && !fs.existsSync(nativePath as string)) nativePath = extractEmbedded(KOFFI_CACHE_DIR);
   return nativePath as string;
 }
 
