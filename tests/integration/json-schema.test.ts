@@ -5,6 +5,7 @@
  * missing, undocumented or of another type fails here.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -239,6 +240,38 @@ test("every other command's --json output matches its README row, and every row 
   fs.writeFileSync(yaml, 'schema_version: "1.0"\nname: json-rt\nversion: 1.0.0\ndescription: JSON check\nbase: { language: python, version: "3.11" }\npackages: [python3-requests]\n');
   await expect('rnx runtime validate --json FILE', ['runtime', 'validate', '--json', yaml]);
   conforms(await json(['version', '--client', '--json']), shapes.get('rnx version --json')!, 'rnx version --client --json');
+  // Workflows: one that ends at once (status, follow, rerun, delete) and one that runs until stopped.
+  const wfFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'joblet-json-')), 'json.yaml');
+  fs.writeFileSync(wfFile, 'name: json\nenvironment: {T: "0"}\ndefaults: {network: none}\njobs:\n  a: {command: sleep, args: ["${T}"]}\n  b: {command: "true", requires: [{a: COMPLETED}]}\n');
+  try {
+    await expect('rnx workflow validate --json FILE', ['workflow', 'validate', '--json', wfFile]);
+    const wf = (await json(['workflow', 'run', '--json', wfFile])) as { id: string };
+    conforms(wf, shapes.get('rnx workflow run --json FILE')!, 'rnx workflow run --json FILE');
+    checked.add('rnx workflow run --json FILE');
+    const follow = await d.rnx(['workflow', 'status', '--follow', '--json', wf.id], { timeoutMs: 60000 });
+    assert.is(follow.code, 0, follow.stderr);
+    const lines = follow.stdout.trim().split('\n');
+    lines.forEach((l, n) => conforms(JSON.parse(l), shapes.get('rnx workflow status --follow --json ID')!, `rnx workflow status --follow --json ID, line ${n + 1}`));
+    assert.is(JSON.parse(lines[lines.length - 1]!).status, 'COMPLETED');
+    checked.add('rnx workflow status --follow --json ID');
+    await expect('rnx workflow status --json ID', ['workflow', 'status', '--json', wf.id]);
+    await expect('rnx workflow status --json --detail ID', ['workflow', 'status', '--json', '--detail', wf.id]);
+    await expect('rnx status --json WORKFLOW-ID', ['status', '--json', wf.id]);
+    await expect('rnx workflow list --json', ['workflow', 'list', '--json']);
+    const again = (await json(['workflow', 'rerun', '--json', wf.id])) as { id: string };
+    conforms(again, shapes.get('rnx workflow rerun --json ID')!, 'rnx workflow rerun --json ID');
+    checked.add('rnx workflow rerun --json ID');
+    assert.is((await d.rnx(['workflow', 'status', '--follow', '--json', again.id], { timeoutMs: 60000 })).code, 0);
+    await expect('rnx workflow delete --json ID', ['workflow', 'delete', '--json', again.id]);
+    const long = (await json(['run', `--workflow=${wfFile}`, '--json', '--env', 'T=60'])) as { id: string };
+    conforms(long, shapes.get('rnx run --workflow --json FILE')!, 'rnx run --workflow --json FILE');
+    checked.add('rnx run --workflow --json FILE');
+    await expect('rnx workflow stop --json ID', ['workflow', 'stop', '--json', long.id]);
+    await expect('rnx workflow run --cron --json FILE', ['workflow', 'run', '--cron=@daily', '--name=jsonwf', '--json', wfFile]);
+    assert.is((await d.rnx(['schedule', 'remove', 'jsonwf'])).code, 0);
+  } finally {
+    fs.rmSync(path.dirname(wfFile), { recursive: true, force: true });
+  }
   assert.equal([...checked].sort(), [...shapes.keys()].sort(), 'every documented command was run');
 });
 
