@@ -72,7 +72,7 @@ export abstract class BaseCommand extends Command<CliContext> {
 /** Flags shared by every command that talks to a server (they may also come before the command name). */
 export abstract class ClientCommand extends BaseCommand {
   configPath = Flag.string('--config', 'PATH', "Client config file (default: $RNX_CONFIG, then the places 'rnx config-help' lists)", { section: GLOBAL_SECTION });
-  node = Flag.string('--node', 'NAME', 'Node of the client config to use (default: the default node)', { section: GLOBAL_SECTION });
+  node = Flag.string('--node', 'NAME', 'Node of the client config to use (default: the default node); list, status, monitor status take several: a,b', { section: GLOBAL_SECTION });
   jsonOutput = Flag.boolean('--json', 'Print machine-readable JSON (see README, JSON output)', { section: GLOBAL_SECTION });
 
   /** Was --json given? */
