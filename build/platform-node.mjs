@@ -1,8 +1,8 @@
 /**
  * Official Node binaries for other platforms, from the npm registry: fetched on demand with
  * `npm pack` (never as dependencies every `npm ci` would download), checked against the integrity
- * pinned in build/clients.mjs, and kept unpacked in node_modules/.cache/joblet-node/ so that later
- * builds and test runs do not fetch them again.
+ * pinned in build/clients.mjs, and kept unpacked (NODE_CACHE) so that later builds and test runs
+ * do not fetch them again.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -10,8 +10,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './common.mjs';
 
-/** Where unpacked Node binaries are kept between builds. */
-export const NODE_CACHE = path.join(ROOT, 'node_modules', '.cache', 'joblet-node');
+/**
+ * Where unpacked Node binaries are kept between builds: $JOBLET_NODE_CACHE, else
+ * node_modules/.cache/joblet-node. The tarballs also stay in npm's own cache (~/.npm), which
+ * `npm pack --prefer-offline` reads first, so a CI that keeps either fetches nothing again.
+ */
+export const NODE_CACHE = process.env.JOBLET_NODE_CACHE ? path.resolve(process.env.JOBLET_NODE_CACHE) : path.join(ROOT, 'node_modules', '.cache', 'joblet-node');
 
 /**
  * Path of `bin` (e.g. "bin/node.exe") inside npm package `name@version`, fetching and unpacking it
@@ -24,7 +28,7 @@ export function platformNode({ name, version, integrity, bin }) {
   fs.mkdirSync(NODE_CACHE, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(NODE_CACHE, `.fetch-${name}-`));
   try {
-    const r = spawnSync('npm', ['pack', `${name}@${version}`, '--pack-destination', tmp, '--silent', '--json'], { encoding: 'utf8', env: process.env, maxBuffer: 16 << 20 });
+    const r = spawnSync('npm', ['pack', `${name}@${version}`, '--pack-destination', tmp, '--silent', '--json', '--prefer-offline'], { encoding: 'utf8', env: process.env, maxBuffer: 16 << 20 });
     if (r.status !== 0) throw new Error(`npm pack ${name}@${version} failed (${r.status ?? r.error?.message}): ${(r.stderr || '').trim().split('\n').slice(-3).join(' ')}`);
     const tgz = fs.readdirSync(tmp).find((f) => f.endsWith('.tgz'));
     if (!tgz) throw new Error(`npm pack ${name}@${version} wrote no tarball`);

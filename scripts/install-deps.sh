@@ -17,6 +17,8 @@ TEST=(
   perl:perl-base       # syscall probes of the security suite
   /usr/bin/python3:python3-minimal  # tiny servers and clients in network tests
   /usr/bin/chromium:chromium        # the web console's browser tests (driven by playwright-core)
+  /usr/bin/qemu-aarch64-static:qemu-user-static   # runs the linux-arm64 rnx client in tests/integration/clients
+  /usr/aarch64-linux-gnu/lib/libstdc++.so.6:libstdc++6-arm64-cross   # ... with arm64 libc/libstdc++ (qemu -L)
 )
 
 want=("${DAEMON[@]}")
@@ -27,7 +29,7 @@ for pair in "${want[@]}"; do
   cmd="${pair%%:*}"
   pkg="${pair#*:}"
   if [[ "$cmd" == /* ]]; then
-    [ -x "$cmd" ] && continue
+    [ -e "$cmd" ] && continue   # a program or a library file
   else
     PATH="$PATH:/usr/sbin:/sbin" command -v "$cmd" >/dev/null 2>&1 && continue
   fi

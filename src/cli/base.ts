@@ -72,7 +72,7 @@ export abstract class BaseCommand extends Command<CliContext> {
 /** Flags shared by every command that talks to a server (they may also come before the command name). */
 export abstract class ClientCommand extends BaseCommand {
   configPath = Flag.string('--config', 'PATH', "Client config file (default: $RNX_CONFIG, then the places 'rnx config-help' lists)", { section: GLOBAL_SECTION });
-  node = Flag.string('--node', 'NAME', 'Node of the client config to use (default: the default node)', { section: GLOBAL_SECTION });
+  node = Flag.string('--node', 'NAME', 'Node of the client config to use (default: the default node); list, status, monitor status take several: a,b', { section: GLOBAL_SECTION });
   jsonOutput = Flag.boolean('--json', 'Print machine-readable JSON (see README, JSON output)', { section: GLOBAL_SECTION });
 
   /** Was --json given? */
@@ -83,6 +83,8 @@ export abstract class ClientCommand extends BaseCommand {
   /** Run `fn` with a connection to the chosen node; gRPC failures become clear errors. */
   protected async withNode<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
     // Lazy: commands that need no server (nodes, config-help, help) never load gRPC.
+    // Only list, status and monitor status ask several nodes (FanOutCommand); elsewhere a comma is a mistake.
+    if (this.node?.includes(',')) throw new UsageError(`--node takes one node for 'rnx ${this.path.join(' ')}'; several (--node=a,b) work with list, status and monitor status`);
     const { connect, explain } = require('./client') as typeof import('./client');
     trace('client layer loaded');
     const conn = connect({ config: this.configPath, node: this.node, env: this.context.env });

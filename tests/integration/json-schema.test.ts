@@ -133,8 +133,8 @@ function jobShape(): Shape {
   const root: Shape & { kind: 'object' } = { kind: 'object', fields: {} };
   for (const [field, type] of tableAfter('json:job')) {
     const name = field!.replace(/`/g, '');
-    const optional = / \(status only\)$/.test(type!);
-    const shape = parseShape(type!.replace(/ \(status only\)$/, ''));
+    const optional = / \((status|fan-out) only\)$/.test(type!);
+    const shape = parseShape(type!.replace(/ \((status|fan-out) only\)$/, ''));
     const parts = name.split('.');
     let obj = root;
     for (const p of parts.slice(0, -1)) {
@@ -201,6 +201,16 @@ test('every job output matches the documented job: run, run --wait, status, insp
   const list = (await json(['list', '--json'])) as unknown[];
   assert.ok(list.length >= 2);
   list.forEach((j, n) => conforms(j, JOB, `rnx list --json [${n}]`));
+  // Several nodes (this config's default and viewer nodes are the same daemon): each job carries its node.
+  const fanned = (await json(['list', '--json', '--all-nodes'])) as { node?: string }[];
+  assert.ok(fanned.length >= 2 * list.length);
+  fanned.forEach((j, n) => {
+    conforms(j, JOB, `rnx list --json --all-nodes [${n}]`);
+    assert.type(j.node, 'string');
+  });
+  const found = (await json(['status', '--json', '--all-nodes', waited.id as string])) as { node?: string }[];
+  assert.equal(found.map((j) => j.node).sort(), ['default', 'viewer']);
+  found.forEach((j, n) => conforms(j, JOB, `rnx status --json --all-nodes [${n}]`));
 });
 
 test("every other command's --json output matches its README row, and every row is checked", async () => {

@@ -3,7 +3,10 @@
  * view (as `rnx workflow status`). `rnx inspect <id>` is `rnx status --json <id>`.
  */
 import { ClientCommand } from '../base';
+import type { Connection } from '../client';
+import { FanOutCommand, fanOutExit } from '../fan-out';
 import { Arg } from '../flags';
+import { printable } from '../../shared/ids';
 import { formatDuration, formatSize } from '../../shared/limits';
 import { commandLine, duration, jobJson, localTime, safeText, type JobJson } from '../format';
 import { localAndUtc } from '../schedule-format';
@@ -16,41 +19,67 @@ import { statusView, workflowStatusJson } from '../workflow-format';
 const NOT_FOUND = 5;
 
 /** Show a job's status. */
-export class StatusCommand extends ClientCommand {
+export class StatusCommand extends FanOutCommand {
   static override paths = [['status'], ['job', 'status']];
   static override usage = ClientCommand.Usage({
     category: 'Jobs',
     description: 'Show a job: status, times, exit code, limits, usage',
-    details: "With --json: the job object documented in the README (JSON output); times not known yet are null. Given a workflow's id, it shows the workflow as 'rnx workflow status' does.",
+    details: `
+      With --json: the job object documented in the README (JSON output); times not known yet are null. Given a workflow's
+      id, it shows the workflow as 'rnx workflow status' does. With --node=a,b or --all-nodes the nodes are asked in
+      parallel and the job is shown from every node that has it, with a Node line (in JSON, an array of the objects, each
+      with a "node" field); it fails only when no node has it.
+    `,
     examples: [
       ['By a unique id prefix', 'rnx status 3f2a'],
       ['As JSON, for scripts', 'rnx status --json 3f2a'],
+      ['Find a job on whichever node runs it', 'rnx status --all-nodes 3f2a'],
     ],
   });
 
   id = Arg.required('ID', 'Job id or a unique prefix of 4+ characters', { complete: 'jobs' });
 
   async run(): Promise<number> {
-    const found = await this.withNode(async (c): Promise<GetJobStatusResponse | GetWorkflowStatusResponse> => {
+    const nodes = this.fanOutTargets();
+    if (nodes) return this.statusOnNodes(nodes);
+    const found = await this.withNode((c) => findJobOrWorkflow(c, this.id));
+    if (this.wantJson) this.json('jobs' in found ? workflowStatusJson(found) : jobJson(found));
+    else for (const l of this.view(found)) this.out(l);
+    return 0;
+  }
+
+  /** `--node=a,b` / `--all-nodes`: the job (or workflow) from every node that has it. */
+  private async statusOnNodes(nodes: string[]): Promise<number> {
+    const answers = await this.onNodes(nodes, async (c, signal) => {
       try {
-        return await c.jobs.getJobStatus({ uuid: this.id });
+        return await findJobOrWorkflow(c, this.id, signal);
       } catch (err) {
-        if ((err as { code?: number }).code !== NOT_FOUND) throw err;
-        // Not a job: perhaps a workflow (the unified status); if not, the job's "not found" stands.
-        return c.jobs.getWorkflowStatus({ workflowUuid: this.id }).catch(() => Promise.reject(err));
+        // "Not here" is the normal answer of the other nodes, not a failure of theirs.
+        if ((err as { code?: number }).code === NOT_FOUND) return undefined;
+        throw err;
       }
     });
-    if ('jobs' in found) {
-      const w = workflowStatusJson(found);
-      if (this.wantJson) this.json(w);
-      else for (const l of statusView(w, false)) this.out(l);
-      return 0;
+    const found = answers.flatMap((a) => (a.value ? [{ node: a.node, address: a.address, value: a.value }] : []));
+    if (this.wantJson) this.json(found.map(({ node, value }) => ({ node, ...('jobs' in value ? workflowStatusJson(value) : jobJson(value)) })));
+    else {
+      found.forEach(({ node, address, value }, i) => {
+        if (i > 0) this.out();
+        this.out(`Node: ${node} (${address})`);
+        for (const l of this.view(value)) this.out(l);
+      });
     }
+    if (found.length === 0 && fanOutExit(answers) === 0) {
+      const asked = answers.filter((a) => a.error === undefined).map((a) => a.node);
+      this.context.stderr.write(`${this.context.program}: job '${printable(this.id)}' not found on node${asked.length > 1 ? 's' : ''} ${asked.join(', ')} (see 'rnx list --all-nodes')\n`);
+    }
+    return found.length ? 0 : 1;
+  }
+
+  /** The human view of a job or workflow. */
+  private view(found: GetJobStatusResponse | GetWorkflowStatusResponse): string[] {
+    if ('jobs' in found) return statusView(workflowStatusJson(found), false);
+    const lines: string[] = [];
     const j = jobJson(found);
-    if (this.wantJson) {
-      this.json(j);
-      return 0;
-    }
     const rows: [string, string][] = [
       ['Job ID', j.id],
       ['Command', commandLine(j.command, j.args)],
@@ -87,10 +116,22 @@ export class StatusCommand extends ClientCommand {
     const secrets = Object.keys(found.secretEnvironment ?? {});
     if (secrets.length) rows.push(['Secret Env', `${secrets.join(' ')} (values hidden)`]);
     const w = Math.max(...rows.map(([k]) => k.length)) + 1;
-    for (const [k, v] of rows) this.out(`${(k ? `${k}:` : '').padEnd(w)} ${safeText(v)}`);
-    return 0;
+    for (const [k, v] of rows) lines.push(`${(k ? `${k}:` : '').padEnd(w)} ${safeText(v)}`);
+    return lines;
   }
 }
+
+/** A job by id, or else a workflow by id; the job's "not found" stands when neither exists. */
+async function findJobOrWorkflow(c: Connection, id: string, signal?: AbortSignal): Promise<GetJobStatusResponse | GetWorkflowStatusResponse> {
+  try {
+    return await c.jobs.getJobStatus({ uuid: id }, { signal });
+  } catch (err) {
+    if ((err as { code?: number }).code !== NOT_FOUND) throw err;
+    // Not a job: perhaps a workflow (the unified status); if not, the job's "not found" stands.
+    return c.jobs.getWorkflowStatus({ workflowUuid: id }, { signal }).catch(() => Promise.reject(err));
+  }
+}
+
 
 /** ".123" — the milliseconds of an RFC3339 time, so that quick transitions stay apart. */
 function fraction(rfc3339: string): string {
