@@ -109,3 +109,62 @@ export interface LogEvent {
   s: number;
   t: string;
 }
+
+/** The host as the monitoring page names it (MonitoringService.GetSystemStatus). */
+export interface HostView {
+  hostname: string;
+  os: string;
+  kernel: string;
+  arch: string;
+  cpuCount: number;
+  totalMemoryBytes: number;
+  uptimeSeconds: number;
+  /** The server's version ("" when it did not say). */
+  version: string;
+}
+
+/** A process among the host's busiest. */
+export interface ProcessView {
+  pid: number;
+  name: string;
+  command: string;
+  cpuPercent: number;
+  memoryPercent: number;
+  memoryBytes: number;
+}
+
+/** One host sample, condensed for the monitoring page's charts (StreamSystemMetrics). */
+export interface HostSample {
+  /** Unix milliseconds. */
+  t: number;
+  cpuPercent: number;
+  load: number[];
+  memUsedBytes: number;
+  memTotalBytes: number;
+  memPercent: number;
+  swapUsedBytes: number;
+  disks: { mount: string; device: string; usedBytes: number; totalBytes: number; percent: number }[];
+  /** Bytes per second read and written over all disks. */
+  ioReadRate: number;
+  ioWriteRate: number;
+  /** Bytes per second received and sent over the host's own interfaces (loopback and job veths left out). */
+  netRxRate: number;
+  netTxRate: number;
+  processes: { total: number; running: number; threads: number };
+  topByCpu: ProcessView[];
+  topByMemory: ProcessView[];
+}
+
+/** One per-job sample, as `rnx job metrics --json` prints it (the fields the charts use). */
+export interface JobSampleView {
+  time: string;
+  cpuPercent: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+  diskReadBytes: number;
+  diskWriteBytes: number;
+  netRecvBytes: number;
+  netSentBytes: number;
+  processCount: number;
+  final: boolean;
+}

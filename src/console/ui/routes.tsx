@@ -10,6 +10,7 @@ import type { FeatureId } from '../shared/features';
 import { FeaturePage } from './pages/feature';
 import { JobDetailPage } from './pages/job-detail';
 import { JobsPage } from './pages/jobs';
+import { MonitoringPage } from './pages/monitoring';
 import { NetworksPage } from './pages/networks';
 import { RunPage } from './pages/run';
 import { VolumesPage } from './pages/volumes';
@@ -36,7 +37,7 @@ export const ROUTES: RouteDef[] = [
   { path: ['run'], nav: 'Run a job', write: true, page: () => <RunPage /> },
   { path: ['workflows'], nav: 'Workflows', feature: 'workflows' },
   { path: ['schedules'], nav: 'Schedules', feature: 'schedules' },
-  { path: ['monitoring'], nav: 'Monitoring', feature: 'monitoring' },
+  { path: ['monitoring'], nav: 'Monitoring', feature: 'monitoring', page: () => <MonitoringPage /> },
   { path: ['runtimes'], nav: 'Runtimes', feature: 'runtimes' },
   { path: ['volumes'], nav: 'Volumes', page: () => <VolumesPage /> },
   { path: ['networks'], nav: 'Networks', page: () => <NetworksPage /> },

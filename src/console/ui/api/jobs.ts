@@ -55,3 +55,8 @@ export function jobLiveUrl(node: string, id: string): string {
 export function logDownloadUrl(node: string, id: string, stream: 'all' | 'stdout' | 'stderr' = 'all'): string {
   return nodeApi(node, `jobs/${encodeURIComponent(id)}/log?stream=${stream}`);
 }
+
+/** Cancel a scheduled job before it starts (rnx cancel). */
+export function cancelJob(node: string, id: string): Promise<{ id: string; status: string }> {
+  return call('POST', nodeApi(node, `jobs/${encodeURIComponent(id)}/cancel`));
+}
