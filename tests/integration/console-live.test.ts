@@ -2,15 +2,18 @@
  * The console's live pages in a real browser (Debian's chromium) against a real daemon that samples
  * jobs every second: the monitoring page charts the host live and lists its busiest processes; a
  * job's page charts its CPU, memory and I/O while it runs; scheduled jobs are canceled from the list
- * and from their page; the jobs list pages through the server's pages. Screenshots go to
+ * and from their page; the jobs list pages through the server's pages; a recurring schedule is made
+ * from the run form, paused, resumed and removed; a workflow file is run from the page and its
+ * graph advances live to COMPLETED. Screenshots go to
  * tests/artifacts/console/.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { launchChromium, openPage, screenshot, startConsole, waitInPage, type ConsoleProcess } from '../helpers/console';
-import { TestDaemon } from '../helpers/daemon';
+import { TestDaemon, exec } from '../helpers/daemon';
 
 let d: TestDaemon;
 let admin: ConsoleProcess;
@@ -30,6 +33,8 @@ test.after(async () => {
   await admin?.stop();
   if (d) {
     await d.stop();
+    // The workflow test's memory volume is a mount under the daemon's dir: unmount before the temp dir goes.
+    for (const m of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(`${fs.realpathSync(d.dir)}/`)).reverse()) await exec('umount', ['-l', m]);
     await d.destroy();
   }
 });
@@ -118,9 +123,9 @@ test('a scheduled job is canceled from the jobs list and from its page, after a 
   assert.is((await rnxJson<{ status: string }>(['status', b])).status, 'CANCELED');
   // A job that is not scheduled any more is refused by the server, with its message in place.
   const res = await page.evaluate(async (u) => {
-    const csrf = (await (await fetch('/api/session')).json()).csrf;
+    const csrf = ((await (await fetch('/api/session')).json()) as { csrf: string }).csrf;
     const r = await fetch(u, { method: 'POST', headers: { 'X-Joblet-CSRF': csrf } });
-    return { status: r.status, body: await r.json() };
+    return { status: r.status, body: (await r.json()) as { error: { message: string } } };
   }, `/api/n/default/jobs/${b}/cancel`);
   assert.is(res.status, 409);
   assert.match(res.body.error.message, /CANCELED/);
@@ -148,6 +153,89 @@ test('the jobs list pages through the server, newest first, and filters by statu
   await page.click('[data-testid=status-chips] >> text=Canceled');
   await waitInPage(page, 'only CANCELED', "document.querySelectorAll('[data-job]').length > 0 && [...document.querySelectorAll('[data-job] .badge')].every((b) => b.textContent === 'CANCELED')");
   assert.match(page.url(), /status=CANCELED/);
+  assert.equal(errors, [], errors.join('\n'));
+  await page.close();
+});
+
+test('a recurring schedule is made from the run form, then paused, resumed and removed', async () => {
+  const { page, errors } = await openPage(context);
+  await page.goto(`${admin.origin}/#/default/run`);
+  await waitInPage(page, 'the timing fields', "!!document.querySelector('input[name=cron]')");
+  await page.fill('input[name=command]', 'echo');
+  await page.fill('textarea[name=args]', 'tick');
+  await page.fill('input[name=cron]', '@every 1h');
+  await page.selectOption('select[name=concurrency]', 'forbid');
+  await page.fill('input[name=scheduleName]', 'ui-hourly');
+  assert.is(await page.locator('[data-testid=command]').first().innerText(), "rnx run '--cron=@every 1h' --concurrency=forbid --name=ui-hourly echo tick");
+  await page.click('[data-testid=submit]');
+  await page.waitForURL(/#\/default\/schedules$/);
+  const row = "document.querySelector('[data-schedule=ui-hourly]')";
+  await waitInPage(page, 'the schedule listed', `${row}?.dataset.paused === 'false'`);
+  const listed = () => rnxJson<{ name: string; paused: boolean; cron: string; concurrency: string }[]>(['schedule', 'list']);
+  assert.equal((await listed()).map((x) => [x.name, x.cron, x.concurrency, x.paused]), [['ui-hourly', '@every 1h', 'forbid', false]]);
+  await page.click('[data-schedule=ui-hourly] [data-testid=pause]');
+  await waitInPage(page, 'paused', `${row}?.dataset.paused === 'true'`);
+  assert.is((await listed())[0]!.paused, true);
+  await screenshot(page, 'schedules');
+  await page.click('[data-schedule=ui-hourly] [data-testid=resume]');
+  await waitInPage(page, 'resumed', `${row}?.dataset.paused === 'false'`);
+  assert.is((await listed())[0]!.paused, false);
+  await page.click('[data-schedule=ui-hourly] [data-testid=remove]');
+  assert.ok((await page.locator('dialog[open]').innerText()).includes('rnx schedule remove ui-hourly'));
+  await page.click('dialog [data-testid=confirm]');
+  await waitInPage(page, 'the schedule gone', `!${row}`);
+  assert.equal(await listed(), []);
+  // A bad cron expression is refused with rnx's message, in place.
+  await page.goto(`${admin.origin}/#/default/run`);
+  await waitInPage(page, 'the timing fields', "!!document.querySelector('input[name=cron]')");
+  await page.fill('input[name=command]', 'echo');
+  await page.fill('input[name=cron]', 'every tuesday');
+  await page.click('[data-testid=submit]');
+  await waitInPage(page, 'the refusal', "document.querySelector('[role=alert]')?.textContent.includes('--cron')");
+  assert.ok(errors.every((e) => /status of 400/.test(e)), errors.join('\n'));
+  await page.close();
+});
+
+test("a workflow file runs from the page and its graph advances live to COMPLETED", async () => {
+  await d.rnx(['volume', 'create', 'wfgate', '--size=1MB', '--type=memory']);
+  const gate = (await rnxJson<{ name: string; path: string }[]>(['volume', 'list'])).find((v) => v.name === 'wfgate')!.path;
+  const yaml = [
+    'name: ui-gated',
+    'jobs:',
+    '  wait-gate:',
+    '    command: sh',
+    "    args: [-c, 'while [ ! -f /volumes/wfgate/go ]; do sleep 0.2; done; echo through']",
+    '    volumes: [wfgate]',
+    '  after-a: {command: echo, args: [a], requires: [{wait-gate: COMPLETED}]}',
+    '  after-b: {command: echo, args: [b], requires: [{wait-gate: COMPLETED}]}',
+    '  last: {command: echo, args: [done], requires: [{after-a: COMPLETED}, {after-b: COMPLETED}]}',
+    '',
+  ].join('\n');
+  const { page, errors } = await openPage(context);
+  await page.goto(`${admin.origin}/#/default/workflows`);
+  await page.setInputFiles('[data-testid=run-workflow] input[type=file]', { name: 'gated.yaml', mimeType: 'application/yaml', buffer: Buffer.from(yaml) });
+  await waitInPage(page, 'the file shown', "document.querySelector('textarea[name=yaml]')?.value.includes('ui-gated')");
+  assert.is(await page.locator('[data-testid=run-workflow] [data-testid=command]').innerText(), 'rnx workflow run gated.yaml');
+  await page.click('[data-testid=run-workflow-submit]');
+  await page.waitForURL(/#\/default\/workflows\/[0-9a-f-]{36}$/);
+  const id = page.url().split('/').pop()!;
+  const status = (n: string) => `document.querySelector('[data-node="${n}"]')?.dataset.status`;
+  // The graph: four boxes in three columns, the gate running and the rest waiting for it.
+  await waitInPage(page, 'the gate RUNNING', `${status('wait-gate')} === 'RUNNING'`);
+  assert.is(await page.locator('[data-testid=dag] .dag-edge').count(), 4);
+  assert.equal(await Promise.all(['after-a', 'after-b', 'last'].map((n) => page.evaluate(status(n)))), ['PENDING', 'PENDING', 'PENDING']);
+  assert.ok((await page.locator('[data-testid=yaml]').innerText()).includes('ui-gated'));
+  await screenshot(page, 'workflow-running');
+  // Opening the gate from outside: the page follows without a reload.
+  fs.writeFileSync(path.join(gate, 'go'), '');
+  await waitInPage(page, 'every job COMPLETED', ['wait-gate', 'after-a', 'after-b', 'last'].map((n) => `${status(n)} === 'COMPLETED'`).join(' && '), 60_000);
+  await waitInPage(page, 'the workflow COMPLETED', "document.querySelector('h1 .badge')?.textContent === 'COMPLETED'");
+  assert.is((await rnxJson<{ status: string }>(['workflow', 'status', id])).status, 'COMPLETED');
+  await screenshot(page, 'workflow');
+  // The list shows it, done.
+  await page.goto(`${admin.origin}/#/default/workflows`);
+  await waitInPage(page, 'the workflow listed', `document.querySelector('[data-workflow="${id}"] .badge')?.textContent === 'COMPLETED'`);
+  await screenshot(page, 'workflows');
   assert.equal(errors, [], errors.join('\n'));
   await page.close();
 });

@@ -14,10 +14,12 @@ import { monitoringLiveRoute } from './monitoring';
 import { resourceRoutes } from './resources';
 import { HANDLED, type Route, type RouteContext } from './route';
 import { runRoute } from './run';
+import { scheduleRoutes } from './schedules';
 import { sessionRoute } from './session';
+import { workflowRoutes } from './workflows';
 
 /** All routes, most specific first where patterns overlap. */
-export const ROUTES: Route[] = [sessionRoute, featuresRoute, jobsFeedRoute, jobMetricsLiveRoute, jobLiveRoute, monitoringLiveRoute, logDownloadRoute, runRoute, ...jobRoutes, ...resourceRoutes];
+export const ROUTES: Route[] = [sessionRoute, featuresRoute, jobsFeedRoute, jobMetricsLiveRoute, jobLiveRoute, monitoringLiveRoute, logDownloadRoute, runRoute, ...jobRoutes, ...resourceRoutes, ...scheduleRoutes, ...workflowRoutes];
 
 /** Match `/api/…` against the routes; fills params and node. */
 function match(method: string, pathname: string): { route: Route; params: Record<string, string>; node: string } | 'wrong-method' | undefined {

@@ -1,6 +1,6 @@
 /** Jobs: the calls of the jobs list, the job page and the run form. */
 import { RUN_UPLOAD_TYPE, type RunSpec, type UploadEntry } from '../../shared/run-spec';
-import type { JobView } from '../../shared/types';
+import type { JobView, ScheduleCreated } from '../../shared/types';
 import { call, nodeApi } from './core';
 
 /** One job. */
@@ -30,8 +30,8 @@ export interface UploadFile {
   file?: File;
 }
 
-/** Start a job; with uploads the files stream after a JSON header, as RUN_UPLOAD_TYPE. */
-export function runJob(node: string, spec: RunSpec, uploads: UploadFile[]): Promise<JobView> {
+/** Start a job (or make a recurring schedule, with cron); with uploads the files stream after a JSON header, as RUN_UPLOAD_TYPE. */
+export function runJob(node: string, spec: RunSpec, uploads: UploadFile[]): Promise<JobView | ScheduleCreated> {
   if (uploads.length === 0) return call('POST', nodeApi(node, 'jobs'), spec);
   const header = new TextEncoder().encode(JSON.stringify({ spec, uploads: uploads.map((u) => u.entry) }));
   const len = new Uint8Array(4);
