@@ -72,7 +72,7 @@ test('the monitoring page charts the host live and lists its busiest processes',
   const pids = await page.locator('[data-testid=top-memory] tr[data-pid]').evaluateAll((rows) => rows.map((r) => Number((r as unknown as { dataset: Record<string, string> }).dataset.pid)));
   assert.ok(pids.length > 0 && pids.some((p) => fs.existsSync(`/proc/${p}`)), `pids ${pids.join(',')} are processes of this host`);
   assert.ok((await page.locator('[data-testid=disks] tbody tr').count()) > 0, 'disks listed');
-  await screenshot(page, 'monitoring');
+  await screenshot(page, 'monitoring-live');
   assert.equal(errors, [], errors.join('\n'));
   await page.close();
 });
@@ -176,7 +176,7 @@ test('a recurring schedule is made from the run form, then paused, resumed and r
   await page.click('[data-schedule=ui-hourly] [data-testid=pause]');
   await waitInPage(page, 'paused', `${row}?.dataset.paused === 'true'`);
   assert.is((await listed())[0]!.paused, true);
-  await screenshot(page, 'schedules');
+  await screenshot(page, 'schedule-paused');
   await page.click('[data-schedule=ui-hourly] [data-testid=resume]');
   await waitInPage(page, 'resumed', `${row}?.dataset.paused === 'false'`);
   assert.is((await listed())[0]!.paused, false);
@@ -231,11 +231,11 @@ test("a workflow file runs from the page and its graph advances live to COMPLETE
   await waitInPage(page, 'every job COMPLETED', ['wait-gate', 'after-a', 'after-b', 'last'].map((n) => `${status(n)} === 'COMPLETED'`).join(' && '), 60_000);
   await waitInPage(page, 'the workflow COMPLETED', "document.querySelector('h1 .badge')?.textContent === 'COMPLETED'");
   assert.is((await rnxJson<{ status: string }>(['workflow', 'status', id])).status, 'COMPLETED');
-  await screenshot(page, 'workflow');
+  await screenshot(page, 'workflow-completed');
   // The list shows it, done.
   await page.goto(`${admin.origin}/#/default/workflows`);
   await waitInPage(page, 'the workflow listed', `document.querySelector('[data-workflow="${id}"] .badge')?.textContent === 'COMPLETED'`);
-  await screenshot(page, 'workflows');
+  await screenshot(page, 'workflows-list');
   assert.equal(errors, [], errors.join('\n'));
   await page.close();
 });
