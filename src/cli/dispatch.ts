@@ -4,6 +4,7 @@
  * becomes one line naming what is wrong and the closest known flag or command (exit 2).
  */
 import { Cli } from 'clipanion';
+import { trace } from '../shared/trace';
 import { BaseCommand, reportError, UsageError, type CliContext } from './base';
 import type { FlagSpec } from './flags';
 import { commandHelp } from './help';
@@ -22,6 +23,7 @@ export async function dispatch(classes: RnxCommandClass[], argv: string[], ctx: 
   } catch (err) {
     return parseFailure(err, argv, ctx);
   }
+  trace('parsed');
   if (command instanceof BaseCommand) return command.validateAndExecute();
   // `CMD --help` (right after the command's path): clipanion hands back its help command, which
   // names the matching command classes.

@@ -7,9 +7,16 @@
  *   maxMemory = Flag.string('--max-memory', 'MB', 'Memory limit; past it the job is OOM-killed', { section: 'Limits' });
  *   env = Flag.list('-e,--env', 'KEY=VALUE', 'Environment variable for the job (repeatable)');
  *   wait = Flag.boolean('-w,--wait', 'Stream the output and exit with the job\'s exit code');
- *   id = Arg.required('ID', 'Job id or a unique prefix of 4+ characters');
+ *   id = Arg.required('ID', 'Job id or a unique prefix of 4+ characters', { complete: 'jobs' });
+ *
+ * `complete` tells shell completion (src/cli/completion/) where a value's candidates come from;
+ * flags named --node, --volume, --network, --runtime and placeholders PATH and FILE get theirs
+ * without it (completion/model.ts); `values` lists an argument's fixed values.
  */
 import { Option } from 'clipanion';
+
+/** Where shell completion finds candidates for a value: the server (asked with a short timeout), the config, or the file system. */
+export type CompletionSource = 'jobs' | 'schedules' | 'volumes' | 'networks' | 'runtimes' | 'nodes' | 'commands' | 'files' | 'dirs';
 
 /** What rnx knows about one flag of a command. */
 export interface FlagSpec {
@@ -30,6 +37,8 @@ export interface FlagSpec {
   hidden: boolean;
   /** Set for a flag of a feature this release does not have: the flag is refused naming it. */
   notYet?: string;
+  /** Where completion finds the flag's values, when they are not a fixed set. */
+  complete?: CompletionSource;
 }
 
 /** What rnx knows about one positional argument. */
@@ -41,6 +50,10 @@ export interface ArgSpec {
   required: boolean;
   /** Takes every remaining word verbatim, flags included (the job's own command line). */
   verbatim: boolean;
+  /** Where completion finds candidates for it. */
+  complete?: CompletionSource;
+  /** The values it accepts, when they are a fixed set (for completion). */
+  values?: readonly string[];
 }
 
 /** Where the spec hides on the option object clipanion hands back. */
@@ -51,6 +64,13 @@ export interface FlagOptions {
   section?: string;
   values?: readonly string[];
   hidden?: boolean;
+  complete?: CompletionSource;
+}
+
+/** Options of an argument helper. */
+export interface ArgOptions {
+  complete?: CompletionSource;
+  values?: readonly string[];
 }
 
 /** The heading of flags that declare none. */
@@ -70,6 +90,7 @@ function flagSpec(kind: FlagSpec['kind'], names: string, placeholder: string | u
     section: o.section ?? DEFAULT_SECTION,
     hidden: o.hidden ?? false,
     notYet: o.notYet,
+    complete: o.complete,
   };
 }
 
@@ -112,20 +133,21 @@ export const Flag = {
 /** Positional argument declarations (order matters: declare them in command-line order). */
 export const Arg = {
   /** A required word: `rnx status ID`. */
-  required(name: string, description: string): string {
-    return tag(Option.String({ name }), { key: '', name, description, required: true, verbatim: false });
+  required(name: string, description: string, o: ArgOptions = {}): string {
+    return tag(Option.String({ name }), { key: '', name, description, required: true, verbatim: false, complete: o.complete, values: o.values });
   },
 
   /** An optional word: `rnx delete [ID]`. */
-  optional(name: string, description: string): string | undefined {
-    return tag(Option.String({ name, required: false }), { key: '', name, description, required: false, verbatim: false });
+  optional(name: string, description: string, o: ArgOptions = {}): string | undefined {
+    return tag(Option.String({ name, required: false }), { key: '', name, description, required: false, verbatim: false, complete: o.complete, values: o.values });
   },
 
   /**
    * The rest of the command line, verbatim, flags included, from the first word that is not one
    * of ours (or after `--`): the job's own argv, as `yarn run` passes a script's arguments.
    */
-  verbatim(name: string, description: string, o: { required: number } = { required: 0 }): string[] {
-    return tag(Option.Proxy({ name, required: o.required }), { key: '', name, description, required: o.required > 0, verbatim: true });
+  verbatim(name: string, description: string, o: { required?: number } & ArgOptions = {}): string[] {
+    const required = o.required ?? 0;
+    return tag(Option.Proxy({ name, required }), { key: '', name, description, required: required > 0, verbatim: true, complete: o.complete, values: o.values });
   },
 };

@@ -40,6 +40,7 @@ import { VolumeCreateCommand } from './commands/volume-create';
 import { VolumeListCommand } from './commands/volume-list';
 import { VolumeRemoveCommand } from './commands/volume-remove';
 import { CancelCommand } from './commands/cancel';
+import { CompletionCommand } from './commands/completion';
 import { ScheduleListCommand } from './commands/schedule-list';
 import { SchedulePauseCommand } from './commands/schedule-pause';
 import { ScheduleResumeCommand } from './commands/schedule-resume';
@@ -93,6 +94,7 @@ export const COMMANDS: RnxCommandClass[] = [
   AdminCommand,
   McpCommand,
   NodesCommand,
+  CompletionCommand,
   ConfigHelpCommand,
   VersionCommand,
   HelpCommand,

@@ -5,7 +5,7 @@ import * as yaml from 'js-yaml';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generateCa, issueClientCert, type CertAndKey } from '../../src/shared/certs';
-import { clientConfigSearch, defaultNodeName, loadClientConfig, parseClientConfig, resolveNode, type ClientConfig } from '../../src/shared/config/client';
+import { clientConfigSearch, defaultNodeName, homeDir, loadClientConfig, parseClientConfig, resolveNode, type ClientConfig } from '../../src/shared/config/client';
 import { ConfigError } from '../../src/shared/errors';
 
 let ca: CertAndKey;
@@ -106,6 +106,16 @@ test('search list: $RNX_CONFIG, ./, ~/.rnx/, /etc/joblet/, /opt/joblet/config/',
     '/opt/joblet/config/rnx-config.yml',
   ]);
   assert.is(clientConfigSearch({}, '/home/u').length, 4);
+});
+
+test('search list on Windows: %USERPROFILE%\\.rnx, then %ProgramData%\\joblet; macOS as Linux', () => {
+  const env = { USERPROFILE: 'C:\\Users\\ada', HOME: '/c/Users/ada', ProgramData: 'D:\\ProgramData' };
+  const win = clientConfigSearch(env, homeDir(env, 'win32'), 'win32');
+  assert.equal(win, [path.win32.resolve('rnx-config.yml'), 'C:\\Users\\ada\\.rnx\\rnx-config.yml', 'D:\\ProgramData\\joblet\\rnx-config.yml']);
+  assert.is(clientConfigSearch({ RNX_CONFIG: 'C:\\cfg\\rnx.yml' }, 'C:\\Users\\ada', 'win32')[0], 'C:\\cfg\\rnx.yml');
+  assert.is(clientConfigSearch({}, 'C:\\Users\\ada', 'win32')[2], 'C:\\ProgramData\\joblet\\rnx-config.yml');
+  assert.is(homeDir({ HOME: '/Users/ada' }, 'darwin'), '/Users/ada');
+  assert.equal(clientConfigSearch({}, '/Users/ada', 'darwin').slice(1), ['/Users/ada/.rnx/rnx-config.yml', '/etc/joblet/rnx-config.yml', '/opt/joblet/config/rnx-config.yml']);
 });
 
 test('loadClientConfig honours the order: --config, $RNX_CONFIG, ./, ~/.rnx/', () => {

@@ -2,7 +2,6 @@
  * `rnx admin`: the web console, served by this rnx process until Ctrl-C. The console's code is
  * required only here, so no other command pays for loading it.
  */
-import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { InvalidArgumentError } from '../../shared/errors';
 import { ClientCommand } from '../base';
@@ -88,6 +87,8 @@ function untilSignal(): Promise<void> {
 function openBrowser(url: string): boolean {
   const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
   try {
+    // Required here: child_process (and the dgram it loads) would otherwise cost every rnx start.
+    const { spawn } = require('node:child_process') as typeof import('node:child_process');
     const child = spawn(opener, [url], { detached: true, stdio: 'ignore' });
     child.on('error', () => undefined);
     child.unref();

@@ -12,7 +12,7 @@ export class CancelCommand extends ClientCommand {
     examples: [['Cancel by id prefix', 'rnx cancel 3f2a']],
   });
 
-  id = Arg.required('ID', 'Job id or a unique prefix of 4+ characters');
+  id = Arg.required('ID', 'Job id or a unique prefix of 4+ characters', { complete: 'jobs' });
 
   async run(): Promise<number> {
     const res = await this.withNode((c) => c.jobs.cancelJob({ uuid: this.id }));

@@ -1,9 +1,8 @@
 /**
  * `rnx config-help`: how the client config looks, where rnx looks for it, and how to get one.
  */
-import * as os from 'node:os';
 import { ClientCommand } from '../base';
-import { clientConfigSearch } from '../../shared/config/client';
+import { clientConfigSearch, homeDir } from '../../shared/config/client';
 
 const EXAMPLE = `version: "1"
 nodes:
@@ -30,6 +29,13 @@ nodes:
     ca: |
       ...`;
 
+/** How to put the file in place, per OS (the client runs on Linux, macOS and Windows). */
+const COPY_HINT: Partial<Record<NodeJS.Platform, string>> = {
+  linux: 'mkdir -p ~/.rnx && cp rnx-config.yml ~/.rnx/ && chmod 600 ~/.rnx/rnx-config.yml',
+  darwin: 'mkdir -p ~/.rnx && cp rnx-config.yml ~/.rnx/ && chmod 600 ~/.rnx/rnx-config.yml',
+  win32: 'mkdir $env:USERPROFILE\\.rnx; copy rnx-config.yml $env:USERPROFILE\\.rnx\\   (PowerShell)',
+};
+
 /** `rnx config-help`: explain the client config file. */
 export class ConfigHelpCommand extends ClientCommand {
   static override paths = [['config-help']];
@@ -41,7 +47,7 @@ export class ConfigHelpCommand extends ClientCommand {
 
   async run(): Promise<number> {
     const env = this.context.env;
-    const search = clientConfigSearch(env, env.HOME || os.homedir());
+    const search = clientConfigSearch(env, homeDir(env));
     const lines = [
       'rnx reads its nodes and mutual-TLS credentials from a YAML file, rnx-config.yml:',
       '',
@@ -57,7 +63,7 @@ export class ConfigHelpCommand extends ClientCommand {
       'How to get one:',
       '  1. On the server, as root:  joblet init',
       '     (writes /opt/joblet/config/joblet-config.yml for the daemon and /opt/joblet/config/rnx-config.yml for clients)',
-      '  2. Copy rnx-config.yml to each client:  mkdir -p ~/.rnx && cp rnx-config.yml ~/.rnx/ && chmod 600 ~/.rnx/rnx-config.yml',
+      `  2. Copy rnx-config.yml to each client:  ${COPY_HINT[process.platform] ?? COPY_HINT.linux}`,
       "  3. Set each node's address to the server's name or IP (init writes 127.0.0.1 for a daemon listening on all addresses).",
       '  4. Check it:  rnx nodes   then   rnx list',
       '',

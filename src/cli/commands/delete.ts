@@ -16,7 +16,7 @@ export class DeleteCommand extends ClientCommand {
   });
 
   all = Flag.boolean('--all', 'Delete every finished job (running ones are kept)');
-  id = Arg.optional('ID', 'Job id or a unique prefix of 4+ characters');
+  id = Arg.optional('ID', 'Job id or a unique prefix of 4+ characters', { complete: 'jobs' });
 
   async run(): Promise<number> {
     if (this.all === (this.id !== undefined)) throw new UsageError('give either a job id or --all');

@@ -18,7 +18,7 @@ export class HelpCommand extends ClientCommand {
     ],
   });
 
-  words = Arg.verbatim('COMMAND', 'The command or group to explain (none: every command)');
+  words = Arg.verbatim('COMMAND', 'The command or group to explain (none: every command)', { complete: 'commands' });
 
   async run(): Promise<number> {
     const r = this.context.registry;

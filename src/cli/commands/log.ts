@@ -24,7 +24,7 @@ export class LogCommand extends ClientCommand {
   });
 
   follow = Flag.boolean('-f,--follow', 'Follow live output until the job ends (the default; --no-follow prints what is stored and exits)', { initial: true });
-  id = Arg.required('ID', 'Job id or a unique prefix of 4+ characters');
+  id = Arg.required('ID', 'Job id or a unique prefix of 4+ characters', { complete: 'jobs' });
 
   async run(): Promise<number> {
     const end = await this.withNode((c) => followJob(c, this.id, this.context, { noFollow: !this.follow }));

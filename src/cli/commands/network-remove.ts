@@ -12,7 +12,7 @@ export class NetworkRemoveCommand extends ClientCommand {
     examples: [['Remove network backend', 'rnx network remove backend']],
   });
 
-  name = Arg.required('NAME', 'The network to remove');
+  name = Arg.required('NAME', 'The network to remove', { complete: 'networks' });
 
   async run(): Promise<number> {
     await this.withNode((c) => c.networks.removeNetwork({ name: this.name }));

@@ -64,7 +64,7 @@ export class RunCommand extends ClientCommand {
   env = Flag.list('-e,--env', 'KEY=VALUE', 'Environment variable for the job (repeatable)');
   workdir = Flag.string('--workdir', 'DIR', 'Working directory inside the job (default /work)');
   upload = Flag.list('--upload', 'FILE', 'Copy a file into /work under its base name (repeatable; modes kept)');
-  uploadDir = Flag.list('--upload-dir', 'DIR', 'Copy a directory tree into /work, keeping relative paths (repeatable)');
+  uploadDir = Flag.list('--upload-dir', 'DIR', 'Copy a directory tree into /work, keeping relative paths (repeatable)', { complete: 'dirs' });
   volume = Flag.list('--volume', 'NAME', 'Mount volume NAME read-write at /volumes/NAME (repeatable)');
   network = Flag.string('--network', 'MODE', "none, isolated, bridge or a custom network (default: the server's network.defaultMode)", { values: ['none', 'isolated', 'bridge'] });
   wait = Flag.boolean('-w,--wait', "Stream the output live and exit with the job's exit code");
@@ -180,9 +180,12 @@ export class RunCommand extends ClientCommand {
   /** After the first Ctrl-C: say how to reattach; a second one within the window stops the job. */
   private async detached(conn: Connection, id: string): Promise<number> {
     const err = this.context.stderr;
+    // Listen before saying so: a Ctrl-C that follows the message at once must not find SIGINT's
+    // default action (death by signal) in place.
+    const again = secondInterrupt(STOP_WINDOW_MS);
     err.write(`\nrnx: job ${id} keeps running; reattach with 'rnx log ${id}', stop it with 'rnx stop ${id}'\n`);
     err.write(`rnx: press Ctrl-C again within ${STOP_WINDOW_MS / 1000} seconds to stop it now\n`);
-    if (!(await secondInterrupt(STOP_WINDOW_MS))) return EXIT_INTERRUPTED;
+    if (!(await again)) return EXIT_INTERRUPTED;
     err.write(`rnx: stopping job ${id}...\n`);
     const res = await conn.jobs.stopJob({ uuid: id });
     err.write(`rnx: job ${id} ${res.status.toLowerCase()}, exit code ${res.exitCode}\n`);

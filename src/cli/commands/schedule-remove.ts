@@ -11,7 +11,7 @@ export class ScheduleRemoveCommand extends ClientCommand {
     examples: [['By name', 'rnx schedule remove nightly']],
   });
 
-  ref = Arg.required('NAME|ID', 'Schedule name, id or a unique id prefix');
+  ref = Arg.required('NAME|ID', 'Schedule name, id or a unique id prefix', { complete: 'schedules' });
 
   async run(): Promise<number> {
     const res = await this.withNode((c) => c.schedules.removeSchedule({ id: this.ref }));

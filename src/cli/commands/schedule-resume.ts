@@ -13,7 +13,7 @@ export class ScheduleResumeCommand extends ClientCommand {
     examples: [['By name', 'rnx schedule resume nightly']],
   });
 
-  ref = Arg.required('NAME|ID', 'Schedule name, id or a unique id prefix');
+  ref = Arg.required('NAME|ID', 'Schedule name, id or a unique id prefix', { complete: 'schedules' });
 
   async run(): Promise<number> {
     const s = await this.withNode((c) => c.schedules.resumeSchedule({ id: this.ref }));

@@ -28,7 +28,7 @@ export class StatusCommand extends ClientCommand {
     ],
   });
 
-  id = Arg.required('ID', 'Job id or a unique prefix of 4+ characters');
+  id = Arg.required('ID', 'Job id or a unique prefix of 4+ characters', { complete: 'jobs' });
 
   async run(): Promise<number> {
     const found = await this.withNode(async (c): Promise<GetJobStatusResponse | GetWorkflowStatusResponse> => {

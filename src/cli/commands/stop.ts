@@ -25,7 +25,7 @@ export class StopCommand extends ClientCommand {
   });
 
   grace = Flag.string('--grace', 'DURATION', "SIGTERM to SIGKILL grace for a job that handles SIGTERM, e.g. 30s or 0s (default: the server's)");
-  id = Arg.required('ID', 'Job id or a unique prefix of 4+ characters');
+  id = Arg.required('ID', 'Job id or a unique prefix of 4+ characters', { complete: 'jobs' });
 
   async run(): Promise<number> {
     if (this.grace !== undefined) parseGrace('--grace', this.grace);

@@ -4,23 +4,13 @@
  * `rnx --version`/`-v` and `rnx version --client` show only the client and never connect: scripts
  * and package checks call them where no server exists, and they must answer at once.
  */
-import * as os from 'node:os';
 import { describeError } from '../../shared/errors';
-import { commit, version } from '../../shared/version';
 import { ClientCommand } from '../base';
 import { Flag } from '../flags';
+import { clientSide, sideLine as line, type SideJson } from '../version-info';
 
 /** How long to wait for the server before reporting it unreachable. */
 const DEADLINE_MS = 5000;
-
-/** One side's version as `rnx version --json` prints it. */
-interface SideJson {
-  program: string;
-  version: string;
-  commit: string;
-  nodeVersion: string;
-  platform: string;
-}
 
 /** The server's side, with its host name. */
 type ServerJson = SideJson & { hostname: string };
@@ -44,7 +34,7 @@ export class VersionCommand extends ClientCommand {
   clientOnly = Flag.boolean('--client', 'Show only the client version; do not contact the server');
 
   async run(): Promise<number> {
-    const client: SideJson = { program: 'rnx', version: version(), commit: commit(), nodeVersion: process.version, platform: `${os.platform()}/${os.arch()}` };
+    const client = clientSide();
     const clientOnly = this.clientOnly || this.path[0] === '--version' || this.path[0] === '-v';
     const asked = clientOnly ? undefined : await this.askServer();
     if (this.wantJson) {
@@ -75,8 +65,4 @@ export class VersionCommand extends ClientCommand {
       return { ...where, error: timedOut ? `the server did not answer within ${DEADLINE_MS / 1000} s` : describeError(err) };
     }
   }
-}
-
-function line(s: SideJson): string {
-  return `${s.program} ${s.version} (commit ${s.commit || 'unknown'}, node ${s.nodeVersion || 'unknown'}, ${s.platform || 'unknown platform'})`;
 }

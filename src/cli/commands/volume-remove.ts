@@ -13,7 +13,7 @@ export class VolumeRemoveCommand extends ClientCommand {
     examples: [['Remove volume data', 'rnx volume remove data']],
   });
 
-  name = Arg.required('NAME', 'The volume to remove');
+  name = Arg.required('NAME', 'The volume to remove', { complete: 'volumes' });
 
   async run(): Promise<number> {
     checkVolumeName(this.name);

@@ -74,11 +74,23 @@ export interface NodeConfig {
 /** The client's validated configuration. */
 export type ClientConfig = z.infer<typeof clientConfigSchema>;
 
-/** Where rnx looks for its config, in order (the first existing file wins). */
-export function clientConfigSearch(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string[] {
+/** The user's home directory: %USERPROFILE% on Windows, $HOME elsewhere (falling back to the OS's answer). */
+export function homeDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  return (platform === 'win32' ? env.USERPROFILE : env.HOME) || os.homedir();
+}
+
+/**
+ * Where rnx looks for its config, in order (the first existing file wins): $RNX_CONFIG, ./, the
+ * home directory's .rnx/ (~/.rnx on Linux and macOS, %USERPROFILE%\.rnx on Windows), then the
+ * system-wide places (/etc/joblet and /opt/joblet/config; %ProgramData%\joblet on Windows).
+ */
+export function clientConfigSearch(env: NodeJS.ProcessEnv = process.env, home: string = homeDir(env), platform: NodeJS.Platform = process.platform): string[] {
+  const p = platform === 'win32' ? path.win32 : path.posix;
   const list: string[] = [];
   if (env.RNX_CONFIG) list.push(env.RNX_CONFIG);
-  list.push(path.resolve('rnx-config.yml'), path.join(home, '.rnx', 'rnx-config.yml'), '/etc/joblet/rnx-config.yml', '/opt/joblet/config/rnx-config.yml');
+  list.push(p.resolve('rnx-config.yml'), p.join(home, '.rnx', 'rnx-config.yml'));
+  if (platform === 'win32') list.push(p.join(env.ProgramData || 'C:\\ProgramData', 'joblet', 'rnx-config.yml'));
+  else list.push('/etc/joblet/rnx-config.yml', '/opt/joblet/config/rnx-config.yml');
   return list;
 }
 
@@ -94,7 +106,7 @@ export function parseClientConfig(text: string, source: string): ClientConfig {
 export function loadClientConfig(
   flagPath?: string,
   env: NodeJS.ProcessEnv = process.env,
-  home: string = env.HOME || os.homedir(),
+  home: string = homeDir(env),
 ): { config: ClientConfig; path: string } {
   const explicit = flagPath ? { path: flagPath, from: '--config' } : env.RNX_CONFIG ? { path: env.RNX_CONFIG, from: '$RNX_CONFIG' } : undefined;
   const found = readFirstConfig({ explicit, candidates: clientConfigSearch(env, home), notFoundHint: HELP_HINT });
