@@ -120,7 +120,12 @@ test('a scheduled job is canceled from the jobs list and from its page, after a 
   assert.ok((await page.locator('dialog[open]').innerText()).includes(`rnx cancel ${b}`));
   await page.click('dialog [data-testid=confirm]');
   await waitInPage(page, 'CANCELED', "document.querySelector('h1 .badge')?.textContent === 'CANCELED'");
-  assert.is((await rnxJson<{ status: string }>(['status', b])).status, 'CANCELED');
+  const detail = await rnxJson<{ status: string; history: { status: string }[] }>(['status', b]);
+  assert.is(detail.status, 'CANCELED');
+  // The page lists the job's states as the server recorded them.
+  const states = detail.history.map((h) => h.status).join(',');
+  assert.match(states, /^SCHEDULED,.*CANCELED$/);
+  await waitInPage(page, 'the states', `[...document.querySelectorAll('[data-testid=states] .badge')].map((b) => b.textContent).join(',') === '${states}'`);
   // A job that is not scheduled any more is refused by the server, with its message in place.
   const res = await page.evaluate(async (u) => {
     const csrf = ((await (await fetch('/api/session')).json()) as { csrf: string }).csrf;

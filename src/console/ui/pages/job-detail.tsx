@@ -153,6 +153,22 @@ export function JobDetailPage({ id }: { id: string }) {
         <Section title="Limits">
           <Facts rows={limits} />
         </Section>
+        {job.history.length > 0 && (
+          <Section title="States">
+            <ol class="states" data-testid="states">
+              {job.history.map((h, i) => {
+                const next = job.history[i + 1];
+                const ms = next ? Date.parse(next.time) - Date.parse(h.time) : 0;
+                return (
+                  <li key={`${h.status}-${h.time}`}>
+                    <StatusBadge status={h.status} /> <span class="muted">{localTime(h.time)}</span>
+                    {next && ms >= 0 && <span class="muted small"> · {duration(ms)}</span>}
+                  </li>
+                );
+              })}
+            </ol>
+          </Section>
+        )}
         <Section title="Usage">
           <Facts
             rows={[
