@@ -46,7 +46,7 @@ const TOKEN = /^[A-Za-z0-9_\-=.:+/]{0,200}$/;
 /** Read a query from URL parameters, clamping what is out of range. */
 export function parseJobsPageQuery(p: URLSearchParams): JobsPageQuery {
   const raw = p.get('limit');
-  const n = raw !== null && /^\d{1,4}$/.test(raw) ? Number(raw) : PAGE_SIZES[0]!;
+  const n = raw !== null && /^\d{1,9}$/.test(raw) ? Number(raw) : PAGE_SIZES[0]!;
   const status = (p.get('status') ?? '')
     .split(',')
     .map((s) => s.trim().toUpperCase())
