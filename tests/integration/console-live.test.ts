@@ -241,6 +241,17 @@ test("a workflow file runs from the page and its graph advances live to COMPLETE
   await page.goto(`${admin.origin}/#/default/workflows`);
   await waitInPage(page, 'the workflow listed', `document.querySelector('[data-workflow="${id}"] .badge')?.textContent === 'COMPLETED'`);
   await screenshot(page, 'workflows-list');
+  // Deleted from its page, after the confirmation: gone from the list and from the server, its jobs with it.
+  const jobIds = (await rnxJson<{ jobs: { id: string }[] }>(['workflow', 'status', id])).jobs.map((j) => j.id);
+  await page.goto(`${admin.origin}/#/default/workflows/${id}`);
+  await waitInPage(page, 'the delete button', "!!document.querySelector('[data-testid=delete]')");
+  await page.click('[data-testid=delete]');
+  assert.ok((await page.locator('dialog[open]').innerText()).includes(`rnx workflow delete ${id}`));
+  await page.click('dialog [data-testid=confirm]');
+  await page.waitForURL(/#\/default\/workflows$/);
+  await waitInPage(page, 'the list without it', `!!document.querySelector('[data-testid=workflows], .empty') && !document.querySelector('[data-workflow="${id}"]')`);
+  assert.equal(await rnxJson(['workflow', 'list']), []);
+  assert.is((await d.rnx(['status', jobIds[0]!])).code, 1);
   assert.equal(errors, [], errors.join('\n'));
   await page.close();
 });

@@ -1,6 +1,6 @@
 /**
  * Workflows: a page of the list, one workflow live (its status and jobs again after every change,
- * from StreamWorkflowStatus), run a workflow file, stop one — answered as `rnx workflow --json`.
+ * from StreamWorkflowStatus), run a workflow file, stop one, delete one — answered as `rnx workflow --json`.
  */
 import { workflowJson, workflowStatusJson } from '../../cli/workflow-format';
 import { InvalidArgumentError, describeError } from '../../shared/errors';
@@ -71,6 +71,16 @@ export const workflowRoutes: Route[] = [
       const s = await pool.call(node, (c) => c.workflows.stopWorkflow({ uuid: params.id! }));
       feeds.poke(node);
       return { id: s.workflow?.uuid ?? params.id!, status: s.workflow?.status ?? '' };
+    },
+  },
+  {
+    method: 'DELETE',
+    path: 'workflows/:id',
+    write: true,
+    async handle({ pool, node, params, feeds }) {
+      const r = await pool.call(node, (c) => c.workflows.deleteWorkflow({ uuid: params.id! }));
+      feeds.poke(node);
+      return { id: r.uuid, deleted: r.deleted, deletedJobs: r.deletedJobs };
     },
   },
 ];

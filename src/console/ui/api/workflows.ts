@@ -17,6 +17,11 @@ export function stopWorkflow(node: string, id: string): Promise<{ id: string; st
   return call('POST', nodeApi(node, `workflows/${encodeURIComponent(id)}/stop`));
 }
 
+/** Delete an ended workflow with its jobs and their logs (rnx workflow delete). */
+export function deleteWorkflow(node: string, id: string): Promise<{ id: string; deleted: boolean; deletedJobs: number }> {
+  return call('DELETE', nodeApi(node, `workflows/${encodeURIComponent(id)}`));
+}
+
 /** Address of one workflow's live status. */
 export function workflowLiveUrl(node: string, id: string): string {
   return nodeApi(node, `live/workflows/${encodeURIComponent(id)}`);

@@ -1,17 +1,18 @@
 /**
  * One workflow, live: its status and progress, the graph of its jobs coloured by state, the jobs
- * table, and the file as it was submitted — all from the workflow's live stream. Stop asks first.
+ * table, and the file as it was submitted — all from the workflow's live stream. Stop and delete
+ * ask first.
  */
 import { useState } from 'preact/hooks';
 import { shellQuote } from '../../shared/run-spec';
 import type { WorkflowStatusView } from '../../shared/types';
-import { stopWorkflow, workflowLiveUrl } from '../api/workflows';
+import { deleteWorkflow, stopWorkflow, workflowLiveUrl } from '../api/workflows';
 import { CommandBox, ErrorLine, Facts, Section, StatusBadge } from '../components/bits';
 import { ConfirmDialog, type ConfirmRequest } from '../components/confirm';
 import { WorkflowGraph } from '../components/dag';
 import { duration, localTime } from '../format';
 import { useLive } from '../live';
-import { href } from '../router';
+import { href, navigate } from '../router';
 import { useApp } from '../state';
 
 const ENDED = new Set(['COMPLETED', 'FAILED', 'CANCELED', 'STOPPED']);
@@ -56,6 +57,27 @@ export function WorkflowDetailPage({ id }: { id: string }) {
             onClick={() => setConfirm({ title: 'Stop workflow?', text: 'Its running jobs are stopped and the jobs still waiting are canceled.', command: rnx(`workflow stop ${w.id}`), confirmLabel: 'Stop workflow', action: () => stopWorkflow(node.name, w.id) })}
           >
             Stop
+          </button>
+        )}
+        {!node.readOnly && ENDED.has(w.status) && (
+          <button
+            type="button"
+            class="btn ghost"
+            data-testid="delete"
+            onClick={() =>
+              setConfirm({
+                title: 'Delete workflow?',
+                text: `The workflow and its ${w.totalJobs} job${w.totalJobs === 1 ? '' : 's'} are removed for good, with their logs.`,
+                command: rnx(`workflow delete ${w.id}`),
+                confirmLabel: 'Delete workflow',
+                action: async () => {
+                  await deleteWorkflow(node.name, w.id);
+                  navigate(href(node.name, ['workflows']));
+                },
+              })
+            }
+          >
+            Delete
           </button>
         )}
       </div>
