@@ -32,6 +32,8 @@ const PARTS_DIR = path.join(DIST, 'parts');
 const PARTS = { rnx: 'src/cli/start.ts', joblet: 'src/cli/joblet.ts', init: 'src/sandbox/init.ts' };
 /** Parts whose code cache is taken after running them (build/code-cache.cjs): the client's start-up is what users wait for. */
 const WARM_PARTS = ['rnx'];
+/** Parts whose code cache holds every function (build/code-cache.cjs --eager): the init stage's checklist runs after a warm init gets its job. */
+const EAGER_PARTS = ['init'];
 /** What earlier builds wrote and this one no longer does. */
 const OBSOLETE = [path.join(DIST, 'joblet.cjs'), path.join(DIST, 'joblet.cjs.map')];
 const SEA_CONFIG = path.join(DIST, 'sea-config.json');
@@ -115,7 +117,7 @@ async function main() {
   const files = await steps.run('bundle', () => bundleAll(pkg.version, commit));
   const caches = await steps.run('code cache', () => {
     const names = Object.keys(PARTS);
-    const made = codeCache(PINNED_NODE, names.map((n) => files[n].file), { warm: WARM_PARTS.map((n) => files[n].file) });
+    const made = codeCache(PINNED_NODE, names.map((n) => files[n].file), { warm: WARM_PARTS.map((n) => files[n].file), eager: EAGER_PARTS.map((n) => files[n].file) });
     return Object.fromEntries(names.map((n, i) => [n, made[i]]));
   });
   await steps.run('sea blob', () => makeJobletBlob(files, caches));
@@ -124,7 +126,7 @@ async function main() {
 
   const rel = (f) => path.relative(ROOT, f);
   const parts = ['main', ...Object.keys(PARTS)].map((n) => {
-    const cache = caches[n] ? `, cache ${size(caches[n])}${WARM_PARTS.includes(n) ? ' (warm)' : ''}` : '';
+    const cache = caches[n] ? `, cache ${size(caches[n])}${WARM_PARTS.includes(n) ? ' (warm)' : EAGER_PARTS.includes(n) ? ' (eager)' : ''}` : '';
     return `  ${rel(files[n].file).padEnd(20)} ${size(files[n].file).padStart(9)}  (${files[n].modules} modules${cache})`;
   });
   const out = [

@@ -115,10 +115,12 @@ function checkAscii(file) {
  * Make NAME.cache beside each part file with `node` (it must be the very Node the executable is
  * made from: V8 refuses a cache from another version or flags). `warm`: part files to run (and
  * whose warmUp export to call) before the cache is taken, so the code they ran is cached too.
+ * `eager`: part files compiled whole (every function) without being run.
  */
-export function codeCache(node, files, { warm = [] } = {}) {
+export function codeCache(node, files, { warm = [], eager = [] } = {}) {
   const script = path.join(ROOT, 'build', 'code-cache.cjs');
-  const runs = [[...files.filter((f) => !warm.includes(f))], ['--warm', ...warm]].filter((a) => a.length > 0 && a.at(-1) !== '--warm');
+  const plain = files.filter((f) => !warm.includes(f) && !eager.includes(f));
+  const runs = [plain, ['--warm', ...warm], ['--eager', ...eager]].filter((a) => a.length > 0 && !/^--/.test(a.at(-1)));
   for (const args of runs) {
     const r = spawnSync(node, [script, ...args], { cwd: ROOT, encoding: 'utf8', env: cleanEnv() });
     if (r.status !== 0) throw new Error(`${node} ${script} exited ${r.status ?? r.signal}: ${(r.stderr || r.error?.message || '').trim()}`);

@@ -10,6 +10,7 @@ DAEMON=(
   nft:nftables         # the daemon's own firewall table for job networks
   mkfs.ext4:e2fsprogs  # filesystem volumes
   losetup:mount        # loop devices for filesystem volumes
+  mmdebstrap:mmdebstrap  # runtime builds (root filesystems from the distribution's archive)
 )
 TEST=(
   ps:procps            # process probes inside jobs

@@ -14,7 +14,8 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname));
 const tiers = ['unit', 'integration', 'privileged'];
 const filters = process.argv.slice(2);
 const jobs = Math.max(1, Number(process.env.JOBLET_TEST_JOBS) || 2);
-const PER_FILE_TIMEOUT_MS = 15 * 60 * 1000;
+// 30 min: the runtime tests build root filesystems from the archive, slow on a busy 2-core machine.
+const PER_FILE_TIMEOUT_MS = 30 * 60 * 1000;
 
 function files(dir) {
   if (!fs.existsSync(dir)) return [];

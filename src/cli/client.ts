@@ -12,6 +12,7 @@ import {
   JobTransferServiceDefinition,
   MonitoringServiceDefinition,
   NetworkServiceDefinition,
+  RuntimeServiceDefinition,
   ServerInfoServiceDefinition,
   ScheduleServiceDefinition,
   VolumeServiceDefinition,
@@ -22,6 +23,7 @@ import {
   type JobTransferServiceClient,
   type MonitoringServiceClient,
   type NetworkServiceClient,
+  type RuntimeServiceClient,
   type ServerInfoServiceClient,
   type VolumeServiceClient,
 } from '../gen/joblet';
@@ -37,6 +39,7 @@ export interface Connection {
   transfer: JobTransferServiceClient;
   networks: NetworkServiceClient;
   volumes: VolumeServiceClient;
+  runtimes: RuntimeServiceClient;
   info: ServerInfoServiceClient;
   schedules: ScheduleServiceClient;
   /** The channel itself, for clients of services a command creates on demand (the console's feature probes). */
@@ -72,6 +75,7 @@ export function connect(opts: { config?: string; node?: string; env?: NodeJS.Pro
     transfer: factory.create(JobTransferServiceDefinition, channel),
     networks: factory.create(NetworkServiceDefinition, channel),
     volumes: factory.create(VolumeServiceDefinition, channel),
+    runtimes: factory.create(RuntimeServiceDefinition, channel),
     info: factory.create(ServerInfoServiceDefinition, channel),
     schedules: factory.create(ScheduleServiceDefinition, channel),
     channel,

@@ -34,6 +34,8 @@ export interface JobJson {
   volumes?: string[];
   /** Network the job runs on; only in `rnx status` (ListJobs does not carry it). */
   network?: string;
+  /** Runtime (NAME@VERSION) in place of the server's /usr; "" when none. */
+  runtime: string;
   /** When a scheduled job is (or was) due (RFC 3339); null for jobs that ran at once. */
   scheduledTime: string | null;
   /** The recurring schedule that started the job ("" when none) and its name. */
@@ -88,6 +90,7 @@ export function jobJson(j: Job | GetJobStatusResponse): JobJson {
       timeoutMs: d?.limits?.timeoutMs ?? 0,
     },
     usage: { cpuSeconds: d?.usage?.cpuSeconds ?? 0, memoryPeakBytes: d?.usage?.memoryPeakBytes ?? 0, oomKills: d?.usage?.oomKills ?? 0 },
+    runtime: j.runtime,
     scheduledTime: nullTime(j.scheduledTime),
     scheduleId: d?.scheduleId ?? '',
     scheduleName: d?.scheduleName ?? '',

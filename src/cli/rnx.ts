@@ -33,6 +33,13 @@ import { NetworkRemoveCommand } from './commands/network-remove';
 import { NodesCommand } from './commands/nodes';
 import { RootCommand } from './commands/root';
 import { RunCommand, RunWithoutCommand } from './commands/run';
+import { RuntimeBuildCommand } from './commands/runtime-build';
+import { RuntimeInfoCommand } from './commands/runtime-info';
+import { RuntimeInstallCommand } from './commands/runtime-install';
+import { RuntimeListCommand } from './commands/runtime-list';
+import { RuntimeRemoveCommand } from './commands/runtime-remove';
+import { RuntimeTestCommand } from './commands/runtime-test';
+import { RuntimeValidateCommand } from './commands/runtime-validate';
 import { InspectCommand, StatusCommand } from './commands/status';
 import { StopCommand } from './commands/stop';
 import { VersionCommand } from './commands/version';
@@ -91,6 +98,13 @@ export const COMMANDS: RnxCommandClass[] = [
   NetworkCreateCommand,
   NetworkListCommand,
   NetworkRemoveCommand,
+  RuntimeListCommand,
+  RuntimeInfoCommand,
+  RuntimeInstallCommand,
+  RuntimeTestCommand,
+  RuntimeRemoveCommand,
+  RuntimeBuildCommand,
+  RuntimeValidateCommand,
   AdminCommand,
   McpCommand,
   NodesCommand,
@@ -102,7 +116,6 @@ export const COMMANDS: RnxCommandClass[] = [
 
 /** Groups a later release brings, and the feature each is: `rnx runtime` says so instead of "unknown command". */
 export const NOT_YET_GROUPS: Record<string, string> = {
-  runtime: 'runtimes',
 };
 
 /** The registry of this build: specs of every command, the groups, the groups not built yet. */

@@ -13,6 +13,8 @@ export interface RunFlags {
   workdir?: string;
   volumes: string[];
   network?: string;
+  /** A runtime: name, alias or NAME@VERSION. */
+  runtime?: string;
   maxCpu?: string;
   cpuCores?: string;
   maxMemory?: string;
@@ -47,7 +49,7 @@ export function buildRunRequest(f: RunFlags, argv: string[]): RunJobRequest {
     cronTimezone: '',
     concurrency: '',
     scheduleName: '',
-    runtime: '',
+    runtime: parseRuntime(f.runtime),
     secretEnvironment: {},
     name: '',
     workflowUuid: '',
@@ -77,6 +79,12 @@ function parseNetwork(value: string | undefined): string {
   if (value === undefined) return '';
   if (!value) throw new InvalidArgumentError("--network needs a name: none, isolated, bridge or a network from 'rnx network list'");
   return value;
+}
+
+function parseRuntime(value: string | undefined): string {
+  if (value === undefined) return '';
+  if (!value.trim()) throw new InvalidArgumentError("--runtime needs a name, e.g. --runtime=python:3.11-ml (see 'rnx runtime list')");
+  return value.trim();
 }
 
 function parseVolumes(names: string[]): string[] {

@@ -1,7 +1,7 @@
 /**
  * `rnx run --workflow=FILE:JOB`: one job of a workflow file run on its own, as a plain job. The
  * file gives its spec (defaults, environment and templates applied); the flags of `rnx run`
- * override it (--env per variable, limits, --network, --workdir, --timeout), add to it (--volume,
+ * override it (--env per variable, limits, --network, --runtime, --workdir, --timeout), add to it (--volume,
  * --upload, --upload-dir), and a COMMAND replaces its command and arguments.
  */
 import type { RunJobRequest } from '../gen/joblet';
@@ -23,7 +23,7 @@ export function singleJobRequest(w: LocalWorkflow, f: RunFlags, argv: string[]):
     workDir: f.workdir !== undefined ? flags.workDir : job.workdir,
     network: f.network !== undefined ? flags.network : job.network,
     volumes: [...new Set([...job.volumes, ...flags.volumes])],
-    runtime: job.runtime,
+    runtime: f.runtime !== undefined ? flags.runtime : job.runtime,
     maxCpu: f.maxCpu !== undefined ? flags.maxCpu : r.maxCpu,
     cpuCores: f.cpuCores !== undefined ? flags.cpuCores : r.cpuCores,
     maxMemory: f.maxMemory !== undefined ? flags.maxMemory : r.maxMemory,

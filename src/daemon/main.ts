@@ -1,7 +1,7 @@
 /**
  * Daemon start-up and shutdown. Order matters: config, root check, the state-dir lock, PID
  * namespace support (before any thread could spawn), cgroups, store, recovery of jobs left by a
- * previous run, volumes, networks, scheduled jobs and schedules, then the listener. Shutdown
+ * previous run, runtimes, volumes, networks, scheduled jobs and schedules, then the listener. Shutdown
  * undoes the same steps in reverse, and so does a start-up that fails at any step.
  */
 import * as fs from 'node:fs';
@@ -10,6 +10,8 @@ import { ConfigError, describeError } from '../shared/errors';
 import { version } from '../shared/version';
 import { createCgroupManager } from '../sandbox/cgroups/detect';
 import { initPidNamespaceSupport, spawnSandboxed } from '../sandbox/spawn';
+import { WarmPool } from '../sandbox/pool';
+import { logStartup } from './jobs/startup-log';
 import { Database, JobStore, RecordTable } from '../store/db';
 import type { NetworkRecord } from '../store/network-record';
 import type { VolumeRecord } from '../store/volume-record';
@@ -21,6 +23,7 @@ import { buildServer, serverCredentials } from './server';
 import { VolumeManager } from './volumes/manager';
 import { NetworkManager } from './network/manager';
 import { HostTools } from './network/tools';
+import { RuntimeManager } from './runtimes/manager';
 import { installCrashGuard } from './crash-guard';
 import { TimerQueue } from './schedule/timers';
 import { ScheduleManager } from './schedule/manager';
@@ -76,6 +79,14 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
       { ...config.network, instance: config.server.instance },
       { tools: HostTools.locate(), table: new RecordTable<NetworkRecord>(db, 'networks'), log },
     );
+    // Runtime builds run as sandboxed processes of their own (cold starts: builds are rare and long), on the build network.
+    const runtimes = new RuntimeManager(
+      { stateDir: config.server.stateDir, runtimes: config.runtimes, jobletVersion: version(), spec: config.jobs },
+      { build: { cgroups, spawn: (spec) => spawnSandboxed(spec), network: networks, specSettings: config.jobs }, log: (m) => log.info(m) },
+    );
+    // Warm inits: the job's sandbox starts from a process whose Node is already loaded (DESIGN §3.6).
+    const pool = new WarmPool({ size: config.jobs.warmPool, maxIdleMs: config.jobs.warmPoolMaxIdleSeconds * 1000, warn: (m) => log.warn(m) });
+    const spawn = (spec: Parameters<WarmPool['spawn']>[0], abort?: AbortSignal) => pool.spawn(spec, abort).then((proc) => logStartup(spec.jobId, proc, log));
     const monitoring: MonitoringManager = new MonitoringManager(
       { ...config.monitoring, stateDir: config.server.stateDir },
       // `jobs` is defined below; these run only once requests arrive.
@@ -83,11 +94,16 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
     );
     const jobs: JobManager = new JobManager(
       { ...config.jobs, ...config.scheduling, stateDir: config.server.stateDir, validation: { limits: config.limits, host: readHostCapacity() } },
-      // Networks and volumes attach here as JobResources (acquired before spawn, released after).
+      // Networks, volumes and runtimes attach here as JobResources (acquired before spawn, released after).
       // Job cgroups are sampled from creation to destruction through the metered cgroup manager.
-      { store, cgroups: monitoring.meter(cgroups), spawn: (spec) => spawnSandboxed(spec), log: (m) => log.info(m), resources: [networks, volumes.resource()], timers },
+      { store, cgroups: monitoring.meter(cgroups), spawn, log: (m) => log.info(m), resources: [networks, volumes.resource(), runtimes.resource()], timers },
     );
     await jobs.recover();
+    // After recovery (which killed the cgroups of interrupted builds): their staging directories go.
+    runtimes.start();
+    // Closed after the jobs have stopped (undo runs in reverse): no job is left waiting for an init.
+    undo.push({ name: 'warm pool', run: () => pool.close() });
+    pool.open();
     // After recovery: no job of an earlier run holds a volume any more. Undone even if start()
     // fails half way: shutdown() releases what start() got to.
     undo.push({ name: 'volume clean-up', run: () => volumes.shutdown() });
@@ -100,6 +116,8 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
     monitoring.start();
     // Jobs stop before the networks and volumes they use are released (undo runs in reverse).
     undo.push({ name: 'stopping jobs', run: () => jobs.shutdown() });
+    // Builds end before the jobs and the build network they use (undo runs in reverse).
+    undo.push({ name: 'runtime builds', run: () => runtimes.shutdown() });
     const scheduleStore = new ScheduleStore(db);
     const workflowStore = new WorkflowStore(db);
     const workflows = new WorkflowManager(
@@ -111,7 +129,7 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
         timers,
         volumes: () => volumes.list().map((v) => v.record.name),
         networks: () => networks.list().map((n) => n.name),
-        // runtimes: the runtime catalogue goes here once the daemon has one (see RuntimeCatalogue).
+        runtimes: runtimes.catalogue(),
         scheduleKeys: () => scheduleStagedKeys(scheduleStore),
         log: (m) => log.info(m),
       },
@@ -137,7 +155,7 @@ export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.W
       maxMessageBytes: config.server.maxMessageBytes,
       uploadIdleSeconds: config.jobs.uploadIdleSeconds,
     };
-    const server = buildServer(jobs, opts, (m) => log.error(m), { volumes, networks, schedules, monitoring, workflows });
+    const server = buildServer(jobs, opts, (m) => log.error(m), { volumes, networks, runtimes, schedules, monitoring, workflows });
     undo.push({
       name: 'gRPC server',
       run: async () => {

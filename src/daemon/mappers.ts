@@ -82,7 +82,7 @@ function commonFields(j: JobRecord) {
     endTime: rfc3339(j.endedAt),
     exitCode: j.exitCode ?? 0,
     scheduledTime: rfc3339(j.scheduledAt),
-    runtime: '',
+    runtime: j.runtime ?? '',
     environment: j.env,
     // Secret values never leave the server: the names show which were set.
     secretEnvironment: Object.fromEntries(Object.keys(j.secretEnv ?? {}).map((k) => [k, '********'])),

@@ -38,6 +38,8 @@ import { createNetwork } from './rpc/create-network';
 import { listNetworks } from './rpc/list-networks';
 import { removeNetwork } from './rpc/remove-network';
 import { unimplementedMethods } from './rpc/unimplemented';
+import type { RuntimeManager } from './runtimes/manager';
+import { runtimeService } from './rpc/runtime-service';
 import { getServerVersion } from './rpc/get-server-version';
 import type { ScheduleManager } from './schedule/manager';
 import { cancelJob } from './rpc/cancel-job';
@@ -77,6 +79,7 @@ export interface ListenOptions {
 export interface Services {
   volumes: VolumeManager;
   networks: NetworkManager;
+  runtimes: RuntimeManager;
   schedules: ScheduleManager;
   monitoring: MonitoringManager;
   workflows: WorkflowManager;
@@ -142,10 +145,7 @@ export function buildServer(jobs: JobManager, opts: ListenOptions, log: (msg: st
     getSystemStatus: getSystemStatus(services.monitoring),
     streamSystemMetrics: streamSystemMetrics(services.monitoring),
   } as never);
-  base.add(
-    RuntimeServiceDefinition,
-    unimplementedMethods(['ListRuntimes', 'GetRuntimeInfo', 'TestRuntime', 'RemoveRuntime', 'BuildRuntime', 'ValidateRuntimeYAML']) as never,
-  );
+  base.add(RuntimeServiceDefinition, runtimeService(services.runtimes, jobs) as never);
   base.add(ServerInfoServiceDefinition, { getServerVersion: getServerVersion() } as never);
   return base as unknown as Server;
 }

@@ -599,12 +599,16 @@ export interface BuildPhaseProgress {
   totalPhases: number;
   phaseName: string;
   message: string;
+  /** joblet additions: the package apt/dpkg works on, and how many of the build's packages are set up. */
+  currentPackage: string;
+  packagesDone: number;
+  packagesTotal: number;
 }
 
 export interface BuildLogLine {
   level: string;
   message: string;
-  timestamp: number;
+  timestamp: string;
 }
 
 export interface BuildResult {
@@ -615,6 +619,14 @@ export interface BuildResult {
   installPath: string;
   sizeBytes: number;
   buildDurationMs: number;
+}
+
+/** joblet addition. */
+export interface InstallRuntimeRequest {
+  /** A built-in runtime's name or alias: python-3.11-ml, python:3.11-ml, java:17, node:18 ... */
+  runtime: string;
+  /** Build it again even when it is installed (refused while jobs use it). */
+  force: boolean;
 }
 
 export interface ValidateRuntimeYAMLRequest {
@@ -906,6 +918,23 @@ export interface RuntimeInfo {
   environment: { [key: string]: string };
   buildInfo: RuntimeBuildInfo | undefined;
   originalYaml: string;
+  /**
+   * joblet additions.
+   * "installed", "available" (a built-in not installed yet), "installing" or "broken".
+   */
+  status: string;
+  aliases: string[];
+  /** Directory of the installed runtime on the server. */
+  installPath: string;
+  builtin: boolean;
+  /** Every package of the runtime's root filesystem with its exact version. */
+  installedPackages: RuntimePackage[];
+  /** Running jobs that use it. */
+  jobCount: number;
+  /** Why an installed runtime cannot be used (status "broken"). */
+  problem: string;
+  /** Number of packages in its root filesystem (0 until installed). */
+  packageCount: number;
 }
 
 export interface RuntimeInfo_EnvironmentEntry {
@@ -913,10 +942,20 @@ export interface RuntimeInfo_EnvironmentEntry {
   value: string;
 }
 
+/** joblet addition. */
+export interface RuntimePackage {
+  name: string;
+  version: string;
+}
+
 export interface RuntimeBuildInfo {
   builtAt: string;
   builtWith: string;
   platform: string;
+  /** joblet additions: the archive it was built from ("URI SUITE..."), build time, joblet version. */
+  archive: string[];
+  durationMs: number;
+  jobletVersion: string;
 }
 
 export interface RuntimeRequirements {
@@ -942,6 +981,8 @@ export interface TestRuntimeResponse {
   output: string;
   error: string;
   exitCode: number;
+  /** joblet addition: the job that ran the test. */
+  jobUuid: string;
 }
 
 export interface RemoveRuntimeRequest {
@@ -952,6 +993,8 @@ export interface RemoveRuntimeResponse {
   success: boolean;
   message: string;
   freedSpaceBytes: number;
+  /** joblet addition: NAME@VERSION of every version removed. */
+  removed: string[];
 }
 
 export interface StreamJobMetricsRequest {
@@ -6363,7 +6406,15 @@ export const BuildRuntimeProgress = {
 };
 
 function createBaseBuildPhaseProgress(): BuildPhaseProgress {
-  return { phaseNumber: 0, totalPhases: 0, phaseName: "", message: "" };
+  return {
+    phaseNumber: 0,
+    totalPhases: 0,
+    phaseName: "",
+    message: "",
+    currentPackage: "",
+    packagesDone: 0,
+    packagesTotal: 0,
+  };
 }
 
 export const BuildPhaseProgress = {
@@ -6379,6 +6430,15 @@ export const BuildPhaseProgress = {
     }
     if (message.message !== "") {
       writer.uint32(34).string(message.message);
+    }
+    if (message.currentPackage !== "") {
+      writer.uint32(8002).string(message.currentPackage);
+    }
+    if (message.packagesDone !== 0) {
+      writer.uint32(8008).int32(message.packagesDone);
+    }
+    if (message.packagesTotal !== 0) {
+      writer.uint32(8016).int32(message.packagesTotal);
     }
     return writer;
   },
@@ -6418,6 +6478,27 @@ export const BuildPhaseProgress = {
 
           message.message = reader.string();
           continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.currentPackage = reader.string();
+          continue;
+        case 1001:
+          if (tag !== 8008) {
+            break;
+          }
+
+          message.packagesDone = reader.int32();
+          continue;
+        case 1002:
+          if (tag !== 8016) {
+            break;
+          }
+
+          message.packagesTotal = reader.int32();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -6436,12 +6517,15 @@ export const BuildPhaseProgress = {
     message.totalPhases = object.totalPhases ?? 0;
     message.phaseName = object.phaseName ?? "";
     message.message = object.message ?? "";
+    message.currentPackage = object.currentPackage ?? "";
+    message.packagesDone = object.packagesDone ?? 0;
+    message.packagesTotal = object.packagesTotal ?? 0;
     return message;
   },
 };
 
 function createBaseBuildLogLine(): BuildLogLine {
-  return { level: "", message: "", timestamp: 0 };
+  return { level: "", message: "", timestamp: "0" };
 }
 
 export const BuildLogLine = {
@@ -6452,7 +6536,7 @@ export const BuildLogLine = {
     if (message.message !== "") {
       writer.uint32(18).string(message.message);
     }
-    if (message.timestamp !== 0) {
+    if (message.timestamp !== "0") {
       writer.uint32(24).int64(message.timestamp);
     }
     return writer;
@@ -6484,7 +6568,7 @@ export const BuildLogLine = {
             break;
           }
 
-          message.timestamp = longToNumber(reader.int64() as Long);
+          message.timestamp = longToString(reader.int64() as Long);
           continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
@@ -6502,7 +6586,7 @@ export const BuildLogLine = {
     const message = createBaseBuildLogLine();
     message.level = object.level ?? "";
     message.message = object.message ?? "";
-    message.timestamp = object.timestamp ?? 0;
+    message.timestamp = object.timestamp ?? "0";
     return message;
   },
 };
@@ -6622,6 +6706,62 @@ export const BuildResult = {
     message.installPath = object.installPath ?? "";
     message.sizeBytes = object.sizeBytes ?? 0;
     message.buildDurationMs = object.buildDurationMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseInstallRuntimeRequest(): InstallRuntimeRequest {
+  return { runtime: "", force: false };
+}
+
+export const InstallRuntimeRequest = {
+  encode(message: InstallRuntimeRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.runtime !== "") {
+      writer.uint32(10).string(message.runtime);
+    }
+    if (message.force !== false) {
+      writer.uint32(16).bool(message.force);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): InstallRuntimeRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseInstallRuntimeRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.runtime = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.force = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<InstallRuntimeRequest>, I>>(base?: I): InstallRuntimeRequest {
+    return InstallRuntimeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InstallRuntimeRequest>, I>>(object: I): InstallRuntimeRequest {
+    const message = createBaseInstallRuntimeRequest();
+    message.runtime = object.runtime ?? "";
+    message.force = object.force ?? false;
     return message;
   },
 };
@@ -9835,6 +9975,14 @@ function createBaseRuntimeInfo(): RuntimeInfo {
     environment: {},
     buildInfo: undefined,
     originalYaml: "",
+    status: "",
+    aliases: [],
+    installPath: "",
+    builtin: false,
+    installedPackages: [],
+    jobCount: 0,
+    problem: "",
+    packageCount: 0,
   };
 }
 
@@ -9878,6 +10026,30 @@ export const RuntimeInfo = {
     }
     if (message.originalYaml !== "") {
       writer.uint32(106).string(message.originalYaml);
+    }
+    if (message.status !== "") {
+      writer.uint32(8002).string(message.status);
+    }
+    for (const v of message.aliases) {
+      writer.uint32(8010).string(v!);
+    }
+    if (message.installPath !== "") {
+      writer.uint32(8018).string(message.installPath);
+    }
+    if (message.builtin !== false) {
+      writer.uint32(8024).bool(message.builtin);
+    }
+    for (const v of message.installedPackages) {
+      RuntimePackage.encode(v!, writer.uint32(8034).fork()).ldelim();
+    }
+    if (message.jobCount !== 0) {
+      writer.uint32(8040).int32(message.jobCount);
+    }
+    if (message.problem !== "") {
+      writer.uint32(8050).string(message.problem);
+    }
+    if (message.packageCount !== 0) {
+      writer.uint32(8056).int32(message.packageCount);
     }
     return writer;
   },
@@ -9983,6 +10155,62 @@ export const RuntimeInfo = {
 
           message.originalYaml = reader.string();
           continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.status = reader.string();
+          continue;
+        case 1001:
+          if (tag !== 8010) {
+            break;
+          }
+
+          message.aliases.push(reader.string());
+          continue;
+        case 1002:
+          if (tag !== 8018) {
+            break;
+          }
+
+          message.installPath = reader.string();
+          continue;
+        case 1003:
+          if (tag !== 8024) {
+            break;
+          }
+
+          message.builtin = reader.bool();
+          continue;
+        case 1004:
+          if (tag !== 8034) {
+            break;
+          }
+
+          message.installedPackages.push(RuntimePackage.decode(reader, reader.uint32()));
+          continue;
+        case 1005:
+          if (tag !== 8040) {
+            break;
+          }
+
+          message.jobCount = reader.int32();
+          continue;
+        case 1006:
+          if (tag !== 8050) {
+            break;
+          }
+
+          message.problem = reader.string();
+          continue;
+        case 1007:
+          if (tag !== 8056) {
+            break;
+          }
+
+          message.packageCount = reader.int32();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -10022,6 +10250,14 @@ export const RuntimeInfo = {
       ? RuntimeBuildInfo.fromPartial(object.buildInfo)
       : undefined;
     message.originalYaml = object.originalYaml ?? "";
+    message.status = object.status ?? "";
+    message.aliases = object.aliases?.map((e) => e) || [];
+    message.installPath = object.installPath ?? "";
+    message.builtin = object.builtin ?? false;
+    message.installedPackages = object.installedPackages?.map((e) => RuntimePackage.fromPartial(e)) || [];
+    message.jobCount = object.jobCount ?? 0;
+    message.problem = object.problem ?? "";
+    message.packageCount = object.packageCount ?? 0;
     return message;
   },
 };
@@ -10082,8 +10318,64 @@ export const RuntimeInfo_EnvironmentEntry = {
   },
 };
 
+function createBaseRuntimePackage(): RuntimePackage {
+  return { name: "", version: "" };
+}
+
+export const RuntimePackage = {
+  encode(message: RuntimePackage, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): RuntimePackage {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRuntimePackage();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.version = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RuntimePackage>, I>>(base?: I): RuntimePackage {
+    return RuntimePackage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RuntimePackage>, I>>(object: I): RuntimePackage {
+    const message = createBaseRuntimePackage();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    return message;
+  },
+};
+
 function createBaseRuntimeBuildInfo(): RuntimeBuildInfo {
-  return { builtAt: "", builtWith: "", platform: "" };
+  return { builtAt: "", builtWith: "", platform: "", archive: [], durationMs: 0, jobletVersion: "" };
 }
 
 export const RuntimeBuildInfo = {
@@ -10096,6 +10388,15 @@ export const RuntimeBuildInfo = {
     }
     if (message.platform !== "") {
       writer.uint32(26).string(message.platform);
+    }
+    for (const v of message.archive) {
+      writer.uint32(8002).string(v!);
+    }
+    if (message.durationMs !== 0) {
+      writer.uint32(8008).int64(message.durationMs);
+    }
+    if (message.jobletVersion !== "") {
+      writer.uint32(8018).string(message.jobletVersion);
     }
     return writer;
   },
@@ -10128,6 +10429,27 @@ export const RuntimeBuildInfo = {
 
           message.platform = reader.string();
           continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.archive.push(reader.string());
+          continue;
+        case 1001:
+          if (tag !== 8008) {
+            break;
+          }
+
+          message.durationMs = longToNumber(reader.int64() as Long);
+          continue;
+        case 1002:
+          if (tag !== 8018) {
+            break;
+          }
+
+          message.jobletVersion = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -10145,6 +10467,9 @@ export const RuntimeBuildInfo = {
     message.builtAt = object.builtAt ?? "";
     message.builtWith = object.builtWith ?? "";
     message.platform = object.platform ?? "";
+    message.archive = object.archive?.map((e) => e) || [];
+    message.durationMs = object.durationMs ?? 0;
+    message.jobletVersion = object.jobletVersion ?? "";
     return message;
   },
 };
@@ -10354,7 +10679,7 @@ export const TestRuntimeRequest = {
 };
 
 function createBaseTestRuntimeResponse(): TestRuntimeResponse {
-  return { success: false, output: "", error: "", exitCode: 0 };
+  return { success: false, output: "", error: "", exitCode: 0, jobUuid: "" };
 }
 
 export const TestRuntimeResponse = {
@@ -10370,6 +10695,9 @@ export const TestRuntimeResponse = {
     }
     if (message.exitCode !== 0) {
       writer.uint32(40).int32(message.exitCode);
+    }
+    if (message.jobUuid !== "") {
+      writer.uint32(8002).string(message.jobUuid);
     }
     return writer;
   },
@@ -10409,6 +10737,13 @@ export const TestRuntimeResponse = {
 
           message.exitCode = reader.int32();
           continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.jobUuid = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -10427,6 +10762,7 @@ export const TestRuntimeResponse = {
     message.output = object.output ?? "";
     message.error = object.error ?? "";
     message.exitCode = object.exitCode ?? 0;
+    message.jobUuid = object.jobUuid ?? "";
     return message;
   },
 };
@@ -10477,7 +10813,7 @@ export const RemoveRuntimeRequest = {
 };
 
 function createBaseRemoveRuntimeResponse(): RemoveRuntimeResponse {
-  return { success: false, message: "", freedSpaceBytes: 0 };
+  return { success: false, message: "", freedSpaceBytes: 0, removed: [] };
 }
 
 export const RemoveRuntimeResponse = {
@@ -10490,6 +10826,9 @@ export const RemoveRuntimeResponse = {
     }
     if (message.freedSpaceBytes !== 0) {
       writer.uint32(24).int64(message.freedSpaceBytes);
+    }
+    for (const v of message.removed) {
+      writer.uint32(8002).string(v!);
     }
     return writer;
   },
@@ -10522,6 +10861,13 @@ export const RemoveRuntimeResponse = {
 
           message.freedSpaceBytes = longToNumber(reader.int64() as Long);
           continue;
+        case 1000:
+          if (tag !== 8002) {
+            break;
+          }
+
+          message.removed.push(reader.string());
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -10539,6 +10885,7 @@ export const RemoveRuntimeResponse = {
     message.success = object.success ?? false;
     message.message = object.message ?? "";
     message.freedSpaceBytes = object.freedSpaceBytes ?? 0;
+    message.removed = object.removed?.map((e) => e) || [];
     return message;
   },
 };
@@ -12594,6 +12941,18 @@ export const RuntimeServiceDefinition = {
       responseStream: false,
       options: {},
     },
+    /**
+     * joblet addition: install a built-in runtime (python-3.11-ml, openjdk-17, ...) from the server's
+     * archive; progress streams like BuildRuntime's.
+     */
+    installRuntime: {
+      name: "InstallRuntime",
+      requestType: InstallRuntimeRequest,
+      requestStream: false,
+      responseType: BuildRuntimeProgress,
+      responseStream: true,
+      options: {},
+    },
   },
 } as const;
 
@@ -12622,6 +12981,14 @@ export interface RuntimeServiceImplementation<CallContextExt = {}> {
     request: ValidateRuntimeYAMLRequest,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<ValidateRuntimeYAMLResponse>>;
+  /**
+   * joblet addition: install a built-in runtime (python-3.11-ml, openjdk-17, ...) from the server's
+   * archive; progress streams like BuildRuntime's.
+   */
+  installRuntime(
+    request: InstallRuntimeRequest,
+    context: CallContext & CallContextExt,
+  ): ServerStreamingMethodResult<DeepPartial<BuildRuntimeProgress>>;
 }
 
 export interface RuntimeServiceClient<CallOptionsExt = {}> {
@@ -12649,6 +13016,14 @@ export interface RuntimeServiceClient<CallOptionsExt = {}> {
     request: DeepPartial<ValidateRuntimeYAMLRequest>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<ValidateRuntimeYAMLResponse>;
+  /**
+   * joblet addition: install a built-in runtime (python-3.11-ml, openjdk-17, ...) from the server's
+   * archive; progress streams like BuildRuntime's.
+   */
+  installRuntime(
+    request: DeepPartial<InstallRuntimeRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): AsyncIterable<BuildRuntimeProgress>;
 }
 
 /**

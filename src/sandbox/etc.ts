@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { JobSpec } from './spec';
 import { JobletError } from '../shared/errors';
-import { bind, ensureDir, ensureFile, RO, writeRootFile, type Root } from './mounts';
+import { bind, ensureDir, ensureFile, hostPath, RO, writeRootFile, type Root } from './mounts';
 
 /** Where the CA bundle appears inside the job (Debian/Ubuntu path, which OpenSSL and curl use). */
 export const CA_BUNDLE_PATH = '/etc/ssl/certs/ca-certificates.crt';
@@ -68,7 +68,10 @@ export function alternativeLinks(hostDir: string, visible: string[]): Array<[str
 
 let altCache: { key: string; links: Array<[string, string]> } | undefined;
 
-/** Writes the synthesized /etc (with `alternatives` links) into a root being built; binds the CA bundle read-only. */
+/**
+ * Writes the synthesized /etc (with `alternatives` links) into a root being built, with an empty
+ * mount point for the CA bundle; bindCaBundle fills it (after a runtime's /etc went underneath).
+ */
 export function writeEtc(root: Root, spec: JobSpec, alternatives: Array<[string, string]>): void {
   if (alternatives.length > 0) {
     const dir = ensureDir(root, ALTERNATIVES_DIR);
@@ -83,7 +86,14 @@ export function writeEtc(root: Root, spec: JobSpec, alternatives: Array<[string,
   writeRootFile(root, '/etc/hostname', `${spec.hostname}\n`);
   writeRootFile(root, '/etc/resolv.conf', spec.resolvConf);
   writeRootFile(root, '/etc/nsswitch.conf', NSSWITCH);
-  if (spec.caCertsFile && fs.statSync(spec.caCertsFile, { throwIfNoEntry: false })?.isFile()) {
-    bind(spec.caCertsFile, ensureFile(root, CA_BUNDLE_PATH), RO);
-  }
+  if (hasCaBundle(spec)) ensureFile(root, CA_BUNDLE_PATH);
+}
+
+/** Binds the host's CA bundle read-only onto the mount point writeEtc made. */
+export function bindCaBundle(root: Root, spec: JobSpec): void {
+  if (hasCaBundle(spec)) bind(spec.caCertsFile, hostPath(root, CA_BUNDLE_PATH), RO);
+}
+
+function hasCaBundle(spec: JobSpec): boolean {
+  return !!spec.caCertsFile && !!fs.statSync(spec.caCertsFile, { throwIfNoEntry: false })?.isFile();
 }

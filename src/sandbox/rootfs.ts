@@ -1,19 +1,20 @@
 /**
- * The job's root filesystem (DESIGN §3.2): a tmpfs with read-only host binds, merged-/usr
- * symlinks, a synthesized /etc, a private /tmp, /work, volumes under /volumes, a minimal /dev,
- * /proc and /sys; then pivot_root into it and seal it read-only. Runs in the init stage, in its
- * own mount namespace.
+ * The job's root filesystem (DESIGN §3.2): a tmpfs with read-only host binds (or a runtime's
+ * usr instead of the host's, runtime-root.ts), merged-/usr symlinks, a synthesized /etc, a
+ * private /tmp, /work, volumes under /volumes, a minimal /dev, /proc and /sys; then pivot_root
+ * into it and seal it read-only. Runs in the init stage, in its own mount namespace.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { JobletError } from '../shared/errors';
 import { VOLUMES_MOUNT_DIR } from '../shared/volumes';
 import { buildDev } from './devfs';
-import { writeEtc } from './etc';
+import { bindCaBundle, writeEtc } from './etc';
 import { chdir } from './libc/proc';
 import { MNT_DETACH, MOUNT_ATTR, MS, mount, mountSetattr, pivotRoot, umount2 } from './libc/mount';
 import { bind, ensureDir, ensureFile, mountRootTmpfs, RO, symlinkIn, tmpfs, type Root } from './mounts';
 import { mountProc, mountSys } from './procfs';
+import { mountRuntimeTree, overlayRuntimeEtc } from './runtime-root';
 import type { JobSpec } from './spec';
 
 /** Top-level names that merged-/usr hosts make symlinks into usr/; mirrored when the host has them. */
@@ -34,12 +35,13 @@ export function buildRoot(spec: JobSpec, alternatives: Array<[string, string]>):
   for (const p of [...spec.readOnlyBinds].map((b) => path.normalize(b)).sort()) {
     if (addHostPath(root, p)) done.add(p);
   }
-  for (const link of MERGED_USR_LINKS) {
-    if (done.has(link)) continue;
-    const target = fs.lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink() ? fs.readlinkSync(link) : undefined;
-    if (target && /^\/?usr\//.test(target)) symlinkIn(root, link, target);
-  }
-  writeEtc(root, spec, alternatives);
+  // A runtime takes the host's place: its /usr and its merged-/usr links (runtime-root.ts).
+  if (spec.runtime) mountRuntimeTree(root, spec.runtime.rootfs, MERGED_USR_LINKS.filter((l) => !done.has(l)));
+  else hostMergedUsrLinks(root, done);
+  // The host's alternatives point into the host's /usr; a runtime brings its own in its /etc.
+  writeEtc(root, spec, spec.runtime ? [] : alternatives);
+  if (spec.runtime) overlayRuntimeEtc(root, spec.runtime.rootfs);
+  bindCaBundle(root, spec);
   tmpfs(ensureDir(root, '/tmp', 0o1777), MS.NOSUID | MS.NODEV, `mode=1777,size=${spec.tmpSizeBytes}`);
   bind(spec.workDirHost, ensureDir(root, '/work'), MOUNT_ATTR.NOSUID | MOUNT_ATTR.NODEV);
   for (const b of spec.binds ?? []) addReadWriteBind(root, b);
@@ -47,6 +49,15 @@ export function buildRoot(spec: JobSpec, alternatives: Array<[string, string]>):
   mountProc(root);
   mountSys(root);
   return root;
+}
+
+/** Mirrors the host's merged-/usr symlinks (/bin → usr/bin ...) that no bind covered. */
+function hostMergedUsrLinks(root: Root, done: Set<string>): void {
+  for (const link of MERGED_USR_LINKS) {
+    if (done.has(link)) continue;
+    const target = fs.lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink() ? fs.readlinkSync(link) : undefined;
+    if (target && /^\/?usr\//.test(target)) symlinkIn(root, link, target);
+  }
 }
 
 /** Mirrors one host path read-only: a bind for directories and files, a symlink for symlinks. */

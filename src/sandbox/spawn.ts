@@ -1,144 +1,123 @@
 /**
- * Parent side of a job process: creates the init stage as PID 1 of a new PID namespace, hands it
- * the spec and turns its status pipe into `started` (see protocol.ts for the exchange).
+ * Parent side of a job process: starts an init stage as PID 1 of a new PID namespace (before its
+ * job exists, for the warm pool, or on demand) and hands it one spec. The init's side of the
+ * exchange is in init-process.ts, the exchange itself in protocol.ts.
  */
-import * as child_process from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import type { Readable } from 'node:stream';
-import { InvalidArgumentError, JobletError } from '../shared/errors';
+import { InvalidArgumentError } from '../shared/errors';
 import { INIT_STAGE_ARG, selfCommand } from '../shared/self';
-import { close, getPipeSize, pipeCloexec, setPipeSize } from './libc/fd';
-import { inNewPidNamespace } from './namespaces';
+import { spawnChild, type Child } from './children';
 import { ALTERNATIVES_DIR, alternativeLinks } from './etc';
+import { InitProcess } from './init-process';
+import { close, dupAtLeast, pipeCloexec } from './libc/fd';
 import { koffiPath } from './libc/koffi';
-import { decodeSpec, encodeRequest, parseStatus, SPEC_FD, STATUS_FD } from './protocol';
+import { inNewPidNamespace } from './namespaces';
+import { decodeSpec, encodeRequest, KOFFI_ENV } from './protocol';
 import { MERGED_USR_LINKS } from './rootfs';
-import type { JobSpec, SetupFailure } from './spec';
+import { SandboxSetupError, type SandboxProcess } from './sandbox-process';
+import type { JobSpec } from './spec';
 
 /** Call once at daemon start-up, on the main thread (see namespaces.ts). */
 export { initPidNamespaceSupport } from './namespaces';
 
-/** Largest spec we send: the whole spec is written into the pipe before the child exists. */
+/** Largest spec we send (arguments and environment included). */
 export const MAX_SPEC_BYTES = 1 << 20;
 
-/** A job process as the daemon sees it. */
-export interface SandboxProcess {
-  /** Host pid of the job's PID 1 (the init, then the command itself). */
-  pid: number;
-  /** The command's stdout and stderr (real pipes, so /dev/stdout works inside). */
-  stdout: Readable;
-  stderr: Readable;
-  /** Resolves when execve succeeded; rejects with SandboxSetupError. */
-  started: Promise<void>;
-  /** The process's end. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** The sandbox could not be set up, or the command could not be started; `failure` says where. */
-export class SandboxSetupError extends JobletError {
-  constructor(readonly failure: SetupFailure) {
-    super(failure.exitCode === 127 ? 'NOT_FOUND' : failure.exitCode === 126 ? 'FAILED_PRECONDITION' : 'INTERNAL', failure.message);
-    this.name = 'SandboxSetupError';
-  }
-}
+export { SandboxSetupError, monotonicMicros, type ProcessExit, type SandboxProcess, type StartupTimings } from './sandbox-process';
+export { InitProcess } from './init-process';
 
 /**
- * Starts the init stage for `spec`. Must be called on the thread that called
- * initPidNamespaceSupport (the main thread). Throws InvalidArgumentError for a malformed spec
- * (e.g. uid 0, NUL in an argument) and SandboxSetupError or SyscallError when no process could
- * be created at all; every later failure arrives through `started`.
+ * Checks `spec` and serializes the init request for it. Throws InvalidArgumentError for a
+ * malformed spec (e.g. uid 0, NUL in an argument) or one too large, before any init is used.
  */
-export function spawnSandboxed(spec: JobSpec, selfCmd: string[] = selfCommand()): SandboxProcess {
+export function encodeJob(spec: JobSpec): Buffer {
   try {
     decodeSpec(spec);
   } catch (err) {
     throw new InvalidArgumentError(`invalid job spec: ${(err as Error).message}`);
   }
   const visible = [...spec.readOnlyBinds, ...MERGED_USR_LINKS];
-  const specBytes = encodeRequest({ spec, koffiPath: koffiPath(), alternatives: alternativeLinks(ALTERNATIVES_DIR, visible) });
-  if (specBytes.length > MAX_SPEC_BYTES) {
-    throw new InvalidArgumentError(`job spec is ${specBytes.length} bytes, more than ${MAX_SPEC_BYTES} (too many or too long arguments/env)`);
+  const bytes = encodeRequest({ spec, alternatives: alternativeLinks(ALTERNATIVES_DIR, visible) });
+  if (bytes.length > MAX_SPEC_BYTES) {
+    throw new InvalidArgumentError(`job spec is ${bytes.length} bytes, more than ${MAX_SPEC_BYTES} (too many or too long arguments/env)`);
   }
+  return bytes;
+}
+
+/**
+ * Starts an init stage that warms up and waits for a job. Must be called on the thread that
+ * called initPidNamespaceSupport (the main thread). Throws SandboxSetupError or SyscallError when
+ * no process could be created at all.
+ */
+export function startInit(selfCmd: string[] = selfCommand()): InitProcess {
   const opened = new Set<number>();
-  const pipe = (nonblock = false): [number, number] => {
-    const fds = pipeCloexec(nonblock);
+  // Our ends stay close-on-exec; the child's ends must not be numbered 0-4, where posix_spawn's
+  // dup2 onto the child's fds 0-4 could overwrite one before it is used.
+  const high = (fd: number): number => {
+    if (fd >= CHILD_FDS) return fd;
+    const moved = dupAtLeast(fd, CHILD_FDS);
+    close(fd);
+    return moved;
+  };
+  const pipe = (): [number, number] => {
+    const [r, w] = pipeCloexec();
+    const fds: [number, number] = [high(r), high(w)];
     fds.forEach((fd) => opened.add(fd));
     return fds;
   };
-  const closeFd = (fd: number): void => {
-    opened.delete(fd);
-    close(fd);
-  };
-  let child: child_process.ChildProcess;
-  let parentEnds: { statusR: number; outR: number; errR: number };
+  let child: Child;
+  let ends: { specW: number; statusR: number; outR: number; errR: number };
   try {
-    // Non-blocking: the whole request is written before the child exists, so a pipe too small
-    // for it must fail loudly (EAGAIN) rather than block the daemon's event loop forever.
-    const [specR, specW] = pipe(true);
+    const [specR, specW] = pipe();
     const [statusR, statusW] = pipe();
     const [outR, outW] = pipe();
     const [errR, errW] = pipe();
-    parentEnds = { statusR, outR, errR };
-    // The job's user owns its output pipes: reopening them through /dev/stdout (/proc/self/fd/1)
-    // is checked against the pipe inode's owner, which would otherwise be root.
-    for (const fd of [outW, errW]) fs.fchownSync(fd, spec.uid, spec.gid);
-    // A user over pipe-user-pages-soft gets small pipes; grow this one to hold the whole request.
-    if (specBytes.length > getPipeSize(specW)) setPipeSize(specW, specBytes.length);
-    for (let off = 0; off < specBytes.length; ) off += fs.writeSync(specW, specBytes, off);
-    closeFd(specW);
-    const stdio: child_process.StdioOptions = ['ignore', outW, errW];
-    stdio[SPEC_FD] = specR;
-    stdio[STATUS_FD] = statusW;
+    ends = { specW, statusR, outR, errR };
     const [file, ...prefix] = selfCmd as [string, ...string[]];
-    child = inNewPidNamespace(() =>
-      // NODE_NO_WARNINGS: a warning from the init would land in the job's stderr.
-      child_process.spawn(file, [...prefix, INIT_STAGE_ARG], { stdio, env: { NODE_NO_WARNINGS: '1' } }),
-    );
+    // NODE_NO_WARNINGS: a warning from the init would land in the job's stderr.
+    const env = { NODE_NO_WARNINGS: '1', [KOFFI_ENV]: koffiPath() };
+    // fds 0-4 of the init: /dev/null, stdout, stderr, the spec pipe, the status pipe (protocol.ts).
+    const fds = [devNull(), outW, errW, specR, statusW];
+    try {
+      child = inNewPidNamespace(() => spawnChild(file, [file, ...prefix, INIT_STAGE_ARG], env, fds));
+    } catch (err) {
+      throw new SandboxSetupError({ op: 'spawn', args: selfCmd.join(' '), errno: (err as { errno?: string }).errno ?? '', message: `could not start the init stage (${selfCmd.join(' ')}): ${(err as Error).message}`, exitCode: 125 });
+    }
     // The child has its copies; ours would keep the pipes open and hide EOF.
-    for (const fd of [specR, statusW, outW, errW]) closeFd(fd);
+    for (const fd of [specR, statusW, outW, errW]) {
+      opened.delete(fd);
+      close(fd);
+    }
   } catch (err) {
     for (const fd of opened) tryClose(fd);
     throw err;
   }
-  const { statusR, outR, errR } = parentEnds;
-  child.on('error', () => {
-    // Spawn errors are reported through the pid check below; later kill() errors are irrelevant.
-  });
-  if (child.pid === undefined) {
-    for (const fd of [statusR, outR, errR]) tryClose(fd);
-    throw new SandboxSetupError({ op: 'spawn', args: selfCmd.join(' '), errno: '', message: `could not start the init stage (${selfCmd.join(' ')})`, exitCode: 125 });
+  return new InitProcess(child, ends.specW, ends.statusR, ends.outR, ends.errR);
+}
+
+/** How many fds an init is given (0-4). */
+const CHILD_FDS = 5;
+
+let nullFd: number | undefined;
+
+/** /dev/null, opened once (close-on-exec, numbered above the child's fds), for the inits' stdin. */
+function devNull(): number {
+  if (nullFd === undefined) {
+    const fd = fs.openSync('/dev/null', fs.constants.O_RDONLY);
+    nullFd = fd >= CHILD_FDS ? fd : dupAtLeast(fd, CHILD_FDS);
+    if (nullFd !== fd) fs.closeSync(fd);
   }
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal }));
-  });
-  const started = readStarted(pipeReader(statusR), exited);
-  started.catch(() => {
-    // Marks the promise handled; callers still see the rejection when they await it.
-  });
-  return { pid: child.pid, stdout: pipeReader(outR), stderr: pipeReader(errR), started, exited };
+  return nullFd;
 }
 
-/** A non-blocking stream over the read end of a pipe (libuv pipe handle, no threadpool). */
-function pipeReader(fd: number): net.Socket {
-  return new net.Socket({ fd, readable: true, writable: false });
-}
-
-/** Collects the status stream to EOF and decides the outcome (see protocol.ts). */
-async function readStarted(status: net.Socket, exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>): Promise<void> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of status) chunks.push(chunk as Buffer);
-  const { exec, failure } = parseStatus(Buffer.concat(chunks).toString('utf8'));
-  if (failure) throw new SandboxSetupError(failure);
-  if (exec) return;
-  const { code, signal } = await exited;
-  throw new SandboxSetupError({
-    op: 'init',
-    args: '',
-    errno: '',
-    message: `the sandbox init stage ended before starting the command (${signal ? `signal ${signal}` : `exit code ${code}`})`,
-    exitCode: 125,
-  });
+/**
+ * Starts a sandbox for `spec` with a fresh init (a cold start; pool.ts keeps warm ones). Throws
+ * InvalidArgumentError for a malformed spec and SandboxSetupError or SyscallError when no process
+ * could be created at all; every later failure arrives through `started`.
+ */
+export function spawnSandboxed(spec: JobSpec, selfCmd: string[] = selfCommand()): SandboxProcess {
+  const request = encodeJob(spec);
+  return startInit(selfCmd).claim(request);
 }
 
 function tryClose(fd: number): void {

@@ -52,6 +52,18 @@ export interface JobSpec {
   netnsPath?: string;
   /** Extra read-write binds (host directory → absolute path inside), e.g. volumes at /volumes/NAME. */
   binds?: { source: string; target: string }[];
+  /**
+   * A runtime (host path of its root filesystem) that takes the place of the host's /usr: its usr
+   * (and opt) read-only, nosuid, nodev, its merged-/usr links, its package configuration under the
+   * synthesized /etc (runtime-root.ts). readOnlyBinds should then be empty: nothing of the host's
+   * /usr is seen.
+   */
+  runtime?: { rootfs: string };
+  /**
+   * The seccomp policy installed before execve: 'job' (the default) or 'builder', for runtime
+   * builds, which create a user namespace of their own and mount inside it (seccomp/policy.ts).
+   */
+  seccompProfile?: 'job' | 'builder';
 }
 
 /** A setup failure reported by the init stage over its status pipe; never loose stderr text. */

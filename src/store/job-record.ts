@@ -39,6 +39,8 @@ export interface JobRecord {
   usage?: JobUsageRecord;
   /** Network the job runs on (none, isolated, bridge or a custom name); absent in records older than networks: none. */
   network?: string;
+  /** Runtime in place of the host's /usr, as NAME@VERSION; absent: the host's /usr. */
+  runtime?: string;
   /** When each state began, oldest first (absent in records older than the lifecycle: derive from the times). */
   history?: StateEntry[];
   /** When a scheduled job is due (Unix ms); absent for jobs that ran at once. */

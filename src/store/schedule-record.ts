@@ -16,6 +16,8 @@ export interface JobTarget {
   limits: JobLimitsRecord;
   network: string;
   volumes: string[];
+  /** Runtime as NAME@VERSION, resolved when the schedule was made; absent: the host's /usr (and in records older than runtimes). */
+  runtime?: string;
   /** Paths of the uploads (relative to /work), stored once under <stateDir>/staged/<schedule id>. */
   uploads: string[];
   staged?: StagedUploads;

@@ -233,6 +233,11 @@ test("every other command's --json output matches its README row, and every row 
   await expect('rnx schedule pause --json NAME', ['schedule', 'pause', '--json', 'jsonsched']);
   await expect('rnx schedule resume --json NAME', ['schedule', 'resume', '--json', 'jsonsched']);
   await expect('rnx schedule remove --json NAME', ['schedule', 'remove', '--json', 'jsonsched']);
+  await expect('rnx runtime list --json', ['runtime', 'list', '--json']);
+  await expect('rnx runtime info --json NAME', ['runtime', 'info', '--json', 'python:3.11-ml']);
+  const yaml = path.join(d.dir, 'runtime.yaml');
+  fs.writeFileSync(yaml, 'schema_version: "1.0"\nname: json-rt\nversion: 1.0.0\ndescription: JSON check\nbase: { language: python, version: "3.11" }\npackages: [python3-requests]\n');
+  await expect('rnx runtime validate --json FILE', ['runtime', 'validate', '--json', yaml]);
   conforms(await json(['version', '--client', '--json']), shapes.get('rnx version --json')!, 'rnx version --client --json');
   assert.equal([...checked].sort(), [...shapes.keys()].sort(), 'every documented command was run');
 });

@@ -54,14 +54,18 @@ test('the tools are listed with the original names, zod schemas and hints', asyn
   const names = tools.map((t) => t.name).sort();
   assert.equal(names, [
     'joblet_cancel_job', 'joblet_create_network', 'joblet_create_volume', 'joblet_delete_all_jobs', 'joblet_delete_job', 'joblet_get_job_logs', 'joblet_get_job_metrics',
-    'joblet_get_job_status', 'joblet_get_system_status', 'joblet_get_workflow_status', 'joblet_list_jobs', 'joblet_list_networks', 'joblet_list_nodes', 'joblet_list_volumes',
-    'joblet_remove_network', 'joblet_remove_volume', 'joblet_run_job', 'joblet_run_workflow', 'joblet_stop_job',
+    'joblet_get_job_status', 'joblet_get_runtime_info', 'joblet_get_system_status', 'joblet_get_workflow_status', 'joblet_list_jobs', 'joblet_list_networks', 'joblet_list_nodes',
+    'joblet_list_runtimes', 'joblet_list_volumes', 'joblet_remove_network', 'joblet_remove_volume', 'joblet_run_job', 'joblet_run_workflow', 'joblet_stop_job',
+    'joblet_validate_runtime',
   ]);
   const run = tools.find((t) => t.name === 'joblet_run_job')!;
   assert.equal(run.inputSchema.required, ['command']);
   const props = run.inputSchema.properties as Record<string, { type?: string }>;
   assert.is(props.wait!.type, 'boolean');
   assert.is(props.max_memory!.type, 'integer');
+  assert.is(props.runtime!.type, 'string');
+  assert.equal(tools.find((t) => t.name === 'joblet_get_runtime_info')!.inputSchema.required, ['runtime']);
+  assert.is(tools.find((t) => t.name === 'joblet_list_runtimes')!.annotations?.readOnlyHint, true);
   assert.is(tools.find((t) => t.name === 'joblet_list_jobs')!.annotations?.readOnlyHint, true);
   assert.is(tools.find((t) => t.name === 'joblet_delete_job')!.annotations?.destructiveHint, true);
 });
@@ -150,6 +154,32 @@ test('volumes and networks: created, listed, removed', async () => {
   assert.equal(nets.filter((n) => n.builtin).map((n) => n.name).sort(), ['bridge', 'isolated', 'none']);
   const nodes = await json<{ name: string; role: string; current: boolean }[]>(viewer, 'joblet_list_nodes');
   assert.equal(nodes.map((n) => [n.name, n.role, n.current]), [['default', 'admin', false], ['viewer', 'viewer', true]]);
+});
+
+test('runtimes: listed and described as rnx prints them; a runtime.yaml checked by line; a job asking for one not installed is refused', async () => {
+  const listed = await json<{ name: string; status: string; aliases: string[] }[]>(viewer, 'joblet_list_runtimes');
+  assert.equal(listed, JSON.parse((await d.rnx(['runtime', 'list', '--json'])).stdout));
+  assert.ok(listed.some((r) => r.name === 'python-3.11-ml' && r.status === 'available' && r.aliases.includes('python:3.11-ml')), JSON.stringify(listed));
+  const info = await json<{ name: string; language: string; packages: string[]; installedPackages: unknown[] }>(viewer, 'joblet_get_runtime_info', { runtime: 'java:17' });
+  assert.equal(info, JSON.parse((await d.rnx(['runtime', 'info', '--json', 'java:17'])).stdout));
+  assert.equal([info.name, info.language], ['openjdk-17', 'java']);
+  assert.ok(info.packages.some((p) => p.startsWith('openjdk-17-jdk-headless')), info.packages.join(' '));
+  const unknown = await call(viewer, 'joblet_get_runtime_info', { runtime: 'ruby:3' });
+  assert.ok(unknown.isError);
+  assert.is(unknown.content[0]!.text, "runtime 'ruby:3' not found (see joblet_list_runtimes)");
+  const spec = 'schema_version: "1.0"\nname: ../escape\nversion: 1.0.0\ncolour: red\ndescription: d\nbase: { language: python, version: "3.11" }\n';
+  const bad = await json<{ valid: boolean; errors: string[] }>(viewer, 'joblet_validate_runtime', { runtime_spec: spec });
+  assert.is(bad.valid, false);
+  assert.equal(bad.errors.map((e) => /^line \d+/.exec(e)?.[0]), ['line 2', 'line 4'], bad.errors.join('; '));
+  const good = await json<{ valid: boolean; spec: { name: string } }>(viewer, 'joblet_validate_runtime', { runtime_spec: spec.replace('../escape', 'tools').replace('colour: red\n', '') });
+  assert.equal([good.valid, good.spec.name], [true, 'tools']);
+  const before = (await json<{ total: number }>(admin, 'joblet_list_jobs')).total;
+  const refused = await call(admin, 'joblet_run_job', { command: 'python3', args: ['-V'], runtime: 'python:3.11-ml' });
+  assert.ok(refused.isError);
+  const cli = await d.rnx(['run', '--runtime=python:3.11-ml', 'python3', '-V']);
+  assert.is(`rnx: ${refused.content[0]!.text}\n`, cli.stderr);
+  assert.match(refused.content[0]!.text, /^runtime 'python:3\.11-ml' \(python-3\.11-ml\) is not installed/);
+  assert.is((await json<{ total: number }>(admin, 'joblet_list_jobs')).total, before, 'no job was created');
 });
 
 test("a viewer node's write tools are refused by the server; its read tools work", async () => {

@@ -155,13 +155,22 @@ function hostAddresses(): string[] {
     .map((a) => a!.address);
 }
 
-/** Interfaces, namespaces and the firewall table of one daemon instance, as the host has them. */
-async function footprint(instance: string): Promise<{ links: string[]; netns: string[]; table: string }> {
+/**
+ * Interfaces, namespaces and the firewall table of one daemon instance, as the host has them.
+ * Attachments the daemon prepares in advance for future jobs (network.warmLinks, made and
+ * replaced in the background) are left out unless `spares`; a job's own attachment never is.
+ */
+async function footprint(instance: string, spares = false): Promise<{ links: string[]; netns: string[]; table: string }> {
   const links = (JSON.parse(await sh('ip', ['-j', '-d', 'link', 'show'])) as { ifname: string; ifalias?: string }[])
-    .filter((l) => l.ifalias?.startsWith(`joblet/${instance}/`))
+    .filter((l) => l.ifalias?.startsWith(`joblet/${instance}/`) && (spares || !l.ifalias.startsWith(`joblet/${instance}/spare/`)))
     .map((l) => `${l.ifname} ${l.ifalias}`)
     .sort();
-  const netns = fs.existsSync('/run/netns') ? fs.readdirSync('/run/netns').filter((n) => n.startsWith(`joblet_${instance}_`)).sort() : [];
+  const netns = fs.existsSync('/run/netns')
+    ? fs
+        .readdirSync('/run/netns')
+        .filter((n) => n.startsWith(`joblet_${instance}_`) && (spares || !n.startsWith(`joblet_${instance}_spare_`)))
+        .sort()
+    : [];
   const t = await exec('nft', ['list', 'table', 'inet', `joblet_${instance.replace(/-/g, '_')}`]);
   // Set elements are printed in kernel order; compare the sorted lines.
   const table = t.code === 0 ? t.stdout.split('\n').map((l) => l.trim()).filter(Boolean).sort().join('\n') : '';
@@ -192,7 +201,7 @@ test.after(async () => {
   await d?.destroy();
   // Whatever a failed test left of this daemon instance goes too (its tests assert it never does).
   if (d) {
-    const left = await footprint(d.instance);
+    const left = await footprint(d.instance, true);
     for (const l of left.links) await exec('ip', ['link', 'del', l.split(' ')[0]!]);
     for (const n of left.netns) await exec('ip', ['netns', 'del', n]);
     if (left.table) await exec('nft', ['delete', 'table', 'inet', `joblet_${d.instance.replace(/-/g, '_')}`]);
@@ -374,7 +383,7 @@ test('networks survive restarts; after kill -9 nothing is leaked or doubled; rem
 
   // A clean stop removes our interfaces and table; the next start brings back the same.
   await d.stop('SIGTERM');
-  assert.equal(await footprint(d.instance), { links: [], netns: [], table: '' });
+  assert.equal(await footprint(d.instance, true), { links: [], netns: [], table: '' });
   await d.serve();
   assert.equal(await footprint(d.instance), clean);
 
@@ -392,7 +401,7 @@ test('networks survive restarts; after kill -9 nothing is leaked or doubled; rem
 
 test('a stopped daemon leaves no interface, namespace or firewall table behind', async () => {
   await d.stop('SIGTERM');
-  assert.equal(await footprint(d.instance), { links: [], netns: [], table: '' });
+  assert.equal(await footprint(d.instance, true), { links: [], netns: [], table: '' }, 'prepared attachments included');
   await d.serve(); // for test.after
 });
 

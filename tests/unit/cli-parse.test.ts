@@ -12,6 +12,7 @@ import { reportError } from '../../src/cli/base';
 import { RunCommand, RunWithoutCommand } from '../../src/cli/commands/run';
 import { jobJson } from '../../src/cli/format';
 import { reasonLine } from '../../src/cli/outcome';
+import { buildRunRequest } from '../../src/cli/run-request';
 import { registry } from '../../src/cli/rnx';
 import { closest, editDistance } from '../../src/cli/suggest';
 import { exitQuietlyOnClosedPipe } from '../../src/cli/terminal';
@@ -40,6 +41,14 @@ test("rnx run: flags before COMMAND are rnx's, COMMAND and everything after go t
   assert.equal(parseRun(['run', '--volume=a', '--volume', 'b', '--upload', 'x', '--upload-dir=d', 'ls']).volume, ['a', 'b']);
 });
 
+test('rnx run --runtime names a runtime for the job; an empty name is refused', () => {
+  assert.is(parseRun(['run', '--runtime=python:3.11-ml', 'python3']).runtime, 'python:3.11-ml');
+  assert.equal(parseRun(['run', '--runtime', 'java:17', 'java', '-version']).argv, ['java', '-version']);
+  assert.is(buildRunRequest({ env: [], volumes: [], runtime: ' node:18 ' }, ['node']).runtime, 'node:18');
+  assert.is(buildRunRequest({ env: [], volumes: [] }, ['true']).runtime, '');
+  assert.throws(() => buildRunRequest({ env: [], volumes: [], runtime: '' }, ['true']), /^--runtime needs a name, e\.g\. --runtime=python:3\.11-ml/);
+});
+
 test('rnx run --workflow: flags without a COMMAND are still flags; a COMMAND after them is the job\'s', () => {
   const w = parseRun(['run', '--wait', '--workflow=p.yaml:train', '--env', 'A=1', '--json']);
   assert.instance(w, RunWithoutCommand);
@@ -62,7 +71,6 @@ test('global flags parse before and after the command', () => {
 
 test('flags of later features are refused naming the feature (with or without a value), exit 1', async () => {
   for (const [flag, feature] of [
-    ['--runtime=python-3.11', 'runtimes'],
     ['--secret-env=A=b', 'secret environment variables'],
     ['--gpu', 'GPUs'],
     ['--gpu-memory=8GB', 'GPUs'],

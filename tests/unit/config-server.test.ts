@@ -46,7 +46,21 @@ function problem(text: string): string {
 test('minimal config gets every default', () => {
   const c = parseServerConfig(doc(), 'x.yml');
   assert.equal(c.server, { address: '0.0.0.0:50051', stateDir: '/opt/joblet', instance: 'joblet', logLevel: 'info', maxMessageBytes: 16777216 });
-  assert.equal(c.jobs, { uid: 65534, gid: 65534, userName: 'job', stopGraceSeconds: 5, maxLogBytes: 67108864, tmpSizeMB: 64, nofile: 1024, maxConcurrentJobs: 200, uploadIdleSeconds: 60, retention: { days: 0, keep: 10000 } });
+  assert.equal(c.jobs, {
+    uid: 65534,
+    gid: 65534,
+    userName: 'job',
+    stopGraceSeconds: 5,
+    maxLogBytes: 67108864,
+    tmpSizeMB: 64,
+    nofile: 1024,
+    maxConcurrentJobs: 200,
+    uploadIdleSeconds: 60,
+    retention: { days: 0, keep: 10000 },
+    logHeadBytes: 4194304,
+    warmPool: 2,
+    warmPoolMaxIdleSeconds: 600,
+  });
   assert.equal(c.scheduling, { misfireGraceSeconds: 3600, maxScheduledJobs: 1000, maxSchedules: 1000 });
   assert.is(c.version, '1');
   assert.is(c.security.serverCert, server.cert);
@@ -83,7 +97,11 @@ test('bad values: one line naming the key, the rule and the value', () => {
     [(d) => (d.jobs = { stopGraceSeconds: 3601 }), 'joblet-config.yml: jobs.stopGraceSeconds: must be an integer 0-3600 (got 3601)'],
     [(d) => (d.jobs = { maxLogBytes: 100 }), 'joblet-config.yml: jobs.maxLogBytes: must be an integer 4096-1099511627776 (got 100)'],
     [(d) => (d.jobs = { userName: 'Root User' }), 'joblet-config.yml: jobs.userName: must be a user name: 1-32 characters of a-z, 0-9, _ and -, not starting with a digit or - (got "Root User")'],
-    [(d) => (d.jobs = { uidd: 5 }), 'joblet-config.yml: jobs.uidd: unknown key (allowed: uid, gid, userName, stopGraceSeconds, maxLogBytes, tmpSizeMB, nofile, maxConcurrentJobs, uploadIdleSeconds, retention)'],
+    [(d) => (d.jobs = { uidd: 5 }), 'joblet-config.yml: jobs.uidd: unknown key (allowed: uid, gid, userName, stopGraceSeconds, maxLogBytes, tmpSizeMB, nofile, maxConcurrentJobs, uploadIdleSeconds, retention, logHeadBytes, warmPool, warmPoolMaxIdleSeconds)'],
+    [(d) => (d.jobs = { warmPool: 65 }), 'joblet-config.yml: jobs.warmPool: must be an integer 0-64 (got 65)'],
+    [(d) => (d.jobs = { warmPool: -1 }), 'joblet-config.yml: jobs.warmPool: must be an integer 0-64 (got -1)'],
+    [(d) => (d.jobs = { warmPoolMaxIdleSeconds: 5 }), 'joblet-config.yml: jobs.warmPoolMaxIdleSeconds: must be an integer 10-86400 (got 5)'],
+    [(d) => (d.jobs = { maxLogBytes: 1048576, logHeadBytes: 600000 }), 'joblet-config.yml: jobs.logHeadBytes: must be at most half of jobs.maxLogBytes (524288), so the end of the output is kept too'],
     [(d) => (d.jobs = { retention: { days: -1 } }), /^joblet-config.yml: jobs.retention.days: /],
     [(d) => (d.scheduling = { misfireGraceSeconds: 'soon' }), /^joblet-config.yml: scheduling.misfireGraceSeconds: /],
     [(d) => (d.serverr = {}), /^joblet-config\.yml: serverr: unknown key \(allowed: version, server, security, jobs, limits(, [a-z]+)*\)$/],
@@ -207,6 +225,13 @@ test('an explicit path that does not exist is an error, not a fallback', () => {
   } catch (err) {
     assert.is((err as Error).message, `config file ${tmp} is a directory, not a file`);
   }
+});
+
+test('the stored log keeps 4 MiB of its start by default, a quarter of a smaller bound, or what was asked', () => {
+  assert.is(parseServerConfig(doc(), 'x.yml').jobs.logHeadBytes, 4 * 1024 * 1024);
+  assert.is(parseServerConfig(doc((d) => (d.jobs = { maxLogBytes: 1048576 })), 'x.yml').jobs.logHeadBytes, 262144);
+  assert.is(parseServerConfig(doc((d) => (d.jobs = { maxLogBytes: 1048576, logHeadBytes: 524288 })), 'x.yml').jobs.logHeadBytes, 524288);
+  assert.is(parseServerConfig(doc((d) => (d.jobs = { logHeadBytes: 0 })), 'x.yml').jobs.logHeadBytes, 0);
 });
 
 test('nothing found: the message lists every searched path and the hint', () => {

@@ -54,6 +54,7 @@ export class RunCommand extends ClientCommand {
       ['Run and return at once (prints the job id)', 'rnx run echo hello'],
       ['Run and wait, with output and exit code', 'rnx run --wait sh -c "echo out; echo err >&2; exit 3"'],
       ['Upload a script and run it', 'rnx run --upload=job.sh --wait sh job.sh'],
+      ['Use a runtime', 'rnx run --runtime=python:3.11-ml --wait python3 -c "import numpy; print(numpy.__version__)"'],
       ['Limits', 'rnx run --max-memory=256 --max-cpu=50 --timeout=5m --wait make test'],
       ['A command that starts with a dash', 'rnx run -- -weird-tool --flag'],
       ['Run once in 30 minutes', 'rnx run --schedule=30m ./backup.sh'],
@@ -67,6 +68,7 @@ export class RunCommand extends ClientCommand {
   uploadDir = Flag.list('--upload-dir', 'DIR', 'Copy a directory tree into /work, keeping relative paths (repeatable)', { complete: 'dirs' });
   volume = Flag.list('--volume', 'NAME', 'Mount volume NAME read-write at /volumes/NAME (repeatable)');
   network = Flag.string('--network', 'MODE', "none, isolated, bridge or a custom network (default: the server's network.defaultMode)", { values: ['none', 'isolated', 'bridge'] });
+  runtime = Flag.string('--runtime', 'NAME', "A runtime from 'rnx runtime list' in place of the server's /usr, e.g. python:3.11-ml, java:17, node:18");
   wait = Flag.boolean('-w,--wait', "Stream the output live and exit with the job's exit code");
   maxCpu = Flag.string('--max-cpu', 'PERCENT', 'CPU limit in percent of one core (100 = one core, 250 = two and a half)', LIMITS);
   cpuCores = Flag.string('--cpu-cores', 'CORES', 'Pin the job to cores: 0-3, 1,3,5 or 0-1,4', LIMITS);
@@ -84,7 +86,6 @@ export class RunCommand extends ClientCommand {
 
   // Flags of features later releases bring: refused naming the feature, never ignored.
   // When a feature lands, delete its line here and declare the real flag above.
-  runtime = Flag.notYet('--runtime', 'runtimes');
   secretEnv = Flag.notYet('-s,--secret-env', 'secret environment variables');
   gpu = Flag.notYet('--gpu', 'GPUs');
   gpuMemory = Flag.notYet('--gpu-memory', 'GPUs');
@@ -94,7 +95,7 @@ export class RunCommand extends ClientCommand {
   argv = Arg.verbatim('COMMAND', 'The program to run in the job, then its arguments (verbatim)', { required: 1 });
 
   async run(): Promise<number> {
-    const flags = { env: this.env, workdir: this.workdir, volumes: this.volume, network: this.network, maxCpu: this.maxCpu, cpuCores: this.cpuCores, maxMemory: this.maxMemory, maxIobps: this.maxIobps, maxPids: this.maxPids, maxDisk: this.maxDisk, timeout: this.timeout };
+    const flags = { env: this.env, workdir: this.workdir, volumes: this.volume, network: this.network, runtime: this.runtime, maxCpu: this.maxCpu, cpuCores: this.cpuCores, maxMemory: this.maxMemory, maxIobps: this.maxIobps, maxPids: this.maxPids, maxDisk: this.maxDisk, timeout: this.timeout };
     let extra: LocalUpload[] = [];
     let req: RunJobRequest;
     if (this.workflow !== undefined) {
@@ -137,6 +138,7 @@ export class RunCommand extends ClientCommand {
       [this.uploadDir.length ? 1 : undefined, '--upload-dir'],
       [this.volume.length ? 1 : undefined, '--volume'],
       [this.network, '--network'],
+      [this.runtime, '--runtime'],
       [this.maxCpu ?? this.cpuCores ?? this.maxMemory ?? this.maxIobps ?? this.maxPids ?? this.maxDisk, 'limits (--max-*, --cpu-cores)'],
       [this.timeout, '--timeout'],
       [this.schedule, '--schedule'],

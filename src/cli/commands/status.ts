@@ -78,6 +78,7 @@ export class StatusCommand extends ClientCommand {
     rows.push(['OOM Kills', String(j.usage.oomKills)]);
     rows.push(...currentUsageRows(j.current));
     if (j.network) rows.push(['Network', j.network]);
+    if (j.runtime) rows.push(['Runtime', j.runtime]);
     if (j.volumes?.length) rows.push(['Volumes', j.volumes.map((v) => `${v} (/volumes/${v})`).join(', ')]);
     if (j.uploads.length) rows.push(['Uploads', j.uploads.join(', ')]);
     if (j.outputTruncated) rows.push(['Output', 'truncated at the server\'s cap']);

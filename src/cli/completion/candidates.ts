@@ -3,8 +3,6 @@
  * and ids, volumes, networks, runtimes; node names come from the client config. Each is a value
  * and a short description. The caller bounds the time: a shell waits on this at every TAB.
  */
-import { createClientFactory } from 'nice-grpc';
-import { RuntimeServiceDefinition } from '../../gen/joblet';
 import { loadClientConfig } from '../../shared/config/client';
 import type { Connection } from '../client';
 import { commandLine } from '../format';
@@ -45,10 +43,9 @@ export async function serverCandidates(source: ServerSource, c: Connection, sign
       return (await c.volumes.listVolumes({}, opts)).volumes.map((v) => [v.name, `${v.type} ${v.size}`]);
     case 'networks':
       return (await c.networks.listNetworks({}, opts)).networks.map((n) => [n.name, n.cidr || 'loopback only']);
-    case 'runtimes': {
-      const runtimes = createClientFactory().create(RuntimeServiceDefinition, c.channel);
-      return (await runtimes.listRuntimes({}, opts)).runtimes.map((r) => [r.name, oneLine(`${r.language} ${r.version} ${r.description}`.trim())]);
-    }
+    case 'runtimes':
+      // Installed ones and the built-ins available to install; the status tells them apart.
+      return (await c.runtimes.listRuntimes({}, opts)).runtimes.map((r) => [r.name, oneLine(`${r.status || 'installed'} ${r.language} ${r.version} ${r.description}`.trim())]);
   }
 }
 

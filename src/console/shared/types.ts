@@ -93,6 +93,22 @@ export interface NetworkView {
   builtin: boolean;
 }
 
+/** A runtime as `rnx runtime list --json` prints it (the fields the runtimes page shows). */
+export interface RuntimeView {
+  name: string;
+  version: string;
+  status: string;
+  builtin: boolean;
+  aliases: string[];
+  description: string;
+  language: string;
+  languageVersion: string;
+  sizeBytes: number;
+  packageCount: number;
+  jobs: number;
+  problem: string;
+}
+
 /** Whether the connected server has a feature, and what it said when it does not. */
 export interface FeatureState {
   available: boolean;

@@ -2,7 +2,7 @@
  * Every page of the console: its address under `#/<node>/`, its navigation label, and what it
  * needs. A page that changes things (`write`) is hidden for a read-only node; a page that needs an
  * optional server feature is listed only when the node's server has it. The pages of features
- * still to come (workflows, schedules, monitoring, runtimes) are entries with a `feature` and no
+ * still to come (workflows, schedules, monitoring) are entries with a `feature` and no
  * `page` yet: opening one says what the server answered. Adding a page is one entry here.
  */
 import type { VNode } from 'preact';
@@ -13,6 +13,7 @@ import { JobsPage } from './pages/jobs';
 import { MonitoringPage } from './pages/monitoring';
 import { NetworksPage } from './pages/networks';
 import { RunPage } from './pages/run';
+import { RuntimesPage } from './pages/runtimes';
 import { SchedulesPage } from './pages/schedules';
 import { VolumesPage } from './pages/volumes';
 import { WorkflowDetailPage } from './pages/workflow-detail';
@@ -42,7 +43,7 @@ export const ROUTES: RouteDef[] = [
   { path: ['workflows', ':id'], feature: 'workflows', page: ({ params }) => <WorkflowDetailPage id={params.id!} /> },
   { path: ['schedules'], nav: 'Schedules', feature: 'schedules', page: () => <SchedulesPage /> },
   { path: ['monitoring'], nav: 'Monitoring', feature: 'monitoring', page: () => <MonitoringPage /> },
-  { path: ['runtimes'], nav: 'Runtimes', feature: 'runtimes' },
+  { path: ['runtimes'], nav: 'Runtimes', feature: 'runtimes', page: () => <RuntimesPage /> },
   { path: ['volumes'], nav: 'Volumes', page: () => <VolumesPage /> },
   { path: ['networks'], nav: 'Networks', page: () => <NetworksPage /> },
 ];

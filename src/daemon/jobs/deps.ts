@@ -7,7 +7,7 @@ import type { JobSpec } from '../../sandbox/spec';
 import type { SandboxProcess } from '../../sandbox/spawn';
 import type { JobStore } from '../../store/db';
 import type { JobRecord, StagedUploads } from '../../store/job-record';
-import type { LogWriter } from '../../store/log-file';
+import type { LogPosition, LogWriter } from '../../store/log-file';
 import type { TimerQueue } from '../schedule/timers';
 import type { JobStatus } from '../../shared/job-status';
 import type { RetentionPolicy } from './recovery';
@@ -40,14 +40,21 @@ export interface WorkspaceOps {
 export interface ManagerDeps {
   store: JobStore;
   cgroups: CgroupManager;
-  spawn: (spec: JobSpec) => SandboxProcess;
+  /**
+   * Starts the sandbox; may wait for a start slot (the warm pool limits how many inits start at
+   * once), and gives up waiting when `abort` fires.
+   */
+  spawn: (spec: JobSpec, abort?: AbortSignal) => SandboxProcess | Promise<SandboxProcess>;
   log: (msg: string) => void;
   /** Acquired in order before each job starts, released in reverse order after it ends. */
   resources?: JobResource[];
   /** Workspace directories; default: a sized tmpfs (workspace.ts). */
   workspaces?: WorkspaceOps;
-  /** Opens a job's log; default: LogWriter on the file. */
-  openLog?: (file: string, capBytes: number, onAppend: (size: number) => void) => LogWriter;
+  /**
+   * Opens a job's log; default: LogWriter on the file. `onAppend` may return a promise: the job's
+   * output pauses until it settles (a live follower catching up).
+   */
+  openLog?: (file: string, maxBytes: number, onAppend: (pos: LogPosition) => void | Promise<void>, headBytes?: number) => LogWriter;
   /** The daemon's timer queue for scheduled jobs; default: one of the manager's own. */
   timers?: TimerQueue;
   /** Whether a process has a SIGTERM handler; default: SigCgt in /proc/PID/status. */
@@ -61,6 +68,8 @@ export interface ManagerSettings extends SpecSettings {
   stateDir: string;
   stopGraceSeconds: number;
   maxLogBytes: number;
+  /** How much of maxLogBytes keeps the beginning of the output (the rest keeps its end); default log-file.ts's. */
+  logHeadBytes?: number;
   maxConcurrentJobs: number;
   /** Limits policy and host capacity, for checking requests. */
   validation: ValidationContext;

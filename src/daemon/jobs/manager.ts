@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FailedPreconditionError, JobletError, describeError } from '../../shared/errors';
+import { FailedPreconditionError, JobletError, UnimplementedError, describeError } from '../../shared/errors';
 import { isJobId, newJobId } from '../../shared/ids';
 import { isTerminal } from '../../shared/job-status';
 import { formatSize } from '../../shared/limits';
@@ -117,7 +117,12 @@ export class JobManager {
   /** Check a RunJob request against this server's rules and limits. */
   check(req: RunJobRequest): JobRequest {
     let checked = validateRunRequest(req, this.s.validation, new Date(this.now()));
-    for (const r of this.deps.resources ?? []) if (r.admit) checked = r.admit(checked);
+    const resources = this.deps.resources ?? [];
+    // Without the runtime resource nothing would mount it: the job would silently get the host's /usr.
+    if (checked.runtime && !resources.some((r) => r.name === 'runtime')) {
+      throw new UnimplementedError('this joblet server does not support runtime (--runtime) yet; remove it and try again');
+    }
+    for (const r of resources) if (r.admit) checked = r.admit(checked);
     return checked;
   }
 
@@ -244,14 +249,14 @@ export class JobManager {
     if (this.activeCount >= this.s.maxConcurrentJobs) {
       throw new JobletError('RESOURCE_EXHAUSTED', `this server already runs ${this.s.maxConcurrentJobs} jobs (jobs.maxConcurrentJobs)`);
     }
-    const req: JobRequest = { command: t.command, args: t.args, env: t.env, workdir: t.workdir, limits: t.limits, network: t.network, volumes: t.volumes };
+    const req: JobRequest = { command: t.command, args: t.args, env: t.env, workdir: t.workdir, limits: t.limits, network: t.network, volumes: t.volumes, runtime: t.runtime ?? '' };
     const job: JobRecord = { ...this.record(newJobId(), req, owner, t.uploads), status: 'INITIALIZING', scheduleId: sched.id, scheduleName: sched.name, staged: t.staged };
     return this.startLive(this.lifecycle.create(job));
   }
 
   private record(id: string, req: JobRequest, owner: string, uploads: string[]): JobRecord {
-    const { command, args, env, workdir, limits, network, volumes, name } = req;
-    return { id, command, args, env, workdir, limits, network, volumes, status: 'INITIALIZING', createdAt: this.now(), uploads, owner, outputTruncated: false, ...(name ? { name } : {}) };
+    const { command, args, env, workdir, limits, network, volumes, runtime, name } = req;
+    return { id, command, args, env, workdir, limits, network, volumes, ...(runtime ? { runtime } : {}), status: 'INITIALIZING', createdAt: this.now(), uploads, owner, outputTruncated: false, ...(name ? { name } : {}) };
   }
 
   private arm(id: string, at: number): void {
@@ -275,8 +280,8 @@ export class JobManager {
     const signal = new LogSignal();
     let writer: LogWriter;
     try {
-      const open = this.deps.openLog ?? ((f: string, cap: number, on: (n: number) => void) => new LogWriter(f, cap, on));
-      writer = open(this.logFile(job.id), this.s.maxLogBytes, (size) => signal.appended(size));
+      const open = this.deps.openLog ?? ((f, max, on, head) => new LogWriter(f, max, on, head));
+      writer = open(this.logFile(job.id), this.s.maxLogBytes, (pos) => signal.appended(pos), this.s.logHeadBytes);
     } catch (err) {
       this.removeJobDir(job.id);
       return this.lifecycle.transition(job.id, 'FAILED', { exitCode: 125, failureReason: `could not start the job: cannot open its log: ${describeError(err)}` });

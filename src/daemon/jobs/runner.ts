@@ -129,9 +129,14 @@ async function setUpAndWait(job: JobRecord, live: LiveJob, ctx: RunContext, rele
     ioBps: job.limits.ioBps ? { bps: job.limits.ioBps, devices: blockDevices() } : undefined,
   });
   checkpoint();
-  const proc = deps.spawn(spec);
+  const spawned = deps.spawn(spec, signal);
+  // A stop while the job waits for a start slot takes it out of the queue (the rejection is the abort).
+  const proc = spawned instanceof Promise ? await spawned.catch((err) => Promise.reject(signal.aborted ? new LaunchCanceled() : err)) : spawned;
   live.proc = proc;
   void proc.exited.then(() => (live.exited = true), () => (live.exited = true));
+  // A stop cannot land between a slot's hand-over and this line (one tick of the event loop), but
+  // should one ever: a stopped job must not run, so finish() kills and reaps its init.
+  checkpoint();
   const drained = Promise.all([pump(proc.stdout, LogStream.Stdout, live.writer), pump(proc.stderr, LogStream.Stderr, live.writer)]);
   const early = await awaitStart(job, live, ctx, proc);
   let result = early ?? exitOutcome(await proc.exited, live.stop);
@@ -269,10 +274,16 @@ function blockDevices(): string[] {
   return out;
 }
 
-/** Copy a job's output stream into its log. */
+/** Copy a job's output stream into its log, pausing while the log asks (a live follower catching up). */
 function pump(stream: NodeJS.ReadableStream, which: LogStream.Stdout | LogStream.Stderr, writer: LogWriter): Promise<void> {
   return new Promise((resolve) => {
-    stream.on('data', (chunk: Buffer) => writer.write(which, chunk));
+    stream.on('data', (chunk: Buffer) => {
+      const room = writer.write(which, chunk);
+      if (room !== true) {
+        stream.pause();
+        void room.then(() => stream.resume());
+      }
+    });
     stream.on('end', resolve);
     stream.on('close', resolve);
     stream.on('error', () => resolve());

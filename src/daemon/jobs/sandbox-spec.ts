@@ -30,10 +30,11 @@ export function jobHostname(id: string): string {
 }
 
 /**
- * The job's complete environment: ours first, then --env and secret_environment (which may
- * override all but JOB_ID and, in a workflow, WORKFLOW_ID, WORKFLOW_JOB and JOB_ATTEMPT).
+ * The job's complete environment: ours first, then the runtime's (PATH, JAVA_HOME, ...), then
+ * --env and secret_environment (which may override all but JOB_ID and, in a workflow,
+ * WORKFLOW_ID, WORKFLOW_JOB and JOB_ATTEMPT).
  */
-export function jobEnvironment(job: JobRecord, s: SpecSettings): Record<string, string> {
+export function jobEnvironment(job: JobRecord, s: SpecSettings, runtimeEnv: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: JOB_PATH,
     HOME: '/work',
@@ -41,6 +42,7 @@ export function jobEnvironment(job: JobRecord, s: SpecSettings): Record<string, 
     LOGNAME: s.userName,
     HOSTNAME: jobHostname(job.id),
     LANG: 'C.UTF-8',
+    ...runtimeEnv,
     ...job.env,
     ...job.secretEnv,
     JOB_ID: job.id,

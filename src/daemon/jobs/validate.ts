@@ -45,6 +45,8 @@ export interface JobRequest {
   network: string;
   /** Volumes to mount at /volumes/NAME (names checked; whether they exist is the volume resource's check). */
   volumes: string[];
+  /** Runtime asked for ('' or absent = the host's /usr); the runtime resource resolves it to NAME@VERSION. */
+  runtime?: string;
   /** One-shot schedule: when the job is due (Unix ms). */
   scheduledAt?: number;
   /** A recurring schedule instead of one job. */
@@ -83,11 +85,12 @@ export function validateRunRequest(req: RunJobRequest, ctx: ValidationContext, n
     throw new InvalidArgumentError(`work_dir '${printable(workdir)}' must be an absolute, normalized path such as /work`);
   }
   checkText('network', req.network, 64);
+  checkText('runtime', req.runtime, 130);
   const size = Buffer.byteLength(JSON.stringify({ command, args: req.args, env, workdir }));
   if (size > MAX_SPEC_BYTES) {
     throw new InvalidArgumentError(`the job's command, arguments and environment take ${size} bytes; at most ${MAX_SPEC_BYTES} (256 KiB) together: pass large data as an upload instead`);
   }
-  const out: JobRequest = { command, args: [...req.args], env, workdir, limits: resolveLimits(req, ctx.limits, ctx.host), network: req.network, volumes: checkVolumes(req.volumes) };
+  const out: JobRequest = { command, args: [...req.args], env, workdir, limits: resolveLimits(req, ctx.limits, ctx.host), network: req.network, volumes: checkVolumes(req.volumes), runtime: req.runtime.trim() };
   if (req.name) out.name = checkJobName(req.name);
   return { ...out, ...checkTiming(req, now) };
 }
@@ -137,7 +140,6 @@ function checkText(field: string, value: string, max: number): void {
 /** Fields of the public API that this release does not implement yet: refuse, never ignore. */
 function refuseLaterFeatures(req: RunJobRequest): void {
   const later: [boolean, string][] = [
-    [req.runtime !== '', 'runtime (--runtime)'],
     [Object.keys(req.secretEnvironment ?? {}).length > 0, 'secret_environment (--secret-env)'],
     [req.gpuCount !== 0 || req.gpuMemoryMb !== 0, 'gpu_count / gpu_memory_mb (--gpu)'],
   ];

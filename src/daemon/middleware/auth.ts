@@ -42,6 +42,7 @@ export const METHOD_ACCESS: Record<string, Access> = {
   RemoveRuntime: 'write',
   BuildRuntime: 'write',
   ValidateRuntimeYAML: 'read',
+  InstallRuntime: 'write',
   GetServerVersion: 'read',
   ListSchedules: 'read',
   GetSchedule: 'read',

@@ -122,11 +122,13 @@ export async function attachJob(tools: HostTools, j: JobLink): Promise<void> {
   );
 }
 
-/** Remove a job's veth pair (deleting one end removes both) and its namespace. */
+/** Remove a job's veth pair (deleting one end removes both) and its namespace, with one `ip`. */
 export async function detachJob(tools: HostTools, j: Pick<JobLink, 'netns' | 'veth'>): Promise<void> {
   // Explicitly: the kernel frees a namespace (and so its veth) asynchronously after the last user is gone.
-  await deleteLink(tools, j.veth);
-  await deleteNetns(tools, j.netns);
+  // -force: go on after an error (a part already gone is fine); what is left is checked below.
+  await tools.run('ip', ['-force', '-batch', '-'], `link del ${j.veth}\nnetns del ${j.netns}\n`).catch(() => undefined);
+  if (fs.existsSync(`/sys/class/net/${j.veth}`)) await deleteLink(tools, j.veth);
+  if (fs.existsSync(`${NETNS_DIR}/${j.netns}`)) await deleteNetns(tools, j.netns);
 }
 
 /** "the host's route to X (dev Y)" for the widest host route overlapping `c`, or undefined. The default route is not a clash. */

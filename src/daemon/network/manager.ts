@@ -20,7 +20,11 @@ import { chooseMtu, DEFAULT_MTU } from './mtu';
 import { applyFirewall, removeFirewall } from './nftables';
 import { AddressPool } from './pool';
 import { removeStaleJobObjects } from './reconcile';
+import { SpareLinks, type SpareNetwork } from './spares';
 import type { HostTools } from './tools';
+
+/** A network whose jobs had no job for this long loses its prepared attachments. */
+const SPARE_IDLE_MS = 10 * 60 * 1000;
 
 /** Network settings from the server config. */
 export interface NetworkSettings {
@@ -30,6 +34,8 @@ export interface NetworkSettings {
   isolatedCidr: string;
   /** network.mtu: 0 = the MTU of the host's route to the outside (mtu.ts). */
   mtu: number;
+  /** Attachments prepared in advance per network in use (0: every job makes its own). */
+  warmLinks?: number;
 }
 
 /** A network as ListNetworks reports it. */
@@ -75,6 +81,8 @@ export class NetworkManager implements JobResource {
   private readonly table: string;
   /** MTU of every bridge and job interface, chosen at start (mtu.ts). */
   private mtu = DEFAULT_MTU;
+  private spares?: SpareLinks;
+  private expiry?: NodeJS.Timeout;
 
   constructor(
     private readonly s: NetworkSettings,
@@ -108,7 +116,20 @@ export class NetworkManager implements JobResource {
       // A configured block that clashes is a mistake in the config whatever the default mode.
       if (err instanceof ConfigError) throw err;
       unavailable(`job networks could not be set up on this host: ${describeError(err)}`);
+      return;
     }
+    const count = this.s.warmLinks ?? 0;
+    if (count > 0) {
+      this.spares = new SpareLinks(tools, this.s.instance, this.mtu, count, SPARE_IDLE_MS, this.deps.log);
+      const def = this.nets.get(this.s.defaultMode);
+      if (def?.pool && !def.problem) this.spares.warm(def as SpareNetwork);
+      this.expiry = setInterval(() => void this.spares?.expire(this.spareNets()), 60_000);
+      this.expiry.unref();
+    }
+  }
+
+  private spareNets(): SpareNetwork[] {
+    return [...this.nets.values()].filter((n): n is Net & SpareNetwork => !!n.pool);
   }
 
   private async setUp(tools: HostTools, bridge: Net, isolated: Net, custom: Net[]): Promise<void> {
@@ -155,46 +176,55 @@ export class NetworkManager implements JobResource {
     return { ...req, network: this.resolve(req.network) };
   }
 
-  /** JobResource: attach the job to its network; release detaches and frees its address. */
+  /**
+   * JobResource: attach the job to its network (adopting a prepared attachment when one is ready);
+   * release detaches it and frees its address.
+   */
   async acquire(job: JobRecord): Promise<{ spec?: { netnsPath: string; hostsExtra: string }; release(): Promise<void> }> {
     const net = this.usable(job.network || 'none');
     net.jobs++;
     if (!net.pool) return { release: async () => void net.jobs-- };
     const tools = this.deps.tools as HostTools;
-    let ip: number;
-    try {
-      ip = net.pool.allocate();
-    } catch (err) {
-      net.jobs--;
-      throw err;
+    let link = this.spares?.adopt(net as SpareNetwork, job.id);
+    if (!link) {
+      let ip: number;
+      try {
+        ip = net.pool.allocate();
+      } catch (err) {
+        net.jobs--;
+        throw err;
+      }
+      link = {
+        netns: netnsName(this.s.instance, job.id),
+        veth: vethName(this.s.instance, job.id),
+        alias: ifAlias(this.s.instance, 'job', job.id),
+        bridge: net.bridge,
+        cidr: net.pool.cidr,
+        ip,
+        isolatedPort: net.isolated,
+        mtu: this.mtu,
+      };
+      try {
+        await attachJob(tools, link);
+      } catch (err) {
+        await detachJob(tools, link).catch(() => undefined);
+        net.pool.release(ip);
+        net.jobs--;
+        throw err;
+      }
     }
-    const link = {
-      netns: netnsName(this.s.instance, job.id),
-      veth: vethName(this.s.instance, job.id),
-      alias: ifAlias(this.s.instance, 'job', job.id),
-      bridge: net.bridge,
-      cidr: net.pool.cidr,
-      ip,
-      isolatedPort: net.isolated,
-      mtu: this.mtu,
-    };
+    const attached = link;
     const release = async () => {
       this.veths.delete(job.id);
       try {
-        await detachJob(tools, link);
+        await detachJob(tools, attached);
       } finally {
-        net.pool!.release(ip);
+        net.pool!.release(attached.ip);
         net.jobs--;
       }
     };
-    try {
-      await attachJob(tools, link);
-    } catch (err) {
-      await release().catch(() => undefined);
-      throw err;
-    }
-    this.veths.set(job.id, link.veth);
-    return { spec: { netnsPath: `${NETNS_DIR}/${link.netns}`, hostsExtra: `${formatIPv4(ip)}\t${jobHostname(job.id)}\n` }, release };
+    this.veths.set(job.id, attached.veth);
+    return { spec: { netnsPath: `${NETNS_DIR}/${attached.netns}`, hostsExtra: `${formatIPv4(attached.ip)}\t${jobHostname(job.id)}\n` }, release };
   }
 
   /** Host-side veth of a running job attached to a network with addresses; undefined for none or when not attached. */
@@ -257,6 +287,7 @@ export class NetworkManager implements JobResource {
       // Synchronously with the check above: no job can take an address from here on.
       this.nets.delete(name);
       this.deps.table.delete(name);
+      await this.spares?.drop(net as SpareNetwork);
       const tools = this.deps.tools;
       if ('run' in tools) {
         await this.firewall(tools);
@@ -268,6 +299,8 @@ export class NetworkManager implements JobResource {
 
   /** After every job has ended: remove bridges and the firewall table; the next start recreates them. */
   async shutdown(): Promise<void> {
+    clearInterval(this.expiry);
+    await this.spares?.close(this.spareNets());
     const tools = this.deps.tools;
     if (!('run' in tools)) return;
     await this.serial(async () => {

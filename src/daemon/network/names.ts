@@ -58,6 +58,17 @@ export function netnsName(instance: string, jobId: string): string {
   return `joblet_${instance}_${jobId}`;
 }
 
+/** Named network namespace of a spare attachment, made before any job (see spares.ts). */
+export function spareNetnsName(instance: string, spareId: string): string {
+  return `joblet_${instance}_spare_${spareId}`;
+}
+
+/** True for one of our spare namespace names. */
+export function isSpareNetns(instance: string, name: string): boolean {
+  const prefix = `joblet_${instance}_spare_`;
+  return name.startsWith(prefix) && /^[0-9a-f-]{36}$/.test(name.slice(prefix.length));
+}
+
 /** The job id of one of our namespace names, or undefined when it is not ours. */
 export function jobOfNetns(instance: string, name: string): string | undefined {
   const prefix = `joblet_${instance}_`;
@@ -67,7 +78,7 @@ export function jobOfNetns(instance: string, name: string): string | undefined {
 }
 
 /** Alias we set on every interface we create: the owner, for clean-up after a crash. */
-export function ifAlias(instance: string, kind: 'net' | 'job', name: string): string {
+export function ifAlias(instance: string, kind: 'net' | 'job' | 'spare', name: string): string {
   return `joblet/${instance}/${kind}/${name}`;
 }
 

@@ -7,7 +7,6 @@ import { UnimplementedError } from '../../shared/errors';
 /** Features and the RPCs that belong to them. */
 const LATER: Record<string, string[]> = {
   'job telematics': ['StreamJobTelematics', 'GetJobTelematics'],
-  runtimes: ['ListRuntimes', 'GetRuntimeInfo', 'TestRuntime', 'RemoveRuntime', 'BuildRuntime', 'ValidateRuntimeYAML'],
 };
 
 /** A handler that refuses, naming the feature. Works for unary and streaming RPCs alike. */

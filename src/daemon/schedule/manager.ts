@@ -121,7 +121,7 @@ export class ScheduleManager {
   create(id: string, req: JobRequest, staged: { bytes: number; entries: number }, uploads: string[], owner: string): ScheduleRecord {
     const r = req.recurring;
     if (!r) throw new InvalidArgumentError('not a recurring schedule: cron is missing');
-    const target: ScheduleTarget = { kind: 'job', command: req.command, args: req.args, env: req.env, workdir: req.workdir, limits: req.limits, network: req.network, volumes: req.volumes, uploads, staged: { key: id, ...staged } };
+    const target: ScheduleTarget = { kind: 'job', command: req.command, args: req.args, env: req.env, workdir: req.workdir, limits: req.limits, network: req.network, volumes: req.volumes, ...(req.runtime ? { runtime: req.runtime } : {}), uploads, staged: { key: id, ...staged } };
     return this.add(id, r, target, owner);
   }
 

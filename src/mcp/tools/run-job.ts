@@ -44,6 +44,7 @@ export const runJobTool = defineTool({
     uploads: z.array(upload).default([]).describe('Files and directories to put in /work before the job starts'),
     network: z.string().optional().describe('none, isolated, bridge or a custom network (default: the server default)'),
     volumes: z.array(z.string()).default([]).describe('Volumes to mount read-write at /volumes/NAME'),
+    runtime: z.string().optional().describe("An installed runtime in place of the node's /usr, e.g. python:3.11-ml, java:17, node:18 (see joblet_list_runtimes)"),
     max_cpu: z.number().int().optional().describe('CPU limit in percent of one core (100 = one core)'),
     cpu_cores: z.string().optional().describe('Cores to pin to, e.g. "0-1" or "0,2"'),
     max_memory: z.number().int().optional().describe('Memory limit in MB'),
@@ -84,7 +85,7 @@ export const runJobTool = defineTool({
   },
 });
 
-function request(a: { command: string; args: string[]; env: Record<string, string>; work_dir?: string; network?: string; volumes: string[] } & Record<string, unknown>): RunJobRequest {
+function request(a: { command: string; args: string[]; env: Record<string, string>; work_dir?: string; network?: string; volumes: string[]; runtime?: string } & Record<string, unknown>): RunJobRequest {
   const text = (v: unknown) => (v === undefined ? '' : String(v));
   const limits = parseLimitTexts(
     { maxCpu: text(a.max_cpu), cpuCores: text(a.cpu_cores), maxMemory: text(a.max_memory), maxIobps: text(a.max_iobps), maxPids: text(a.max_pids), maxDisk: text(a.max_disk), timeout: text(a.timeout) },
@@ -105,7 +106,7 @@ function request(a: { command: string; args: string[]; env: Record<string, strin
     scheduleName: '',
     network: a.network ?? '',
     volumes: a.volumes,
-    runtime: '',
+    runtime: a.runtime?.trim() ?? '',
     secretEnvironment: {},
     gpuCount: 0,
     gpuMemoryMb: 0,

@@ -20,7 +20,7 @@ const prctlNames: Record<number, string> = {
 /** prctl(2) with integer arguments; returns the call's result. */
 export function prctl(option: number, a2 = 0, a3 = 0, a4 = 0, a5 = 0): number {
   const f = fn('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)');
-  return check('prctl', `${prctlNames[option] ?? option}, ${a2}, ${a3}`, f(option, a2, a3, a4, a5));
+  return check('prctl', () => `${prctlNames[option] ?? option}, ${a2}, ${a3}`, f(option, a2, a3, a4, a5));
 }
 
 const CAP_VERSION_3 = 0x20080522;

@@ -6,6 +6,7 @@ const O_NONBLOCK = 0o4000;
 const F_GETFD = 1;
 const F_SETFD = 2;
 const FD_CLOEXEC = 1;
+const F_DUPFD_CLOEXEC = 1030;
 const F_SETPIPE_SZ = 1031;
 const F_GETPIPE_SZ = 1032;
 const SYS_CLOSE_RANGE = 436; // x86_64, Linux ≥ 5.9 (CLOSE_RANGE_CLOEXEC ≥ 5.11)
@@ -45,6 +46,11 @@ export function isCloexec(fd: number): boolean {
 /** close_range(first, ~0U, CLOSE_RANGE_CLOEXEC): every fd ≥ first closes at the next execve. */
 export function cloexecFrom(first: number): void {
   check('close_range', `${first}, ~0U, CLOSE_RANGE_CLOEXEC`, syscall(SYS_CLOSE_RANGE, 'uint', first, 'uint', 0xffffffff, 'uint', CLOSE_RANGE_CLOEXEC));
+}
+
+/** fcntl(F_DUPFD_CLOEXEC): a close-on-exec copy of `fd` numbered `min` or above. */
+export function dupAtLeast(fd: number, min: number): number {
+  return check('fcntl', `${fd}, F_DUPFD_CLOEXEC, ${min}`, fn('int fcntl(int fd, int cmd, ...)')(fd, F_DUPFD_CLOEXEC, 'int', min));
 }
 
 /** close(2). */

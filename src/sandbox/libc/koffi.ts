@@ -34,9 +34,14 @@ export function koffi(): Koffi {
   return cached;
 }
 
-/** Path of the koffi.node this process loaded (loading it if needed). */
+/**
+ * Path of the koffi.node this process loaded (loading it if needed), for child processes (each
+ * job's init stage) to load. Extracted again when it has gone since (someone cleaned the cache
+ * directory under a running daemon): without it every later job would fail to start. One stat.
+ */
 export function koffiPath(): string {
   koffi();
+  if (isSingleExecutable() && !fs.existsSync(nativePath as string)) nativePath = extractEmbedded(KOFFI_CACHE_DIR);
   return nativePath as string;
 }
 

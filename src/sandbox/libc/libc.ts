@@ -40,10 +40,16 @@ export function lastErrno(): number {
   return koffi().errno();
 }
 
-/** Throws SyscallError when a libc call returned a negative value; returns the result otherwise. */
-export function check(op: string, args: string, result: unknown): number {
+/**
+ * Throws SyscallError when a libc call returned a negative value; returns the result otherwise.
+ * `args` may be a function, so a call on a hot path formats its arguments only when it fails.
+ */
+export function check(op: string, args: string | (() => string), result: unknown): number {
   const n = typeof result === 'bigint' ? Number(result) : (result as number);
-  if (n < 0) throw new SyscallError(op, args, errnoName(lastErrno()));
+  if (n < 0) {
+    const errno = errnoName(lastErrno());
+    throw new SyscallError(op, typeof args === 'function' ? args() : args, errno);
+  }
   return n;
 }
 

@@ -35,7 +35,7 @@ const attrNames = Object.fromEntries(Object.entries(MOUNT_ATTR).map(([k, v]) => 
 
 /** mount(2). `source` and `fstype` may be null for bind/remount/propagation changes. */
 export function mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null = null): void {
-  const args = `${source ?? 'none'} → ${target}, ${fstype ?? 'none'}, ${flagNames(flags, msNames)}${data ? `, "${data}"` : ''}`;
+  const args = () => `${source ?? 'none'} → ${target}, ${fstype ?? 'none'}, ${flagNames(flags, msNames)}${data ? `, "${data}"` : ''}`;
   const mountFn = fn('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)');
   check('mount', args, mountFn(source, target, fstype, flags, data));
 }
@@ -59,6 +59,6 @@ export function mountSetattr(path: string, attrSet: number, recursive: boolean):
   const attr = Buffer.alloc(32); // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd }
   attr.writeBigUInt64LE(BigInt(attrSet), 0);
   const flags = AT_SYMLINK_NOFOLLOW | (recursive ? AT_RECURSIVE : 0);
-  const args = `${path}, ${flagNames(attrSet, attrNames)}${recursive ? ', AT_RECURSIVE' : ''}`;
+  const args = () => `${path}, ${flagNames(attrSet, attrNames)}${recursive ? ', AT_RECURSIVE' : ''}`;
   check('mount_setattr', args, syscall(SYS_MOUNT_SETATTR, 'int', AT_FDCWD, 'str', path, 'uint', flags, 'void *', attr, 'size_t', attr.length));
 }

@@ -13,11 +13,27 @@
 import { JobletError } from '../../shared/errors';
 import { SECCOMP_MODE, seccompMode, seccompSetModeFilter } from '../libc/seccomp';
 import { buildProgram } from './compile';
-import { JOB_POLICY } from './policy';
+import { BUILDER_POLICY, JOB_POLICY } from './policy';
 
-/** Loads JOB_POLICY on the calling thread and checks that the thread is now in filter mode. */
-export function installJobFilter(): void {
-  seccompSetModeFilter(buildProgram(JOB_POLICY));
+const programs = new Map<'job' | 'builder', Buffer>();
+
+/**
+ * Compiles a profile's policy (JOB_POLICY unless 'builder') once per process; a warm init compiles
+ * JOB_POLICY before any job exists (it depends on no spec).
+ */
+export function prepareJobFilter(profile: 'job' | 'builder' = 'job'): Buffer {
+  let program = programs.get(profile);
+  if (!program) {
+    program = buildProgram(profile === 'builder' ? BUILDER_POLICY : JOB_POLICY);
+    programs.set(profile, program);
+  }
+  return program;
+}
+
+/** Loads the profile's policy on the calling thread and checks that the thread is now in filter mode. */
+export function installJobFilter(profile: 'job' | 'builder' = 'job'): void {
+  if (profile !== 'job' && profile !== 'builder') throw new JobletError('INVALID_ARGUMENT', `unknown seccomp profile '${String(profile)}'`);
+  seccompSetModeFilter(prepareJobFilter(profile));
   const mode = seccompMode();
   if (mode !== SECCOMP_MODE.FILTER) throw new JobletError('INTERNAL', `seccomp mode is ${mode} after installing the filter, expected ${SECCOMP_MODE.FILTER}`);
 }

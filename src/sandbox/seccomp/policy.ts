@@ -70,6 +70,23 @@ export const REFUSED_FAMILIES = { AF_ALG: 38, AF_VSOCK: 40 } as const;
 /** personality(2) values Docker allows: PER_LINUX, PER_LINUX32, each with UNAME26, and the query. */
 export const PERSONALITY_ALLOWED = [0x0, 0x8, 0x20000, 0x20008, 0xffffffff] as const;
 
+/** Mount and namespace calls: refused to jobs, allowed (but setns) to runtime builds. */
+const MOUNT_SYSCALLS: readonly SyscallName[] = ['unshare', 'mount', 'umount2', 'pivot_root', 'move_mount', 'open_tree', 'open_tree_attr',
+  'fsopen', 'fsconfig', 'fsmount', 'fspick', 'mount_setattr'];
+
+const NAMESPACE_RULE: Rule = {
+  why: 'new namespaces and mounts: the job sees the system the sandbox built, nothing else',
+  syscalls: ['setns', ...MOUNT_SYSCALLS],
+  action: deny,
+};
+
+const CLONE_NS_RULE: Rule = {
+  why: 'clone(2) with namespace flags (user namespaces need no capability); plain fork and threads pass',
+  syscalls: ['clone'],
+  when: { arg: 0, anyBitOf: CLONE_NS_MASK },
+  action: deny,
+};
+
 /** The job's policy. */
 export const JOB_POLICY: Policy = {
   nativeArch: AUDIT_ARCH.X86_64,
@@ -79,18 +96,8 @@ export const JOB_POLICY: Policy = {
   // call never runs either way: the rule tables below are for native numbers only.
   x32: { kind: 'errno', errno: ENOSYS },
   rules: [
-    {
-      why: 'new namespaces and mounts: the job sees the system the sandbox built, nothing else',
-      syscalls: ['unshare', 'setns', 'mount', 'umount2', 'pivot_root', 'move_mount', 'open_tree', 'open_tree_attr',
-        'fsopen', 'fsconfig', 'fsmount', 'fspick', 'mount_setattr'],
-      action: deny,
-    },
-    {
-      why: 'clone(2) with namespace flags (user namespaces need no capability); plain fork and threads pass',
-      syscalls: ['clone'],
-      when: { arg: 0, anyBitOf: CLONE_NS_MASK },
-      action: deny,
-    },
+    NAMESPACE_RULE,
+    CLONE_NS_RULE,
     {
       why: "clone3(2) keeps its flags in memory a filter cannot read; ENOSYS makes glibc fall back to clone(2), which is checked",
       syscalls: ['clone3'],
@@ -158,4 +165,21 @@ export const JOB_POLICY: Policy = {
     },
   ],
   defaultAction: { kind: 'allow' },
+};
+
+/**
+ * Runtime builds (src/daemon/runtimes/build-script.ts): the job's policy, except that creating
+ * namespaces and mounting are allowed. A build runs as an unprivileged host uid with no
+ * capabilities; it creates a user namespace of its own (its uid 0 maps to an unprivileged id
+ * range) and mount namespaces owned by it, and there the kernel's user-namespace rules confine
+ * these calls: mounts only in namespaces it owns, never a change to a mount it inherited locked
+ * from the sandbox (read-only stays read-only, nothing covered can be uncovered). setns stays
+ * refused: a build has nothing to join.
+ */
+export const BUILDER_POLICY: Policy = {
+  ...JOB_POLICY,
+  rules: [
+    { why: 'joining other namespaces: a build only creates its own', syscalls: ['setns'], action: deny },
+    ...JOB_POLICY.rules.filter((r) => r !== NAMESPACE_RULE && r !== CLONE_NS_RULE),
+  ],
 };

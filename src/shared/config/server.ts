@@ -112,8 +112,21 @@ const jobsSection = z
       })
       .strict()
       .default({}),
+    // The stored log keeps its first logHeadBytes and its last (maxLogBytes - logHeadBytes) bytes;
+    // unset: 4 MiB, or a quarter of maxLogBytes when that is smaller.
+    logHeadBytes: intIn(0, 2 ** 39).optional(),
+    // Init processes kept started (Node loaded, waiting for a job); 0 starts every job cold.
+    warmPool: intIn(0, 64).default(2),
+    // A warm init idle this long is replaced by a fresh one.
+    warmPoolMaxIdleSeconds: intIn(10, 86400).default(600),
   })
   .strict()
+  .superRefine((j, ctx) => {
+    if (j.logHeadBytes !== undefined && j.logHeadBytes > j.maxLogBytes / 2) {
+      ctx.addIssue({ code: 'custom', path: ['logHeadBytes'], message: `must be at most half of jobs.maxLogBytes (${Math.floor(j.maxLogBytes / 2)}), so the end of the output is kept too`, params: { noGot: true } });
+    }
+  })
+  .transform((j) => ({ ...j, logHeadBytes: j.logHeadBytes ?? Math.min(4 * 1024 * 1024, Math.floor(j.maxLogBytes / 4)) }))
   .default({});
 
 /** One-shot and recurring schedules. */
@@ -199,6 +212,8 @@ const networkSection = z
     defaultMode: z.enum(NETWORK_MODES, { errorMap: () => ({ message: `must be one of ${NETWORK_MODES.join(', ')}` }) }).default('bridge'),
     bridgeCidr: networkCidr.default('172.20.0.0/16'),
     isolatedCidr: networkCidr.default('172.21.0.0/16'),
+    // Job attachments (namespace, veth, address) prepared in advance per network in use; 0: none.
+    warmLinks: intIn(0, 64).default(2),
     // 0: the MTU of the host's route to the outside; else 576 (IPv4's minimum datagram) to 65535.
     mtu: z
       .number({ invalid_type_error: 'must be a number: 0 (the MTU of the host\'s route to the outside) or 576-65535' })
@@ -231,6 +246,32 @@ const volumesSection = z
   .default({});
 
 /**
+ * Runtimes (src/daemon/runtimes/): where builds cache downloaded packages (shared by every daemon
+ * on the host), the host id range a build's user namespace maps onto, what a build may use, and
+ * which archive it installs from ([] = the host's own configured Debian/Ubuntu archive).
+ */
+const runtimesSection = z
+  .object({
+    aptCacheDir: z
+      .string()
+      .refine((v) => path.isAbsolute(v) && !v.includes('\0') && path.resolve(v) !== '/', 'must be an absolute path other than /')
+      .transform((v) => path.resolve(v))
+      .default('/var/cache/joblet/apt'),
+    aptCacheMaxMB: intIn(64, 1024 * 1024).default(4096),
+    // uids/gids buildIdBase … buildIdBase+65535 become root … 65535 inside a build; nothing else may use them.
+    buildIdBase: intIn(65536, 2 ** 32 - 65536 - 2).default(1_500_000_000),
+    buildMemoryMB: intIn(256, 4194304).default(2048),
+    buildTimeoutSeconds: intIn(60, 86400).default(3600),
+    buildNetwork: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be a network name: none, isolated, bridge or a custom network').default('isolated'),
+    minFreeMB: intIn(1, 1024 * 1024).default(1024),
+    sources: z
+      .array(z.string().regex(/^deb\s+(\[[^\]\n]*\]\s+)?\S+\s+\S+(\s+\S+)*$/, 'must be one-line apt source entries: "deb [options] URI SUITE COMPONENT..."'))
+      .default([]),
+  })
+  .strict()
+  .default({});
+
+/**
  * Monitoring: how often each running job's cgroup is sampled, how long samples are kept, and
  * whether cloud instance metadata may be looked up over HTTP (off by default: DMI/SMBIOS only).
  */
@@ -253,6 +294,7 @@ export const serverConfigSchema = z
     limits: limitsSection,
     network: networkSection,
     volumes: volumesSection,
+    runtimes: runtimesSection,
     scheduling: schedulingSection,
     monitoring: monitoringSection,
     workflows: workflowsSection,

@@ -114,11 +114,27 @@ export function hostPidsOfJob(id: string): number[] {
   return pids;
 }
 
-/** The pid namespace of job `id` (as /proc/PID/ns/pid reads), from one of its processes. */
+/** Open pid namespaces of jobs (see pidNsOfJob); closed when the test process exits. */
+const pinnedNamespaces: number[] = [];
+
+/**
+ * The pid namespace of job `id` (as /proc/PID/ns/pid reads), from one of its processes. The
+ * namespace is held open for the rest of the test: the kernel reuses the inode number of a freed
+ * namespace at once, so without the pin another job on the host (in another namespace that got
+ * the same number) would look like a survivor of this one.
+ */
 export function pidNsOfJob(id: string): string {
   for (const pid of hostPidsOfJob(id)) {
     try {
-      return fs.readlinkSync(`/proc/${pid}/ns/pid`);
+      const fd = fs.openSync(`/proc/${pid}/ns/pid`, 'r');
+      const ns = fs.readlinkSync(`/proc/${pid}/ns/pid`);
+      // Same process still there (not a pid reused between the two calls): the pin is this namespace.
+      if (fs.readlinkSync(`/proc/self/fd/${fd}`) !== ns) {
+        fs.closeSync(fd);
+        continue;
+      }
+      pinnedNamespaces.push(fd);
+      return ns;
     } catch {
       /* exited meanwhile */
     }
@@ -204,9 +220,12 @@ export async function statusOf(d: TestDaemon, id: string): Promise<Record<string
   return JSON.parse(r.stdout) as Record<string, any>;
 }
 
-/** Waits until the job shows a process on the host (its sandbox is up and running the command). */
+/**
+ * Waits until the job shows a process on the host (its sandbox is up and running the command).
+ * Generous: a daemon's first job on a host loaded by other suites can take many seconds.
+ */
 export async function waitRunning(d: TestDaemon, id: string): Promise<void> {
-  const ok = await eventually(async () => (await statusOf(d, id)).status === 'RUNNING' && hostPidsOfJob(id).length > 0, 15000);
+  const ok = await eventually(async () => (await statusOf(d, id)).status === 'RUNNING' && hostPidsOfJob(id).length > 0, 60000);
   assert.ok(ok, `job ${id} did not start running`);
 }
 

@@ -4,6 +4,7 @@
  * the daemon's death, nothing of the job may survive on the host: no process (found by JOB_ID and
  * by the job's pid namespace), no cgroup, no mount.
  */
+import * as fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TestDaemon, assertNothingLeft, destroyDaemon, eventually, hostPidsInNs, pidNsOfJob, requireRoot, setConfig, statusOf, waitRunning } from './helpers';
@@ -43,7 +44,20 @@ it('after rnx stop nothing survives: not a new session, a double fork, a TERM-ig
 });
 
 it('when the main process exits, the processes it left running are killed with it', async () => {
-  const { id, pidns } = await startWithEscapees(['sh', '-c', `${ESCAPEES} sleep 1; echo main-done`], 4);
+  // The main process waits until the test has seen it and its escapees run (a fixed sleep may be
+  // over before a slow CLI on a loaded host reports RUNNING), then exits.
+  const { id, pidns } = await startWithEscapees(['sh', '-c', `${ESCAPEES} until [ -e /tmp/go ]; do sleep 0.1; done; echo main-done`], 4);
+  // As root on the host, the job's /tmp is reachable through any of its processes (some of them
+  // are short-lived `sleep 0.1`s: the first one still there is used).
+  const told = hostPidsInNs(pidns).some((pid) => {
+    try {
+      fs.writeFileSync(`/proc/${pid}/root/tmp/go`, '');
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  assert.ok(told, `could not reach the /tmp of job ${id}`);
   const j = await d.waitDone(id);
   assert.is(j.status, 'COMPLETED');
   assert.is(j.exitCode, 0);
@@ -52,7 +66,8 @@ it('when the main process exits, the processes it left running are killed with i
 });
 
 it('--timeout stops the whole job, escapees included: FAILED with reason timeout', async () => {
-  const { id, pidns } = await startWithEscapees(['--timeout=2s', 'sh', '-c', `${ESCAPEES} trap "" TERM; sleep 603`], 5);
+  // Long enough for a slow CLI on a loaded host to see the job and its escapees run first.
+  const { id, pidns } = await startWithEscapees(['--timeout=8s', 'sh', '-c', `${ESCAPEES} trap "" TERM; sleep 603`], 5);
   const j = await d.waitDone(id, 20000);
   assert.is(j.status, 'FAILED');
   assert.match(String(j.failureReason), /timeout/);
