@@ -5,6 +5,7 @@
  * HttpOnly cookie, and then works; mutations without the CSRF token or from another origin are
  * refused; a loopback console refuses other host names.
  */
+import { spawn } from 'node:child_process';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import type { Browser } from 'playwright-core';
@@ -49,6 +50,9 @@ function request(url: string, opts: { method?: string; headers?: Record<string, 
 
 test('a viewer node: no actions on any page, and every change refused by the console', async () => {
   const sleeper = await d.run(['sleep', '300']);
+  const later = await d.run(['--schedule=1h', 'echo', 'later']);
+  const made = await d.rnx(['run', '--cron=@every 1h', '--name=viewer-sees', 'echo', 'tick']);
+  assert.is(made.code, 0, made.stderr);
   const viewer = await console_(['--node', 'viewer']);
   assert.is(viewer.info.readOnly, true);
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -58,11 +62,21 @@ test('a viewer node: no actions on any page, and every change refused by the con
   assert.match(await page.locator('[data-testid=readonly]').innerText(), /Read-only: node 'viewer' uses a viewer certificate/);
   await screenshot(page, 'viewer-jobs');
   // Nothing to click that would change anything.
-  assert.is(await page.locator('[data-testid=stop], [data-testid=delete], [data-testid=delete-finished]').count(), 0);
+  await waitInPage(page, 'the scheduled job', `document.querySelector('[data-job="${later}"] .badge')?.textContent === 'SCHEDULED'`);
+  assert.is(await page.locator('[data-testid=stop], [data-testid=cancel], [data-testid=delete], [data-testid=delete-finished]').count(), 0);
   assert.not.ok((await page.locator('nav').innerText()).includes('Run a job'));
   await page.goto(`${viewer.origin}/#/viewer/jobs/${sleeper}`);
   await waitInPage(page, 'the job page', "document.querySelector('h1 .badge')?.textContent === 'RUNNING'");
   assert.is(await page.locator('[data-testid=stop]').count(), 0);
+  await page.goto(`${viewer.origin}/#/viewer/jobs/${later}`);
+  await waitInPage(page, 'the scheduled job page', "document.querySelector('h1 .badge')?.textContent === 'SCHEDULED'");
+  assert.is(await page.locator('[data-testid=cancel]').count(), 0);
+  await page.goto(`${viewer.origin}/#/viewer/schedules`);
+  await waitInPage(page, 'the schedule', "!!document.querySelector('[data-schedule=viewer-sees]')");
+  assert.is(await page.locator('[data-testid=pause], [data-testid=resume], [data-testid=remove], a.btn.primary').count(), 0);
+  await page.goto(`${viewer.origin}/#/viewer/workflows`);
+  await waitInPage(page, 'the workflows page', "!document.body.innerText.includes('Loading')");
+  assert.is(await page.locator('[data-testid=run-workflow]').count(), 0);
   for (const p of ['volumes', 'networks']) {
     await page.goto(`${viewer.origin}/#/viewer/${p}`);
     await waitInPage(page, `the ${p} page`, `!document.body.innerText.includes('Loading')`);
@@ -84,6 +98,10 @@ test('a viewer node: no actions on any page, and every change refused by the con
       ['DELETE', '/api/n/viewer/jobs/${sleeper}'],
       ['POST', '/api/n/viewer/volumes', { name: 'v', size: '16MB', type: 'memory' }],
       ['POST', '/api/n/viewer/networks', { name: 'n', cidr: '10.99.0.0/24' }],
+      ['POST', '/api/n/viewer/jobs/${later}/cancel'],
+      ['POST', '/api/n/viewer/schedules/viewer-sees/pause'],
+      ['DELETE', '/api/n/viewer/schedules/viewer-sees'],
+      ['POST', '/api/n/viewer/workflows', { file: 'w.yaml', yaml: 'jobs: {a: {command: echo}}' }],
     ]) {
       const r = await fetch(u, { method: m, headers: h, body: b ? JSON.stringify(b) : undefined });
       out.push([r.status, (await r.json()).error.message]);
@@ -97,9 +115,15 @@ test('a viewer node: no actions on any page, and every change refused by the con
   // Nothing changed on the server.
   const status = JSON.parse((await d.rnx(['--json', 'status', sleeper])).stdout) as { status: string };
   assert.is(status.status, 'RUNNING');
-  assert.is((await d.rnx(['--json', 'list'])).stdout.match(/"id"/g)?.length, 1);
+  assert.is((await d.rnx(['--json', 'list'])).stdout.match(/"id"/g)?.length, 2);
+  assert.is((JSON.parse((await d.rnx(['--json', 'status', later])).stdout) as { status: string }).status, 'SCHEDULED');
+  const schedules = JSON.parse((await d.rnx(['--json', 'schedule', 'list'])).stdout) as { name: string; paused: boolean }[];
+  assert.equal(schedules.map((x) => [x.name, x.paused]), [['viewer-sees', false]]);
+  assert.equal(JSON.parse((await d.rnx(['--json', 'workflow', 'list'])).stdout), []);
   assert.equal(JSON.parse((await d.rnx(['--json', 'volume', 'list'])).stdout), []);
   await d.rnx(['stop', sleeper]);
+  await d.rnx(['cancel', later]);
+  await d.rnx(['schedule', 'remove', 'viewer-sees']);
   await ctx.close();
 });
 
@@ -158,8 +182,30 @@ test('bound beyond loopback: refused without the token, which becomes an HttpOnl
   const short = await exec(RNX, ['--config', d.rnxConfig, 'admin', '--bind', '0.0.0.0', '--port', '0', '--token', 'short']);
   assert.is(short.code, 1);
   assert.match(short.stderr, /^rnx: --token must be at least 16 characters/);
-  const human = await exec(RNX, ['--config', d.rnxConfig, 'admin', '--bind', '0.0.0.0', '--port', '0'], { timeoutMs: 3000 }).catch((e: Error) => e.message);
-  assert.match(String(human), new RegExp(`http://${os.hostname()}:\\d+/\\?token=\\S+\\n\\s+The access token is in this URL and is shown only now`));
+  // Waited for by its output, not by a fixed time: starting the binary takes a while on a loaded machine.
+  const wanted = new RegExp(`http://${os.hostname()}:\\d+/\\?token=\\S+\\n\\s+The access token is in this URL and is shown only now`);
+  const proc = spawn(RNX, ['--config', d.rnxConfig, 'admin', '--bind', '0.0.0.0', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let human = '';
+  const exited = new Promise((r) => proc.once('exit', r));
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 60_000);
+    const onData = (b: Buffer) => {
+      human += b.toString();
+      if (wanted.test(human)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  proc.kill('SIGTERM');
+  await exited;
+  assert.match(human, wanted);
 });
 
 test('mutations need the CSRF token and the console origin; loopback refuses other host names', async () => {

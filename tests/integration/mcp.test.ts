@@ -6,9 +6,11 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { RNX, TestDaemon } from '../helpers/daemon';
+import { RNX, ROOT, TestDaemon } from '../helpers/daemon';
 
 let d: TestDaemon;
 let admin: Client;
@@ -51,9 +53,10 @@ test('the tools are listed with the original names, zod schemas and hints', asyn
   const { tools } = await admin.listTools();
   const names = tools.map((t) => t.name).sort();
   assert.equal(names, [
-    'joblet_create_network', 'joblet_create_volume', 'joblet_delete_all_jobs', 'joblet_delete_job', 'joblet_get_job_logs', 'joblet_get_job_status', 'joblet_get_runtime_info',
-    'joblet_list_jobs', 'joblet_list_networks', 'joblet_list_nodes', 'joblet_list_runtimes', 'joblet_list_volumes', 'joblet_remove_network', 'joblet_remove_volume',
-    'joblet_run_job', 'joblet_stop_job', 'joblet_validate_runtime',
+    'joblet_cancel_job', 'joblet_create_network', 'joblet_create_volume', 'joblet_delete_all_jobs', 'joblet_delete_job', 'joblet_get_job_logs', 'joblet_get_job_metrics',
+    'joblet_get_job_status', 'joblet_get_runtime_info', 'joblet_get_system_status', 'joblet_get_workflow_status', 'joblet_list_jobs', 'joblet_list_networks', 'joblet_list_nodes',
+    'joblet_list_runtimes', 'joblet_list_volumes', 'joblet_remove_network', 'joblet_remove_volume', 'joblet_run_job', 'joblet_run_workflow', 'joblet_stop_job',
+    'joblet_validate_runtime',
   ]);
   const run = tools.find((t) => t.name === 'joblet_run_job')!;
   assert.equal(run.inputSchema.required, ['command']);
@@ -188,6 +191,8 @@ test("a viewer node's write tools are refused by the server; its read tools work
     ['joblet_run_job', { command: 'cat', args: ['f'], uploads: [{ path: 'f', content: 'x' }] }, 'RunJobStreaming'],
     ['joblet_stop_job', { job_id: job }, 'StopJob'],
     ['joblet_delete_job', { job_id: job }, 'DeleteJob'],
+    ['joblet_cancel_job', { job_id: job }, 'CancelJob'],
+    ['joblet_run_workflow', { yaml: 'jobs: {a: {command: echo}}' }, 'RunWorkflow'],
     ['joblet_delete_all_jobs', {}, 'DeleteAllJobs'],
     ['joblet_create_volume', { name: 'v', size: '16MB' }, 'CreateVolume'],
     ['joblet_remove_volume', { name: 'v' }, 'RemoveVolume'],
@@ -203,6 +208,59 @@ test("a viewer node's write tools are refused by the server; its read tools work
   assert.is(status.status, 'COMPLETED');
   assert.is((await call(viewer, 'joblet_get_job_logs', { job_id: job })).content[0]!.text, 'seen\n');
   assert.ok((await json<{ total: number }>(viewer, 'joblet_list_jobs')).total >= 1);
+  assert.ok((await json<{ host: { hostname: string } }>(viewer, 'joblet_get_system_status')).host.hostname);
+});
+
+test('a scheduled job is canceled; a second cancel is the error rnx prints', async () => {
+  const id = await d.run(['--schedule=1h', 'echo', 'later']);
+  assert.equal(await json(admin, 'joblet_cancel_job', { job_id: id }), { id, status: 'CANCELED' });
+  const again = await call(admin, 'joblet_cancel_job', { job_id: id });
+  const cli = await d.rnx(['cancel', id]);
+  assert.ok(again.isError);
+  assert.is(cli.code, 1);
+  assert.is(`rnx: ${again.content[0]!.text}\n`, cli.stderr);
+});
+
+test('workflows: run from YAML and wait for the end; run a file with its uploads; read the status', async () => {
+  const yaml = 'name: mcp-wf\njobs:\n  first: {command: echo, args: [one]}\n  second: {command: echo, args: [two], requires: [{first: COMPLETED}]}\n';
+  type Wf = { id: string; status: string; jobs: { name: string; status: string; dependencies: string[] }[]; yaml?: string; note?: string };
+  const done = await json<Wf>(admin, 'joblet_run_workflow', { yaml, wait: true });
+  assert.is(done.status, 'COMPLETED');
+  assert.equal(done.jobs.map((j) => [j.name, j.status, j.dependencies]), [['first', 'COMPLETED', []], ['second', 'COMPLETED', ['first']]]);
+  assert.is(done.note, undefined);
+  const status = await json<Wf>(viewer, 'joblet_get_workflow_status', { workflow_id: done.id.slice(0, 8), include_yaml: true });
+  assert.is(status.yaml, yaml);
+  // A file of this machine: its jobs' uploads come from beside it.
+  const dir = fs.mkdtempSync(path.join(d.dir, 'wf-'));
+  fs.writeFileSync(path.join(dir, 'msg.txt'), 'uploaded beside the file\n');
+  fs.writeFileSync(path.join(dir, 'up.yaml'), 'jobs:\n  show: {command: cat, args: [msg.txt], uploads: {files: [msg.txt]}}\n');
+  const file = path.join(dir, 'up.yaml');
+  const up = await json<Wf & { jobs: { id: string }[] }>(admin, 'joblet_run_workflow', { path: file, wait: true });
+  assert.is(up.status, 'COMPLETED');
+  assert.is((await call(admin, 'joblet_get_job_logs', { job_id: up.jobs[0]!.id })).content[0]!.text, 'uploaded beside the file\n');
+  // The server's validation, word for word.
+  const bad = await call(admin, 'joblet_run_workflow', { yaml: 'jobs:\n  a: {command: echo, requires: [{nope: COMPLETED}]}\n' });
+  assert.ok(bad.isError);
+  assert.match(bad.content[0]!.text, /nope/);
+  const both = await call(admin, 'joblet_run_workflow', { yaml, path: file });
+  assert.is(both.content[0]!.text, 'give either path (a workflow file on this machine) or yaml (its content), not both and not neither');
+});
+
+test("a job's metrics: samples and a summary; the host's status", async () => {
+  const id = await d.run(['sh', '-c', 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done']);
+  await d.waitDone(id, 120_000);
+  const m = await json<{ summary: { samples: number; cpuPercentMax: number }; samples: { jobId: string; cpuPercent: number; final: boolean }[] }>(admin, 'joblet_get_job_metrics', { job_id: id });
+  const cli = (await d.rnx(['--json', 'job', 'metrics', id])).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { cpuPercent: number });
+  assert.ok(m.summary.samples >= 1, 'the final sample at least');
+  assert.is(m.summary.samples, cli.length);
+  assert.equal(m.samples.map((s) => s.cpuPercent), cli.map((s) => s.cpuPercent).slice(-60));
+  assert.ok(m.samples.every((s) => s.jobId === id));
+  assert.ok(m.samples[m.samples.length - 1]!.final, 'the last sample was taken as the job ended');
+  const sys = await json<{ host: { hostname: string }; memory: { totalBytes: number }; processes: { topByCpu: unknown[] } }>(admin, 'joblet_get_system_status');
+  const cliSys = JSON.parse((await d.rnx(['--json', 'monitor', 'status'])).stdout) as { host: { hostname: string }; memory: { totalBytes: number } };
+  assert.is(sys.host.hostname, cliSys.host.hostname);
+  assert.is(sys.memory.totalBytes, cliSys.memory.totalBytes);
+  assert.ok(sys.processes.topByCpu.length > 0);
 });
 
 test.run();

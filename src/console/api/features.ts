@@ -23,6 +23,8 @@ type Probe = (c: Connection, signal: AbortSignal) => Promise<unknown>;
 const PROBES: Partial<Record<FeatureId, Probe>> = {
   monitoring: (c, signal) => createClient(MonitoringServiceDefinition, c.channel).getSystemStatus({}, { signal }),
   runtimes: (c, signal) => createClient(RuntimeServiceDefinition, c.channel).listRuntimes({}, { signal }),
+  schedules: (c, signal) => c.schedules.listSchedules({}, { signal }),
+  workflows: (c, signal) => c.jobs.listWorkflows({ includeCompleted: false, pageSize: 1, pageToken: '', statuses: [] }, { signal }),
   // An empty id: a server with metrics refuses it (INVALID_ARGUMENT / NOT_FOUND), one without answers UNIMPLEMENTED.
   jobMetrics: async (c, signal) => {
     for await (const _ of c.jobs.getJobMetrics({ jobUuid: '', startTime: '0', endTime: '0', limit: 1 }, { signal })) break;

@@ -7,16 +7,20 @@ import { JobletError, NotFoundError } from '../../shared/errors';
 import { sendError, sendJson } from '../http';
 import { featuresRoute } from './features';
 import { jobLiveRoute, logDownloadRoute } from './job-live';
+import { jobMetricsLiveRoute } from './job-metrics';
 import { jobRoutes } from './jobs';
 import { jobsFeedRoute } from './jobs-feed';
+import { monitoringLiveRoute } from './monitoring';
 import { resourceRoutes } from './resources';
 import { runtimeRoutes } from './runtimes';
 import { HANDLED, type Route, type RouteContext } from './route';
 import { runRoute } from './run';
+import { scheduleRoutes } from './schedules';
 import { sessionRoute } from './session';
+import { workflowRoutes } from './workflows';
 
 /** All routes, most specific first where patterns overlap. */
-export const ROUTES: Route[] = [sessionRoute, featuresRoute, jobsFeedRoute, jobLiveRoute, logDownloadRoute, runRoute, ...jobRoutes, ...resourceRoutes, ...runtimeRoutes];
+export const ROUTES: Route[] = [sessionRoute, featuresRoute, jobsFeedRoute, jobMetricsLiveRoute, jobLiveRoute, monitoringLiveRoute, logDownloadRoute, runRoute, ...jobRoutes, ...resourceRoutes, ...scheduleRoutes, ...workflowRoutes, ...runtimeRoutes];
 
 /** Match `/api/…` against the routes; fills params and node. */
 function match(method: string, pathname: string): { route: Route; params: Record<string, string>; node: string } | 'wrong-method' | undefined {

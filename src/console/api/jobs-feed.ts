@@ -1,13 +1,13 @@
 /**
- * The live jobs list. While at least one page watches a node, one poller per node lists its jobs
- * every second (ListJobs is the only way to learn of changes today) and sends each watcher its own
- * page — filtered and paged as that page asked — whenever it changed. A change made through the
- * console pokes the poller, so the page shows it at once.
+ * The live jobs list. While at least one page watches a node, one poller per node asks the server
+ * every second for the page each watcher shows (ListJobs paged and filtered by the server; one call
+ * per distinct page) and sends it whenever it changed. A change made through the console pokes the
+ * poller, so the page shows it at once.
  */
-import { jobJson } from '../../cli/format';
 import { describeError } from '../../shared/errors';
 import type { NodePool } from '../../cli/node-pool';
-import { pageJobs, parseJobsQuery, type JobsQuery } from '../shared/jobs-query';
+import { jobsPageQueryString, parseJobsPageQuery, type JobsPageQuery } from '../shared/jobs-paging';
+import { fetchJobsPage } from './jobs';
 import { EventStream } from '../sse';
 import { HANDLED, type Route } from './route';
 
@@ -15,7 +15,7 @@ const INTERVAL_MS = 1000;
 
 interface Watcher {
   stream: EventStream;
-  query: JobsQuery;
+  query: JobsPageQuery;
   last: string;
 }
 
@@ -33,7 +33,7 @@ export class JobsFeed {
   constructor(private readonly pool: NodePool) {}
 
   /** Send `stream` the page `query` of `node`'s jobs now and whenever it changes, until it closes. */
-  watch(node: string, stream: EventStream, query: JobsQuery): void {
+  watch(node: string, stream: EventStream, query: JobsPageQuery): void {
     let p = this.pollers.get(node);
     if (!p) {
       p = { watchers: new Set(), running: false, again: false };
@@ -66,15 +66,18 @@ export class JobsFeed {
   private async tick(node: string, p: Poller): Promise<void> {
     p.running = true;
     try {
-      const { jobs } = await this.pool.call(node, (c) => c.jobs.listJobs({}, { signal: AbortSignal.timeout(30_000) }));
-      const views = jobs.map(jobJson);
+      const byQuery = new Map<string, Watcher[]>();
+      for (const w of p.watchers) {
+        const key = jobsPageQueryString(w.query);
+        byQuery.set(key, [...(byQuery.get(key) ?? []), w]);
+      }
+      const pages = await Promise.all([...byQuery.values()].map((ws) => this.pool.call(node, (c) => fetchJobsPage(c, ws[0]!.query, AbortSignal.timeout(30_000))).then((page) => ({ ws, text: JSON.stringify(page) }))));
       await Promise.all(
-        [...p.watchers].map(async (w) => {
-          const text = JSON.stringify(pageJobs(views, w.query));
+        pages.flatMap(({ ws, text }) => ws.map(async (w) => {
           if (text === w.last) return;
           w.last = text;
           await w.stream.send('page', JSON.parse(text));
-        }),
+        })),
       );
     } catch (err) {
       // The node may come back: say why the list is stale, keep polling.
@@ -105,14 +108,14 @@ export class JobsFeed {
   }
 }
 
-/** GET live/jobs?status=&q=&offset=&limit=: `page` events (a JobPage) whenever the page changes. */
+/** GET live/jobs?status=&q=&limit=&before=: `page` events (a JobsPageView) whenever the page changes. */
 export const jobsFeedRoute: Route = {
   method: 'GET',
   path: 'live/jobs',
   async handle({ req, res, url, node, pool, feeds, shutdown }) {
     pool.node(node);
     const stream = new EventStream(req, res, shutdown);
-    feeds.watch(node, stream, parseJobsQuery(url.searchParams));
+    feeds.watch(node, stream, parseJobsPageQuery(url.searchParams));
     return HANDLED;
   },
 };

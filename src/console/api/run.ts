@@ -8,35 +8,38 @@
 import type { IncomingMessage } from 'node:http';
 import type { RunJobRequest, RunJobStreamMessage } from '../../gen/joblet';
 import { jobJson } from '../../cli/format';
+import { checkTiming, timingFields } from '../../cli/run-schedule';
+import { scheduleJson } from '../../cli/schedule-format';
 import { InvalidArgumentError } from '../../shared/errors';
 import { parseLimitTexts } from '../../shared/run-limits';
 import { checkVolumeName } from '../../shared/volumes';
 import { readJson } from '../http';
 import { RUN_UPLOAD_TYPE, type RunSpec, type RunUploadHeader, type UploadEntry } from '../shared/run-spec';
-import type { JobView } from '../shared/types';
+import type { JobView, ScheduleCreated } from '../shared/types';
 import { ByteReader } from './byte-reader';
 import type { Route } from './route';
 
 const MAX_HEADER_BYTES = 4 << 20;
 const CHUNK = 256 * 1024;
 
-/** POST jobs → the new job. */
+/** POST jobs → the new job, or the new schedule when the form asked for cron. */
 export const runRoute: Route = {
   method: 'POST',
   path: 'jobs',
   write: true,
-  async handle({ req, pool, node, feeds }): Promise<JobView> {
+  async handle({ req, pool, node, feeds }): Promise<JobView | ScheduleCreated> {
     const uploading = (req.headers['content-type'] ?? '').split(';')[0]!.trim() === RUN_UPLOAD_TYPE;
     const res = uploading
       ? await runWithUploads(req, (msgs) => pool.call(node, (c) => c.transfer.runJobStreaming(msgs)))
       : await pool.call(node, async (c) => c.jobs.runJob(toRequest(asSpec(await readJson(req)))));
     feeds.poke(node);
+    if (res.schedule) return { schedule: scheduleJson(res.schedule) };
     if (!res.job) throw new InvalidArgumentError('the server did not return the job it created');
     return jobJson(res.job);
   },
 };
 
-type Start = (msgs: AsyncIterable<RunJobStreamMessage>) => Promise<{ job?: import('../../gen/joblet').Job }>;
+type Start = (msgs: AsyncIterable<RunJobStreamMessage>) => Promise<{ job?: import('../../gen/joblet').Job; schedule?: import('../../gen/joblet').Schedule }>;
 
 async function runWithUploads(req: IncomingMessage, start: Start) {
   const reader = new ByteReader(req as AsyncIterable<Buffer>);
@@ -79,6 +82,7 @@ function asSpec(v: unknown): RunSpec {
     throw new InvalidArgumentError('env must be a list of [KEY, VALUE] pairs');
   }
   if (!s.limits || typeof s.limits !== 'object' || !Object.values(s.limits).every((x) => typeof x === 'string')) throw new InvalidArgumentError('limits must be texts such as "512" or "5m"');
+  if (s.timing !== undefined && (!s.timing || typeof s.timing !== 'object' || !Object.values(s.timing).every((x) => typeof x === 'string'))) throw new InvalidArgumentError('timing must be texts such as "30s" or "@daily"');
   return s;
 }
 
@@ -90,6 +94,15 @@ function asUploads(v: unknown): UploadEntry[] {
     }
     return { path: u.path, size: u.isDirectory ? 0 : u.size, mode: u.mode, isDirectory: u.isDirectory };
   });
+}
+
+/** The scheduling fields, checked with rnx run's rules and messages ('' = the flag was not given). */
+function timing(s: RunSpec) {
+  const t = s.timing;
+  const given = (v: string | undefined) => (v && v.trim() ? v.trim() : undefined);
+  const flags = { schedule: given(t?.schedule), cron: given(t?.cron), cronTz: given(t?.cronTz), concurrency: given(t?.concurrency), name: given(t?.name) };
+  checkTiming(flags, false);
+  return timingFields(flags);
 }
 
 /** The RunJobRequest for a form, refusing bad values with the message of the matching rnx flag. */
@@ -115,11 +128,7 @@ export function toRequest(s: RunSpec): RunJobRequest {
     // The same texts and ranges as the rnx run flags the form shows; the server checks its own ceilings.
     ...parseLimitTexts(s.limits),
     uploads: [],
-    schedule: '',
-    cron: '',
-    cronTimezone: '',
-    concurrency: '',
-    scheduleName: '',
+    ...timing(s),
     network: s.network.trim(),
     volumes,
     runtime: '',

@@ -21,8 +21,8 @@ export const FEATURES: Record<FeatureId, FeatureInfo> = {
   monitoring: { label: 'Monitoring', rpc: 'GetSystemStatus' },
   runtimes: { label: 'Runtimes', rpc: 'ListRuntimes' },
   jobMetrics: { label: 'Per-job metrics', rpc: 'GetJobMetrics' },
-  schedules: { label: 'Schedules', rpc: '' },
-  workflows: { label: 'Workflows', rpc: '' },
+  schedules: { label: 'Schedules', rpc: 'ListSchedules' },
+  workflows: { label: 'Workflows', rpc: 'ListWorkflows' },
 };
 
 /** All feature ids, in display order. */

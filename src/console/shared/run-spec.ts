@@ -39,6 +39,18 @@ export interface UploadEntry {
   isDirectory: boolean;
 }
 
+/** When to run, as typed after rnx run's scheduling flags; '' = not given. */
+export interface RunTimingText {
+  /** --schedule: one run later (30s, 1h30m, HH:MM, an RFC3339 time). */
+  schedule: string;
+  /** --cron: a recurring schedule instead of one job. */
+  cron: string;
+  /** --cron-tz, --concurrency, --name: only with cron. */
+  cronTz: string;
+  concurrency: string;
+  name: string;
+}
+
 /** Everything the form asks for. */
 export interface RunSpec {
   command: string;
@@ -53,6 +65,8 @@ export interface RunSpec {
   volumes: string[];
   /** The dropped files and directories, in order. */
   uploadSources: UploadSource[];
+  /** Later or recurring; absent = now. */
+  timing?: RunTimingText;
 }
 
 /** Body header of a run with uploads (the file bytes follow it, in the order of `uploads`). */
@@ -75,8 +89,18 @@ export function emptyRunSpec(): RunSpec {
     network: '',
     volumes: [],
     uploadSources: [],
+    timing: { schedule: '', cron: '', cronTz: '', concurrency: '', name: '' },
   };
 }
+
+/** Flag of each timing field, in the order rnx's help lists them. */
+export const TIMING_FLAGS: [keyof RunTimingText, string][] = [
+  ['schedule', '--schedule'],
+  ['cron', '--cron'],
+  ['cronTz', '--cron-tz'],
+  ['concurrency', '--concurrency'],
+  ['name', '--name'],
+];
 
 /** Flag of each limit, in the order rnx's help lists them. */
 export const LIMIT_FLAGS: [keyof RunLimitsText, string][] = [
@@ -100,6 +124,10 @@ export function runArgv(spec: RunSpec, node?: string): string[] {
   if (spec.network.trim()) out.push(`--network=${spec.network.trim()}`);
   for (const [key, flag] of LIMIT_FLAGS) {
     const v = spec.limits[key].trim();
+    if (v) out.push(`${flag}=${v}`);
+  }
+  for (const [key, flag] of TIMING_FLAGS) {
+    const v = spec.timing?.[key].trim();
     if (v) out.push(`${flag}=${v}`);
   }
   // rnx stops reading its own flags at the first word that is not one, or at `--`.

@@ -125,3 +125,152 @@ export interface LogEvent {
   s: number;
   t: string;
 }
+
+/** The host as the monitoring page names it (MonitoringService.GetSystemStatus). */
+export interface HostView {
+  hostname: string;
+  os: string;
+  kernel: string;
+  arch: string;
+  cpuCount: number;
+  totalMemoryBytes: number;
+  uptimeSeconds: number;
+  /** The server's version ("" when it did not say). */
+  version: string;
+}
+
+/** A process among the host's busiest. */
+export interface ProcessView {
+  pid: number;
+  name: string;
+  command: string;
+  cpuPercent: number;
+  memoryPercent: number;
+  memoryBytes: number;
+}
+
+/** One host sample, condensed for the monitoring page's charts (StreamSystemMetrics). */
+export interface HostSample {
+  /** Unix milliseconds. */
+  t: number;
+  cpuPercent: number;
+  load: number[];
+  memUsedBytes: number;
+  memTotalBytes: number;
+  memPercent: number;
+  swapUsedBytes: number;
+  disks: { mount: string; device: string; usedBytes: number; totalBytes: number; percent: number }[];
+  /** Bytes per second read and written over all disks. */
+  ioReadRate: number;
+  ioWriteRate: number;
+  /** Bytes per second received and sent over the host's own interfaces (loopback and job veths left out). */
+  netRxRate: number;
+  netTxRate: number;
+  processes: { total: number; running: number; threads: number };
+  topByCpu: ProcessView[];
+  topByMemory: ProcessView[];
+}
+
+/** One per-job sample, as `rnx job metrics --json` prints it (the fields the charts use). */
+export interface JobSampleView {
+  time: string;
+  cpuPercent: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+  diskReadBytes: number;
+  diskWriteBytes: number;
+  netRecvBytes: number;
+  netSentBytes: number;
+  processCount: number;
+  final: boolean;
+}
+
+/** A recurring schedule: the same fields as `rnx schedule list --json` (src/cli/schedule-format.ts). */
+export interface ScheduleView {
+  id: string;
+  name: string;
+  cron: string;
+  timezone: string;
+  concurrency: string;
+  paused: boolean;
+  nextRunTime: string | null;
+  lastRunTime: string | null;
+  lastJobId: string;
+  lastStatus: string;
+  command: string;
+  args: string[];
+  owner: string;
+  createdTime: string | null;
+  runs: number;
+  skipped: number;
+  missed: number;
+  events: { time: string; message: string }[];
+  /** "job" (command, args) or "workflow" (the workflow named in `workflow`). */
+  kind: string;
+  workflow: string;
+}
+
+/** What POST jobs answers for a recurring schedule (a plain run answers the JobView). */
+export interface ScheduleCreated {
+  schedule: ScheduleView;
+}
+
+/** A workflow: the same fields as `rnx workflow list --json` (src/cli/workflow-format.ts). */
+export interface WorkflowView {
+  id: string;
+  name: string;
+  file: string;
+  workflowName: string;
+  description: string;
+  status: string;
+  message: string;
+  onFailure: string;
+  totalJobs: number;
+  completedJobs: number;
+  failedJobs: number;
+  canceledJobs: number;
+  stoppedJobs: number;
+  runningJobs: number;
+  pendingJobs: number;
+  createdTime: string | null;
+  startTime: string | null;
+  endTime: string | null;
+  durationMs: number;
+  owner: string;
+  rerunOf: string;
+  reruns: string[];
+  scheduleId: string;
+  scheduleName: string;
+}
+
+/** One job of a workflow, as `rnx workflow status --json` lists it. */
+export interface WorkflowJobView {
+  name: string;
+  id: string;
+  status: string;
+  exitCode: number | null;
+  /** Names of the jobs it waits for: the edges of the graph. */
+  dependencies: string[];
+  requirements: string[];
+  startTime: string | null;
+  endTime: string | null;
+  attempt: number;
+  maxAttempts: number;
+  failureReason: string;
+  allowFailure: boolean;
+}
+
+/** A workflow with its jobs and its file, as `rnx workflow status --json --detail` prints it. */
+export interface WorkflowStatusView extends WorkflowView {
+  jobs: WorkflowJobView[];
+  yaml?: string;
+}
+
+/** What the page sends to run a workflow file. */
+export interface WorkflowRunBody {
+  /** The file's name, e.g. "pipeline.yaml". */
+  file: string;
+  yaml: string;
+  /** Which workflow of the file's `workflows:` ("" = its top-level jobs or its only one). */
+  workflowName: string;
+}

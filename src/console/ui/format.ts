@@ -37,10 +37,28 @@ export function shortId(id: string): string {
 /** Statuses of a job that has not finished. */
 export const ACTIVE = new Set(['INITIALIZING', 'RUNNING', 'SCHEDULED', 'PENDING']);
 
+/** Statuses of a job that has not started and can be canceled (rnx cancel) rather than stopped. */
+export const CANCELABLE = new Set(['SCHEDULED', 'PENDING']);
+
 /** A limit's duration as rnx's --timeout takes it: 5400000 → "1h30m". */
 export function durationSpec(ms: number): string {
   const h = Math.floor(ms / 3600_000);
   const m = Math.floor((ms % 3600_000) / 60_000);
   const s = Math.floor((ms % 60_000) / 1000);
   return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || (!h && !m) ? `${s}s` : ''}`;
+}
+
+/** 1572864 → "1.5MB/s". */
+export function rate(bytesPerSecond: number): string {
+  return `${size(Math.round(bytesPerSecond))}/s`;
+}
+
+/** 12.345 → "12.3%". */
+export function pct(v: number): string {
+  return `${v.toFixed(1)}%`;
+}
+
+/** Seconds as "3d04h", "5h12m", "7m03s". */
+export function uptime(seconds: number): string {
+  return duration(seconds * 1000);
 }

@@ -10,10 +10,14 @@ import type { FeatureId } from '../shared/features';
 import { FeaturePage } from './pages/feature';
 import { JobDetailPage } from './pages/job-detail';
 import { JobsPage } from './pages/jobs';
+import { MonitoringPage } from './pages/monitoring';
 import { NetworksPage } from './pages/networks';
 import { RunPage } from './pages/run';
 import { RuntimesPage } from './pages/runtimes';
+import { SchedulesPage } from './pages/schedules';
 import { VolumesPage } from './pages/volumes';
+import { WorkflowDetailPage } from './pages/workflow-detail';
+import { WorkflowsPage } from './pages/workflows';
 import type { Place } from './router';
 
 /** One page. */
@@ -35,9 +39,10 @@ export const ROUTES: RouteDef[] = [
   { path: ['jobs'], nav: 'Jobs', page: ({ place }) => <JobsPage place={place} /> },
   { path: ['jobs', ':id'], page: ({ params }) => <JobDetailPage id={params.id!} /> },
   { path: ['run'], nav: 'Run a job', write: true, page: () => <RunPage /> },
-  { path: ['workflows'], nav: 'Workflows', feature: 'workflows' },
-  { path: ['schedules'], nav: 'Schedules', feature: 'schedules' },
-  { path: ['monitoring'], nav: 'Monitoring', feature: 'monitoring' },
+  { path: ['workflows'], nav: 'Workflows', feature: 'workflows', page: () => <WorkflowsPage /> },
+  { path: ['workflows', ':id'], feature: 'workflows', page: ({ params }) => <WorkflowDetailPage id={params.id!} /> },
+  { path: ['schedules'], nav: 'Schedules', feature: 'schedules', page: () => <SchedulesPage /> },
+  { path: ['monitoring'], nav: 'Monitoring', feature: 'monitoring', page: () => <MonitoringPage /> },
   { path: ['runtimes'], nav: 'Runtimes', feature: 'runtimes', page: () => <RuntimesPage /> },
   { path: ['volumes'], nav: 'Volumes', page: () => <VolumesPage /> },
   { path: ['networks'], nav: 'Networks', page: () => <NetworksPage /> },

@@ -1,16 +1,15 @@
 /**
- * Every tool of the MCP server. Tools of features still to come keep the original server's names
- * and join here with their features: joblet_cancel_job (schedules), joblet_run_workflow and
- * joblet_get_workflow_status (workflows), joblet_get_system_status (monitoring),
- * joblet_get_job_metrics (per-job metrics) — each is one defineTool entry in its own file, added
- * to this list.
+ * Every tool of the MCP server, with the original server's names; each is one defineTool entry,
+ * in the file of its area, added to this list.
  */
 import type { ToolDef } from '../tool';
 import { jobTools } from './jobs';
+import { monitoringTools } from './monitoring';
 import { listNodesTool } from './nodes';
 import { resourceTools } from './resources';
 import { runJobTool } from './run-job';
 import { runtimeTools } from './runtimes';
+import { workflowTools } from './workflows';
 
 /** All tools, in the order clients list them. */
-export const TOOLS: ToolDef[] = [runJobTool, ...jobTools, ...resourceTools, ...runtimeTools, listNodesTool];
+export const TOOLS: ToolDef[] = [runJobTool, ...jobTools, ...workflowTools, ...monitoringTools, ...resourceTools, ...runtimeTools, listNodesTool];

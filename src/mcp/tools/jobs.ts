@@ -1,4 +1,4 @@
-/** Job tools: list, status, logs, stop, delete — each one RPC, answering with `rnx --json` objects. */
+/** Job tools: list, status, logs, stop, cancel, delete — each one RPC, answering with `rnx --json` objects. */
 import { z } from 'zod';
 import { jobJson } from '../../cli/format';
 import { STATUS_CHOICES, pageJobs } from '../../console/shared/jobs-query';
@@ -77,6 +77,18 @@ export const jobTools: ToolDef[] = [
     async run(a, ctx) {
       const r = await ctx.call((c) => c.jobs.stopJob({ uuid: a.job_id }, { signal: ctx.signal }));
       return jsonResult({ id: r.uuid, status: r.status, endTime: r.endTime, exitCode: r.exitCode });
+    },
+  }),
+  defineTool({
+    name: 'joblet_cancel_job',
+    title: 'Cancel a scheduled job',
+    description: 'Cancel a job that has not started: a SCHEDULED job (run later) or a workflow job still PENDING. It becomes CANCELED and never runs; a job that has started is refused (stop it instead).',
+    input: { job_id: jobId },
+    write: true,
+    destructive: true,
+    async run(a, ctx) {
+      const r = await ctx.call((c) => c.jobs.cancelJob({ uuid: a.job_id }, { signal: ctx.signal }));
+      return jsonResult({ id: r.uuid, status: r.status });
     },
   }),
   defineTool({

@@ -1,6 +1,6 @@
 /** Jobs: the calls of the jobs list, the job page and the run form. */
 import { RUN_UPLOAD_TYPE, type RunSpec, type UploadEntry } from '../../shared/run-spec';
-import type { JobView } from '../../shared/types';
+import type { JobView, ScheduleCreated } from '../../shared/types';
 import { call, nodeApi } from './core';
 
 /** One job. */
@@ -30,8 +30,8 @@ export interface UploadFile {
   file?: File;
 }
 
-/** Start a job; with uploads the files stream after a JSON header, as RUN_UPLOAD_TYPE. */
-export function runJob(node: string, spec: RunSpec, uploads: UploadFile[]): Promise<JobView> {
+/** Start a job (or make a recurring schedule, with cron); with uploads the files stream after a JSON header, as RUN_UPLOAD_TYPE. */
+export function runJob(node: string, spec: RunSpec, uploads: UploadFile[]): Promise<JobView | ScheduleCreated> {
   if (uploads.length === 0) return call('POST', nodeApi(node, 'jobs'), spec);
   const header = new TextEncoder().encode(JSON.stringify({ spec, uploads: uploads.map((u) => u.entry) }));
   const len = new Uint8Array(4);
@@ -54,4 +54,9 @@ export function jobLiveUrl(node: string, id: string): string {
 /** Address of a job's log as a file: all streams, or stdout or stderr alone. */
 export function logDownloadUrl(node: string, id: string, stream: 'all' | 'stdout' | 'stderr' = 'all'): string {
   return nodeApi(node, `jobs/${encodeURIComponent(id)}/log?stream=${stream}`);
+}
+
+/** Cancel a scheduled job before it starts (rnx cancel). */
+export function cancelJob(node: string, id: string): Promise<{ id: string; status: string }> {
+  return call('POST', nodeApi(node, `jobs/${encodeURIComponent(id)}/cancel`));
 }

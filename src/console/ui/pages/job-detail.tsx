@@ -1,15 +1,17 @@
 /**
- * One job: what it runs and with what, its limits and what it used, its state times, and its
- * output live (stdout and stderr told apart) with downloads — all from the job's one live stream.
+ * One job: what it runs and with what, its limits and what it used, its state times, its output
+ * live (stdout and stderr told apart) with downloads — from the job's live stream — and charts of
+ * its CPU, memory and I/O from the per-job metrics. A scheduled job can be canceled.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { shellQuote } from '../../shared/run-spec';
 import type { JobView, LogEvent } from '../../shared/types';
-import { deleteJob, getJob, jobLiveUrl, logDownloadUrl, stopJob } from '../api/jobs';
+import { cancelJob, deleteJob, getJob, jobLiveUrl, logDownloadUrl, stopJob } from '../api/jobs';
 import { CommandBox, ErrorLine, Facts, Section, StatusBadge } from '../components/bits';
 import { ConfirmDialog, type ConfirmRequest } from '../components/confirm';
+import { JobCharts } from '../components/job-charts';
 import { LogSink, LogView } from '../components/log-view';
-import { ACTIVE, duration, durationSpec, localTime, size } from '../format';
+import { ACTIVE, CANCELABLE, duration, durationSpec, localTime, size } from '../format';
 import { useLive } from '../live';
 import { href, navigate } from '../router';
 import { useApp } from '../state';
@@ -76,7 +78,17 @@ export function JobDetailPage({ id }: { id: string }) {
           Job <span class="mono">{job.id}</span> <StatusBadge status={job.status} />
         </h1>
         <div class="row">
-          {!node.readOnly && active && (
+          {!node.readOnly && CANCELABLE.has(job.status) && (
+            <button
+              type="button"
+              class="btn danger"
+              data-testid="cancel"
+              onClick={() => setConfirm({ title: 'Cancel scheduled job?', text: job.status === 'PENDING' ? 'The job waits for other jobs of its workflow; it becomes CANCELED and never runs.' : `The job is due ${localTime(job.scheduledTime)}; it becomes CANCELED and never runs.`, command: rnx(`cancel ${job.id}`), confirmLabel: 'Cancel job', action: () => cancelJob(node.name, job.id) })}
+            >
+              Cancel job
+            </button>
+          )}
+          {!node.readOnly && active && !CANCELABLE.has(job.status) && (
             <button
               type="button"
               class="btn danger"
@@ -141,6 +153,22 @@ export function JobDetailPage({ id }: { id: string }) {
         <Section title="Limits">
           <Facts rows={limits} />
         </Section>
+        {job.history.length > 0 && (
+          <Section title="States">
+            <ol class="states" data-testid="states">
+              {job.history.map((h, i) => {
+                const next = job.history[i + 1];
+                const ms = next ? Date.parse(next.time) - Date.parse(h.time) : 0;
+                return (
+                  <li key={`${h.status}-${h.time}`}>
+                    <StatusBadge status={h.status} /> <span class="muted">{localTime(h.time)}</span>
+                    {next && ms >= 0 && <span class="muted small"> · {duration(ms)}</span>}
+                  </li>
+                );
+              })}
+            </ol>
+          </Section>
+        )}
         <Section title="Usage">
           <Facts
             rows={[
@@ -152,6 +180,11 @@ export function JobDetailPage({ id }: { id: string }) {
           {features && !features.jobMetrics.available && <p class="muted small">Charts of CPU, memory and I/O over time need per-job metrics, which this server does not offer: {features.jobMetrics.message}</p>}
         </Section>
       </div>
+      {features?.jobMetrics.available && job.status !== 'SCHEDULED' && job.status !== 'CANCELED' && (
+        <Section title="Metrics">
+          <JobCharts node={node.name} id={job.id} />
+        </Section>
+      )}
       <Section
         title="Output"
         actions={

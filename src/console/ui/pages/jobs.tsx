@@ -1,15 +1,17 @@
 /**
- * Jobs: counts per status, a filter (status, text), pages, and each job's status kept live by the
- * jobs stream. Stop and delete ask first and show the rnx command that does the same.
+ * Jobs: a status filter and pages, both done by the server (the browser never loads the whole
+ * list), a text filter over the page shown, and each job's status kept live by the jobs stream.
+ * Stop, cancel and delete ask first and show the rnx command that does the same.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { PAGE_SIZES, STATUS_CHOICES, jobsQueryString, parseJobsQuery, type JobsQuery } from '../../shared/jobs-query';
+import { STATUS_FILTERS, jobsPageQueryString, parseJobsPageQuery, type JobsPageQuery, type JobsPageView } from '../../shared/jobs-paging';
+import { PAGE_SIZES } from '../../shared/jobs-query';
 import { shellQuote } from '../../shared/run-spec';
-import type { JobPage, JobView } from '../../shared/types';
-import { deleteFinished, deleteJob, jobsFeedUrl, stopJob } from '../api/jobs';
+import type { JobView } from '../../shared/types';
+import { cancelJob, deleteFinished, deleteJob, jobsFeedUrl, stopJob } from '../api/jobs';
 import { CommandBox, ErrorLine, StatusBadge } from '../components/bits';
 import { ConfirmDialog, type ConfirmRequest } from '../components/confirm';
-import { ACTIVE, duration, localTime, shortId } from '../format';
+import { ACTIVE, CANCELABLE, duration, localTime, shortId } from '../format';
 import { useLive } from '../live';
 import { href, replaceHash, type Place } from '../router';
 import { useApp } from '../state';
@@ -17,35 +19,40 @@ import { useApp } from '../state';
 /** The jobs list. */
 export function JobsPage({ place }: { place: Place }) {
   const { node } = useApp();
-  const query = parseJobsQuery(place.query);
-  const qs = jobsQueryString(query);
-  const [page, setPage] = useState<JobPage | undefined>();
+  const query = parseJobsPageQuery(place.query);
+  const qs = jobsPageQueryString(query);
+  const [page, setPage] = useState<JobsPageView | undefined>();
+  // Tokens of the newer pages passed on the way here, so "Newer" can go back (the server pages one way).
+  const [newer, setNewer] = useState<string[]>([]);
   const [stale, setStale] = useState('');
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
   useLive(jobsFeedUrl(node.name, qs), {
-    page: (p: JobPage) => {
+    page: (p: JobsPageView) => {
       setPage(p);
       setStale('');
     },
     failure: (f: { message: string }) => setStale(f.message),
     onError: () => setStale('lost the connection to the console; retrying…'),
   });
-  const go = (q: Partial<JobsQuery>) => replaceHash(href(node.name, ['jobs'], jobsQueryString({ ...query, offset: 0, ...q })));
+  const go = (q: Partial<JobsPageQuery>, keepPages = false) => {
+    if (!keepPages) setNewer([]);
+    replaceHash(href(node.name, ['jobs'], jobsPageQueryString({ ...query, before: '', ...q })));
+  };
   const rnx = (args: string) => `rnx${node.isDefault ? '' : ` --node=${shellQuote(node.name)}`} ${args}`;
   const askStop = (j: JobView) =>
     setConfirm({ title: 'Stop job?', text: `Job ${j.id} (${[j.command, ...j.args].join(' ')}) gets SIGTERM, then SIGKILL after the server's grace period.`, command: rnx(`stop ${j.id}`), confirmLabel: 'Stop job', action: () => stopJob(node.name, j.id) });
+  const askCancel = (j: JobView) =>
+    setConfirm({ title: 'Cancel scheduled job?', text: `Job ${j.id} (${[j.command, ...j.args].join(' ')}) becomes CANCELED and never runs.`, command: rnx(`cancel ${j.id}`), confirmLabel: 'Cancel job', action: () => cancelJob(node.name, j.id) });
   const askDelete = (j: JobView) =>
     setConfirm({ title: 'Delete job?', text: `Job ${j.id} and its logs are removed for good.`, command: rnx(`delete ${j.id}`), confirmLabel: 'Delete job', action: () => deleteJob(node.name, j.id) });
   const askDeleteAll = () =>
     setConfirm({ title: 'Delete every finished job?', text: 'Every job that has ended is removed with its logs; running jobs stay.', command: rnx('delete --all'), confirmLabel: 'Delete finished jobs', action: () => deleteFinished(node.name) });
 
-  const counts = page?.counts ?? {};
-  const all = Object.values(counts).reduce((a, b) => a + b, 0);
-  const chip = (label: string, status: string[], n: number) => {
+  const chip = (label: string, status: string[]) => {
     const on = status.join(',') === query.status.join(',');
     return (
-      <button type="button" class={`chip${on ? ' on' : ''}`} onClick={() => go({ status })} aria-pressed={on}>
-        {label} <b>{n}</b>
+      <button type="button" key={label} class={`chip${on ? ' on' : ''}`} onClick={() => go({ status })} aria-pressed={on}>
+        {label}
       </button>
     );
   };
@@ -64,42 +71,43 @@ export function JobsPage({ place }: { place: Place }) {
           </div>
         )}
       </div>
-      <div class="chips">
-        {chip('All', [], all)}
-        {chip('Running', ['ACTIVE'], (counts.RUNNING ?? 0) + (counts.INITIALIZING ?? 0))}
-        {chip('Completed', ['COMPLETED'], counts.COMPLETED ?? 0)}
-        {chip('Failed', ['FAILED'], counts.FAILED ?? 0)}
-        {chip('Stopped', ['STOPPED'], counts.STOPPED ?? 0)}
-      </div>
+      <div class="chips" data-testid="status-chips">{STATUS_FILTERS.map((f) => chip(f.label, f.status))}</div>
       <div class="filters">
-        <FilterInput value={query.q} onChange={(q) => go({ q })} />
-        <select value={query.status.length === 1 ? query.status[0] : ''} onChange={(e) => go({ status: e.currentTarget.value ? [e.currentTarget.value] : [] })} aria-label="Status">
-          <option value="">Any status</option>
-          {STATUS_CHOICES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
+        <FilterInput value={query.q} onChange={(q) => go({ q }, true)} />
       </div>
       <ErrorLine message={stale} />
       {!page ? (
         <p class="muted">Loading jobs…</p>
-      ) : page.total === 0 ? (
+      ) : page.jobs.length === 0 ? (
         <div class="empty">
-          <p>{all === 0 ? 'No jobs on this node yet.' : 'No job matches the filter.'}</p>
-          {all === 0 && <CommandBox command={rnx('run echo hello')} label="Start one with" />}
+          <p>{page.fetched > 0 ? 'No job on this page matches the filter.' : query.status.length || query.before ? 'No job matches.' : 'No jobs on this node yet.'}</p>
+          {page.fetched === 0 && !query.status.length && !query.before && <CommandBox command={rnx('run echo hello')} label="Start one with" />}
         </div>
       ) : (
-        <JobTable jobs={page.jobs} node={node.name} readOnly={node.readOnly} onStop={askStop} onDelete={askDelete} />
+        <JobTable jobs={page.jobs} node={node.name} readOnly={node.readOnly} onStop={askStop} onCancel={askCancel} onDelete={askDelete} />
       )}
-      {page && page.total > 0 && <Pager page={page} onPage={(offset, limit) => go({ offset, limit })} />}
+      {page && (page.fetched > 0 || query.before) && (
+        <Pager
+          page={page}
+          hasNewer={!!query.before}
+          onLimit={(limit) => go({ limit })}
+          onOlder={() => {
+            setNewer((n) => [...n, query.before]);
+            go({ before: page.next }, true);
+          }}
+          onNewer={() => {
+            const prev = newer[newer.length - 1] ?? '';
+            setNewer((n) => n.slice(0, -1));
+            go({ before: prev }, true);
+          }}
+        />
+      )}
       <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />
     </div>
   );
 }
 
-function JobTable({ jobs, node, readOnly, onStop, onDelete }: { jobs: JobView[]; node: string; readOnly: boolean; onStop: (j: JobView) => void; onDelete: (j: JobView) => void }) {
+function JobTable({ jobs, node, readOnly, onStop, onCancel, onDelete }: { jobs: JobView[]; node: string; readOnly: boolean; onStop: (j: JobView) => void; onCancel: (j: JobView) => void; onDelete: (j: JobView) => void }) {
   return (
     <table class="table" data-testid="jobs">
       <thead>
@@ -132,7 +140,11 @@ function JobTable({ jobs, node, readOnly, onStop, onDelete }: { jobs: JobView[];
             <td>{j.exitCode ?? '—'}</td>
             {!readOnly && (
               <td class="actions">
-                {ACTIVE.has(j.status) ? (
+                {CANCELABLE.has(j.status) ? (
+                  <button type="button" class="btn small danger-ghost" onClick={() => onCancel(j)} data-testid="cancel">
+                    Cancel
+                  </button>
+                ) : ACTIVE.has(j.status) ? (
                   <button type="button" class="btn small danger-ghost" onClick={() => onStop(j)} data-testid="stop">
                     Stop
                   </button>
@@ -150,25 +162,24 @@ function JobTable({ jobs, node, readOnly, onStop, onDelete }: { jobs: JobView[];
   );
 }
 
-function Pager({ page, onPage }: { page: JobPage; onPage: (offset: number, limit: number) => void }) {
-  const last = page.offset + page.jobs.length;
+function Pager({ page, hasNewer, onLimit, onOlder, onNewer }: { page: JobsPageView; hasNewer: boolean; onLimit: (limit: number) => void; onOlder: () => void; onNewer: () => void }) {
   return (
-    <div class="pager">
+    <div class="pager" data-testid="pager">
       <span class="muted">
-        Showing {page.offset + 1}–{last} of {page.total}
+        {page.fetched} job{page.fetched === 1 ? '' : 's'} on this page{page.next ? ', older ones on the next' : ''}
       </span>
-      <select value={String(page.limit)} onChange={(e) => onPage(0, Number(e.currentTarget.value))} aria-label="Jobs per page">
+      <select value={String(page.limit)} onChange={(e) => onLimit(Number(e.currentTarget.value))} aria-label="Jobs per page">
         {PAGE_SIZES.map((n) => (
           <option key={n} value={String(n)}>
             {n} per page
           </option>
         ))}
       </select>
-      <button type="button" class="btn small ghost" disabled={page.offset === 0} onClick={() => onPage(Math.max(0, page.offset - page.limit), page.limit)}>
-        Previous
+      <button type="button" class="btn small ghost" disabled={!hasNewer} onClick={onNewer} data-testid="newer">
+        Newer
       </button>
-      <button type="button" class="btn small ghost" disabled={last >= page.total} onClick={() => onPage(page.offset + page.limit, page.limit)}>
-        Next
+      <button type="button" class="btn small ghost" disabled={!page.next} onClick={onOlder} data-testid="older">
+        Older
       </button>
     </div>
   );
@@ -183,5 +194,5 @@ function FilterInput({ value, onChange }: { value: string; onChange: (q: string)
     const t = setTimeout(() => onChange(text.trim()), 300);
     return () => clearTimeout(t);
   }, [text]);
-  return <input type="search" placeholder="Filter by id, command or owner" value={text} onInput={(e) => setText(e.currentTarget.value)} aria-label="Filter" data-testid="filter" />;
+  return <input type="search" placeholder="Filter this page by id, command or owner" value={text} onInput={(e) => setText(e.currentTarget.value)} aria-label="Filter" data-testid="filter" />;
 }

@@ -1,10 +1,10 @@
 /**
  * Run a job: command, arguments, environment, limits, network, volumes and files for /work (drop
- * them, or pick them). The `rnx run` command that does the same is shown as the form changes;
+ * them, or pick them), now, later (--schedule) or on a recurring schedule (--cron). The `rnx run` command that does the same is shown as the form changes;
  * the server's refusal, if any, is shown as rnx would print it.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { LIMIT_FLAGS, emptyRunSpec, runCommandLine, type RunLimitsText, type RunSpec } from '../../shared/run-spec';
+import { LIMIT_FLAGS, emptyRunSpec, runCommandLine, type RunLimitsText, type RunSpec, type RunTimingText } from '../../shared/run-spec';
 import type { NetworkView, VolumeView } from '../../shared/types';
 import { runJob } from '../api/jobs';
 import { listNetworks, listVolumes } from '../api/resources';
@@ -34,7 +34,7 @@ function lines(text: string): string[] {
 
 /** The run form. */
 export function RunPage() {
-  const { node } = useApp();
+  const { node, features } = useApp();
   const [command, setCommand] = useState('');
   const [argsText, setArgsText] = useState('');
   const [envText, setEnvText] = useState('');
@@ -42,6 +42,7 @@ export function RunPage() {
   const [network, setNetwork] = useState('');
   const [volumes, setVolumes] = useState<string[]>([]);
   const [limits, setLimits] = useState<RunLimitsText>(emptyRunSpec().limits);
+  const [timing, setTiming] = useState<RunTimingText>(emptyRunSpec().timing!);
   const [picked, setPicked] = useState<PickedUpload[]>([]);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
@@ -68,6 +69,7 @@ export function RunPage() {
     network,
     volumes,
     uploadSources: picked.map((p) => p.source),
+    timing,
   };
   const problem = badEnv !== undefined ? `--env ${badEnv}: use KEY=VALUE` : clash(picked);
   const commandLine = runCommandLine(spec.command ? spec : { ...spec, command: 'COMMAND' }, node.isDefault ? undefined : node.name);
@@ -78,12 +80,12 @@ export function RunPage() {
     setBusy(true);
     setError('');
     try {
-      const job = await runJob(
+      const made = await runJob(
         node.name,
         spec,
         picked.flatMap((p) => p.files),
       );
-      navigate(href(node.name, ['jobs', job.id]));
+      navigate('schedule' in made ? href(node.name, ['schedules']) : href(node.name, ['jobs', made.id]));
     } catch (err) {
       setError((err as Error).message);
     } finally {
@@ -214,13 +216,60 @@ export function RunPage() {
           ))}
         </div>
       </Section>
+      {features?.schedules.available && <TimingSection timing={timing} onChange={setTiming} />}
       <CommandBox command={commandLine} />
       <ErrorLine message={error || problem} />
       <div class="row end">
         <button type="submit" class="btn primary" disabled={busy || !command.trim()} data-testid="submit">
-          {busy ? 'Starting…' : 'Run job'}
+          {busy ? 'Starting…' : timing.cron.trim() ? 'Create schedule' : timing.schedule.trim() ? 'Schedule job' : 'Run job'}
         </button>
       </div>
     </form>
+  );
+}
+
+/** When to run: now, once later, or on a recurring schedule (whose own fields need a cron expression). */
+function TimingSection({ timing, onChange }: { timing: RunTimingText; onChange: (t: RunTimingText) => void }) {
+  const set = (k: keyof RunTimingText) => (e: { currentTarget: { value: string } }) => onChange({ ...timing, [k]: e.currentTarget.value });
+  const recurring = !!timing.cron.trim();
+  return (
+    <Section title="When (empty = now)">
+      <div class="limits">
+        <label class="field">
+          <span>
+            Once, later <code>--schedule</code>
+          </span>
+          <input name="schedule" value={timing.schedule} onInput={set('schedule')} placeholder="30s, 1h30m, 14:30 or RFC3339" autocomplete="off" disabled={recurring} />
+        </label>
+        <label class="field">
+          <span>
+            Recurring <code>--cron</code>
+          </span>
+          <input name="cron" value={timing.cron} onInput={set('cron')} placeholder="*/5 * * * *, @daily, @every 90s" autocomplete="off" disabled={!!timing.schedule.trim()} />
+        </label>
+        <label class="field">
+          <span>
+            Time zone <code>--cron-tz</code>
+          </span>
+          <input name="cronTz" value={timing.cronTz} onInput={set('cronTz')} placeholder="server's, or e.g. Europe/Berlin" autocomplete="off" disabled={!recurring} />
+        </label>
+        <label class="field">
+          <span>
+            If still running <code>--concurrency</code>
+          </span>
+          <select name="concurrency" value={timing.concurrency} onChange={set('concurrency')} disabled={!recurring}>
+            <option value="">allow (default)</option>
+            <option value="forbid">forbid: skip</option>
+            <option value="replace">replace: stop it</option>
+          </select>
+        </label>
+        <label class="field">
+          <span>
+            Schedule name <code>--name</code>
+          </span>
+          <input name="scheduleName" value={timing.name} onInput={set('name')} placeholder="e.g. nightly-report" autocomplete="off" disabled={!recurring} />
+        </label>
+      </div>
+    </Section>
   );
 }
