@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System packages joblet needs on a Debian/Ubuntu host, installed with apt when missing.
 #   scripts/install-deps.sh           what the daemon needs
-#   scripts/install-deps.sh --test    also what the test suite runs inside jobs
+#   scripts/install-deps.sh --test    also what the test suite runs inside jobs and the package tests use
+#   scripts/install-deps.sh --package what `npm run package` needs to build the .deb and .rpm
 # Each entry is COMMAND:PACKAGE; a command already on the PATH (or in /usr/sbin) is not reinstalled.
 set -euo pipefail
 
@@ -17,9 +18,18 @@ TEST=(
   /usr/bin/python3:python3-minimal  # tiny servers and clients in network tests
   /usr/bin/chromium:chromium        # the web console's browser tests (driven by playwright-core)
 )
+PACKAGE=(
+  dpkg-shlibdeps:dpkg-dev   # the .deb's shared-library Depends
+  rpmbuild:rpm              # the .rpm (and rpm -qp in its test)
+)
+PACKAGE_TEST=(
+  debconf-set-selections:debconf  # preseeding the .deb's questions in the package test
+  shellcheck:shellcheck           # the .rpm's scriptlets are linted in its test
+)
 
 want=("${DAEMON[@]}")
-if [ "${1:-}" = "--test" ]; then want+=("${TEST[@]}"); fi
+if [ "${1:-}" = "--test" ]; then want+=("${TEST[@]}" "${PACKAGE[@]}" "${PACKAGE_TEST[@]}"); fi
+if [ "${1:-}" = "--package" ]; then want+=("${PACKAGE[@]}"); fi
 
 missing=()
 for pair in "${want[@]}"; do
