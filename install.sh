@@ -29,11 +29,13 @@ if [ -f "$REPO/package.json" ] && [ -d "$REPO/src" ]; then
   EXE_SRC="$REPO/dist/joblet"
   UNIT_SRC="$REPO/packaging/joblet.service"
   DEPS_SCRIPT="$REPO/scripts/install-deps.sh"
+  MAINT="$REPO/packaging/joblet-maint.sh"
 else
   FROM_TARBALL=1
   EXE_SRC="$REPO/joblet"
   UNIT_SRC="$REPO/joblet.service"
   DEPS_SCRIPT="$REPO/install-deps.sh"
+  MAINT="$REPO/joblet-maint"
 fi
 UNIT=/etc/systemd/system/joblet.service
 # Second place rnx searches (after $RNX_CONFIG, ./, ~/.rnx/); linked here for a non-default --config-dir.
@@ -213,6 +215,13 @@ uninstall() {
     has_systemd && systemctl daemon-reload
   fi
   stop_pidfile_daemon
+  # What a killed daemon of this install left behind (job cgroups, mounts, loop devices, bridges,
+  # the nft table), removed as the packages' remove does: the same shared code, for this
+  # install's config (its instance and state dir).
+  if [ -r "$SERVER_CONFIG" ] && [ -f "$MAINT" ]; then
+    JOBLET_CONFIG_DIR="$CONFIG_DIR" JOBLET_PIDFILE="$PIDFILE" JOBLET_LOGFILE="$LOGFILE" JOBLET_BIN="$BIN" sh "$MAINT" sweep ||
+      warn "could not remove everything a daemon left behind (see above)"
+  fi
   # rnx goes only if it is our link (to "joblet" or to $BIN), never someone else's program.
   if [ -L "$RNX" ] && { [ "$(readlink "$RNX")" = joblet ] || [ "$(readlink "$RNX")" = "$BIN" ]; }; then
     rm -f "$RNX"
