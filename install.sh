@@ -22,7 +22,21 @@ PURGE=0
 # ever stopped by this script.
 PIDFILE=/run/joblet.pid
 LOGFILE=/var/log/joblet.log
-UNIT_SRC="$REPO/packaging/joblet.service"
+# Two layouts: a source checkout (build dist/joblet, packaging/, scripts/), or an unpacked release
+# tarball (joblet, joblet.service and install-deps.sh side by side, nothing to build).
+if [ -f "$REPO/package.json" ] && [ -d "$REPO/src" ]; then
+  FROM_TARBALL=0
+  EXE_SRC="$REPO/dist/joblet"
+  UNIT_SRC="$REPO/packaging/joblet.service"
+  DEPS_SCRIPT="$REPO/scripts/install-deps.sh"
+  MAINT="$REPO/packaging/joblet-maint.sh"
+else
+  FROM_TARBALL=1
+  EXE_SRC="$REPO/joblet"
+  UNIT_SRC="$REPO/joblet.service"
+  DEPS_SCRIPT="$REPO/install-deps.sh"
+  MAINT="$REPO/joblet-maint"
+fi
 UNIT=/etc/systemd/system/joblet.service
 # Second place rnx searches (after $RNX_CONFIG, ./, ~/.rnx/); linked here for a non-default --config-dir.
 ETC_CLIENT_CONFIG=/etc/joblet/rnx-config.yml
@@ -201,6 +215,13 @@ uninstall() {
     has_systemd && systemctl daemon-reload
   fi
   stop_pidfile_daemon
+  # What a killed daemon of this install left behind (job cgroups, mounts, loop devices, bridges,
+  # the nft table), removed as the packages' remove does: the same shared code, for this
+  # install's config (its instance and state dir).
+  if [ -r "$SERVER_CONFIG" ] && [ -f "$MAINT" ]; then
+    JOBLET_CONFIG_DIR="$CONFIG_DIR" JOBLET_PIDFILE="$PIDFILE" JOBLET_LOGFILE="$LOGFILE" JOBLET_BIN="$BIN" sh "$MAINT" sweep ||
+      warn "could not remove everything a daemon left behind (see above)"
+  fi
   # rnx goes only if it is our link (to "joblet" or to $BIN), never someone else's program.
   if [ -L "$RNX" ] && { [ "$(readlink "$RNX")" = joblet ] || [ "$(readlink "$RNX")" = "$BIN" ]; }; then
     rm -f "$RNX"
@@ -226,12 +247,17 @@ uninstall() {
 # (one list for install.sh and the tests: scripts/install-deps.sh).
 ensure_packages() {
   command -v apt-get >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v nft >/dev/null 2>&1 || die "no apt-get: install iproute2, nftables, e2fsprogs and mount with your package manager"
-  bash "$REPO/scripts/install-deps.sh"
+  bash "$DEPS_SCRIPT"
 }
 
 # Build dist/joblet unless it is newer than every input of the build.
 ensure_build() {
-  local exe="$REPO/dist/joblet" newer=""
+  local exe="$EXE_SRC" newer=""
+  if [ "$FROM_TARBALL" = 1 ]; then
+    [ -x "$exe" ] || die "$exe is missing: this is neither a source checkout nor a complete release tarball"
+    say "installing the release executable from $REPO"
+    return 0
+  fi
   if [ -x "$exe" ]; then
     newer="$(cd "$REPO" && { find src proto build.mjs package.json package-lock.json -newer "$exe" -type f -print -quit 2>/dev/null || true; })"
     if [ -z "$newer" ]; then
@@ -253,7 +279,7 @@ ensure_build() {
 # Copy the binary under a temporary name and rename it into place: a running daemon keeps its
 # old inode, and nobody ever executes a half-written file. Prints "changed" when it was replaced.
 install_binary() {
-  local exe="$REPO/dist/joblet" tmp
+  local exe="$EXE_SRC" tmp
   mkdir -p "$PREFIX/bin"
   if [ -f "$BIN" ] && cmp -s "$exe" "$BIN"; then
     say "$BIN is already this build"

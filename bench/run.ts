@@ -244,7 +244,7 @@ async function main(): Promise<number> {
       const rnx = (args: string[], expected: string | RegExp) => spawnRunner([daemon.rnx, '--config', daemon.rnxConfig, ...args], expected);
       const runners = new Map<string, Runner>([
         ['node -e 0', spawnRunner([process.execPath, '-e', '0'], '')],
-        ['rnx --version', rnx(['--version'], /^(rnx|joblet) /)],
+        ['rnx --version', rnx(['--version'], /^(Client: rnx|rnx|joblet) /)],
         ['rnx list', rnx(['list'], /./s)],
         ['rnx run --wait --network=none echo hi', rnx(['run', '--wait', '--network=none', 'echo', 'hi'], 'hi\n')],
       ]);

@@ -25,12 +25,15 @@ JM_SERVER_CONFIG="$JM_CONFIG_DIR/joblet-config.yml"
 JM_CLIENT_CONFIG="$JM_CONFIG_DIR/rnx-config.yml"
 JM_PIDFILE="${JOBLET_PIDFILE:-/run/joblet.pid}"
 JM_LOGFILE="${JOBLET_LOGFILE:-/var/log/joblet.log}"
-# Where the daemon extracts its native module (src/sandbox/libc/koffi.ts): a cache, made at run time.
+# Where the daemon extracts its native module (src/sandbox/libc/koffi.ts): a cache, made at run
+# time, content-addressed and shared by every joblet executable on the host (other installs too).
 JM_CACHE_DIR=/var/cache/joblet
 JM_UNIT=joblet.service
 JM_DEFAULT_STATE_DIR=/opt/joblet
 # How long a stopping daemon may take: the jobs' stop grace, then clean-up (as TimeoutStopSec).
 JM_STOP_SECONDS=30
+# How long a starting daemon may take to listen (it reconciles jobs, volumes and networks first).
+JM_START_SECONDS=60
 
 jm_say() { printf 'joblet: %s\n' "$*"; }
 jm_warn() { printf 'joblet: warning: %s\n' "$*" >&2; }
@@ -53,6 +56,12 @@ jm_is_daemon() {
     */joblet\ serve* | joblet\ serve*) return 0 ;;
   esac
   return 1
+}
+
+# True while PID exists and is no zombie.
+jm_alive() {
+  st="$(sed -n 's/^.*) \(.\).*$/\1/p' "/proc/$1/stat" 2>/dev/null)"
+  [ -n "$st" ] && [ "$st" != Z ]
 }
 
 # Pid of the daemon that holds this install's state dir (however it was started), else of the
@@ -155,28 +164,31 @@ jm_bg_start() {
   mkdir -p "$(dirname "$JM_LOGFILE")" "$(dirname "$JM_PIDFILE")"
   touch "$JM_LOGFILE"
   chmod 0600 "$JM_LOGFILE"
-  mark="--- $(date -u +%Y-%m-%dT%H:%M:%SZ) starting $JM_BIN serve ($$)"
-  printf '\n%s\n' "$mark" >>"$JM_LOGFILE"
+  # Only this start's lines count: the log already holds earlier "listening on" lines. A line
+  # number, not a pattern: the log's text is no regular expression.
+  first=$(($(wc -l <"$JM_LOGFILE") + 1))
+  printf -- '--- %s starting %s serve (by %s)\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$JM_BIN" "$$" >>"$JM_LOGFILE"
   # setsid: its own session, so the daemon outlives this shell; stdin closed, output to the log.
   setsid "$JM_BIN" serve --config "$JM_SERVER_CONFIG" </dev/null >>"$JM_LOGFILE" 2>&1 &
   pid=$!
   echo "$pid" >"$JM_PIDFILE"
-  i=0
-  while [ "$i" -lt 300 ]; do
-    if sed -n "\|^$mark\$|,\$p" "$JM_LOGFILE" | grep -q ' listening on '; then
+  # By the clock, not by a count of rounds: on a loaded host each round takes far more than 0.1 s.
+  deadline=$(($(date +%s) + JM_START_SECONDS))
+  while [ "$(date +%s)" -le "$deadline" ]; do
+    if tail -n +"$first" "$JM_LOGFILE" | grep -q ' listening on '; then
       jm_say "the daemon runs (pid $pid, log $JM_LOGFILE)"
       return 0
     fi
-    if ! jm_is_daemon "$pid"; then
+    # Alive, not "is the daemon": until setsid has exec'd it, the child still runs this shell.
+    if ! jm_alive "$pid"; then
       rm -f "$JM_PIDFILE"
       jm_warn "the daemon exited during start-up; its log:"
-      sed -n "\|^$mark\$|,\$p" "$JM_LOGFILE" | tail -n 20 >&2
+      tail -n +"$first" "$JM_LOGFILE" | tail -n 20 >&2
       return 1
     fi
-    sleep 0.1
-    i=$((i + 1))
+    sleep 0.2
   done
-  jm_warn "the daemon (pid $pid) did not listen within 30 s; see $JM_LOGFILE"
+  jm_warn "the daemon (pid $pid) did not listen within $JM_START_SECONDS s; see $JM_LOGFILE"
   return 1
 }
 
@@ -192,11 +204,8 @@ jm_stop() {
   if [ -n "$pid" ]; then
     jm_say "stopping the daemon (pid $pid); running jobs are stopped first"
     kill -TERM "$pid" 2>/dev/null || true
-    i=0
-    while jm_is_daemon "$pid" && [ "$i" -lt $((JM_STOP_SECONDS * 10)) ]; do
-      sleep 0.1
-      i=$((i + 1))
-    done
+    deadline=$(($(date +%s) + JM_STOP_SECONDS))
+    while jm_is_daemon "$pid" && [ "$(date +%s)" -le "$deadline" ]; do sleep 0.1; done
     if jm_is_daemon "$pid"; then
       jm_warn "daemon $pid did not stop within $JM_STOP_SECONDS s; killing it"
       kill -KILL "$pid" 2>/dev/null || true
@@ -301,6 +310,22 @@ jm_purge() {
   # The default config dir sits inside the default state dir; remove the parent once empty.
   rmdir /opt/joblet 2>/dev/null || true
   rm -f -- "$JM_LOGFILE" "$JM_PIDFILE"
+  jm_drop_cache
+}
+
+# Delete the native-module cache, unless another joblet executable runs on this host (another
+# install or instance, a job's init stage): it loads its module from there, and deleting the file
+# between its extraction and its loading would fail that daemon's start.
+jm_drop_cache() {
+  [ -d "$JM_CACHE_DIR" ] || return 0
+  for d in /proc/[0-9]*; do
+    case "$(readlink "$d/exe" 2>/dev/null)" in
+      */joblet | */joblet\ \(deleted\))
+        jm_say "kept $JM_CACHE_DIR: other joblet processes on this host use it (pid ${d#/proc/})"
+        return 0
+        ;;
+    esac
+  done
   rm -rf -- "$JM_CACHE_DIR"
 }
 # ---- end library ----

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System packages joblet needs on a Debian/Ubuntu host, installed with apt when missing.
 #   scripts/install-deps.sh           what the daemon needs
-#   scripts/install-deps.sh --test    also what the test suite runs inside jobs
+#   scripts/install-deps.sh --test    also what the test suite runs inside jobs and the package tests use
+#   scripts/install-deps.sh --package what `npm run package` needs to build the .deb and .rpm
 # Each entry is COMMAND:PACKAGE; a command already on the PATH (or in /usr/sbin) is not reinstalled.
 set -euo pipefail
 
@@ -20,9 +21,18 @@ TEST=(
   /usr/bin/qemu-aarch64-static:qemu-user-static   # runs the linux-arm64 rnx client in tests/integration/clients
   /usr/aarch64-linux-gnu/lib/libstdc++.so.6:libstdc++6-arm64-cross   # ... with arm64 libc/libstdc++ (qemu -L)
 )
+PACKAGE=(
+  dpkg-shlibdeps:dpkg-dev   # the .deb's shared-library Depends
+  rpmbuild:rpm              # the .rpm (and rpm -qp in its test)
+)
+PACKAGE_TEST=(
+  debconf-set-selections:debconf  # preseeding the .deb's questions in the package test
+  shellcheck:shellcheck           # the .rpm's scriptlets are linted in its test
+)
 
 want=("${DAEMON[@]}")
-if [ "${1:-}" = "--test" ]; then want+=("${TEST[@]}"); fi
+if [ "${1:-}" = "--test" ]; then want+=("${TEST[@]}" "${PACKAGE[@]}" "${PACKAGE_TEST[@]}"); fi
+if [ "${1:-}" = "--package" ]; then want+=("${PACKAGE[@]}"); fi
 
 missing=()
 for pair in "${want[@]}"; do

@@ -15,7 +15,7 @@ if [ "$1" -ge 1 ]; then
   fi
 else
   if jm_has_systemd; then systemctl daemon-reload >/dev/null 2>&1 || true; fi
-  rm -rf "$JM_CACHE_DIR"
+  jm_drop_cache
   if [ -d "$(jm_state_dir)" ] || [ -d "$JM_CONFIG_DIR" ]; then
     jm_say "kept $(jm_state_dir) and $JM_CONFIG_DIR (jobs, logs, volumes, certificates); to delete them: rm -rf $(jm_state_dir) $JM_CONFIG_DIR $JM_LOGFILE"
   fi

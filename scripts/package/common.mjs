@@ -71,17 +71,11 @@ export function stage(root, entries) {
     fs.mkdirSync(path.dirname(dest), { recursive: true, mode: 0o755 });
     if (e.target !== undefined) fs.symlinkSync(e.target, dest);
     else if (e.content !== undefined) fs.writeFileSync(dest, e.content);
-    // A hard link when possible: the executable is 120+ MB and several trees hold it.
-    else copyOrLink(e.from, dest);
+    // A copy (a reflink where the filesystem can), never a hard link: clampTree sets the staged
+    // file's times, which on a shared inode would change dist/joblet itself (install.sh compares
+    // its mtime with the sources) and disturb a parallel build's tar reading the same inode.
+    else fs.copyFileSync(e.from, dest, fs.constants.COPYFILE_FICLONE);
     if (e.target === undefined) fs.chmodSync(dest, e.mode);
-  }
-}
-
-function copyOrLink(from, dest) {
-  try {
-    fs.linkSync(from, dest);
-  } catch {
-    fs.copyFileSync(from, dest);
   }
 }
 
@@ -105,7 +99,10 @@ export function withMaintLibrary(scriptPath) {
   if (!m) throw new PackageError('packaging/joblet-maint.sh lost its "begin library"/"end library" markers');
   const script = fs.readFileSync(scriptPath, 'utf8');
   if (!script.includes('#JOBLET_MAINT#')) throw new PackageError(`${path.relative(ROOT, scriptPath)} has no #JOBLET_MAINT# line`);
-  return script.replace('#JOBLET_MAINT#', `# ---- shared with packaging/joblet-maint.sh ----\n${m[1]}# ---- end of the shared part ----`);
+  // A function, not a string: in a replacement string "$$" would become "$" (the library's "$$"
+  // is the shell's own pid) and "$&", "$'" would insert parts of the match.
+  const library = `# ---- shared with packaging/joblet-maint.sh ----\n${m[1]}# ---- end of the shared part ----`;
+  return script.replace('#JOBLET_MAINT#', () => library);
 }
 
 /** A file's size for humans. */

@@ -1,6 +1,6 @@
 /**
  * Licenses of what the executable carries: the Node.js runtime it is made from, and every npm
- * package bundled into it (read from the bundle's source map, so exactly what esbuild included),
+ * package bundled into it (read from the bundles' source maps, so exactly what esbuild included),
  * plus koffi (its native module is embedded) and Preact (the web console's page). Rendered as a
  * plain THIRD-PARTY-NOTICES.txt (tarball, rpm) and as a Debian DEP-5 copyright file.
  */
@@ -14,12 +14,16 @@ const LICENSE_FILE = /^(licen[cs]e|copying|notice)(\.(md|txt|markdown))?$/i;
 
 /** Bundled npm packages: [{name, version, license, texts: string[]}], sorted by name. */
 export function bundledPackages() {
-  const mapFile = path.join(DIST, 'joblet.cjs.map');
-  if (!fs.existsSync(mapFile)) throw new PackageError('dist/joblet.cjs.map is missing: run `npm run build` first');
+  const parts = path.join(DIST, 'parts');
+  // Every part of the executable (main.cjs and one bundle per personality) has its own map.
+  const maps = fs.existsSync(parts) ? fs.readdirSync(parts).filter((f) => f.endsWith('.map')).sort() : [];
+  if (!maps.includes('main.cjs.map')) throw new PackageError('dist/parts/*.map are missing: run `npm run build` first');
   const names = new Set(EMBEDDED_SEPARATELY);
-  for (const src of JSON.parse(fs.readFileSync(mapFile, 'utf8')).sources) {
-    const m = /node_modules\/(@[^/]+\/[^/.][^/]*|[^@/.][^/]*)\//.exec(src);
-    if (m) names.add(m[1]);
+  for (const map of maps) {
+    for (const src of JSON.parse(fs.readFileSync(path.join(parts, map), 'utf8')).sources) {
+      const m = /node_modules\/(@[^/]+\/[^/.][^/]*|[^@/.][^/]*)\//.exec(src);
+      if (m) names.add(m[1]);
+    }
   }
   return [...names].sort().map((name) => {
     const dir = path.join(ROOT, 'node_modules', name);
