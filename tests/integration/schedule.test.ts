@@ -250,7 +250,7 @@ test('rnx list filters: --status, --since, --limit', async () => {
   assert.is(two[1]!.id, b, 'the newest job comes last');
   const recent = JSON.parse((await d.rnx(['list', '--json', '--since=1h'])).stdout) as Json[];
   assert.ok(recent.some((j) => j.id === a));
-  assert.match((await d.rnx(['list', '--status=sleeping'])).stderr, /--status: 'sleeping' is not a job state; use SCHEDULED, INITIALIZING/);
+  assert.match((await d.rnx(['list', '--status=sleeping'])).stderr, /--status: 'sleeping' is not a job state; use SCHEDULED, PENDING, INITIALIZING/);
   assert.match((await d.rnx(['list', '--since=yesterday'])).stderr, /--since: 'yesterday' is not a duration/);
   assert.match((await d.rnx(['list', '--limit=0'])).stderr, /--limit: 0 is out of range/);
   await d.rnx(['cancel', b]);
