@@ -33,6 +33,9 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     const running = await d.run(['sh', '-c', 'sleep 300 & setsid sleep 300 & echo started; wait']);
     for (let i = 0; i < 100 && jobPids(running).length < 3; i++) await new Promise((r) => setTimeout(r, 50));
     assert.ok(jobPids(running).length >= 3, 'job processes did not start');
+    // The processes exist before sh has printed (and the daemon stored) its line: wait for the line,
+    // since what must survive is output the daemon has stored.
+    for (let i = 0; i < 200 && (await d.rnx(['log', '--no-follow', running])).stdout !== 'started\n'; i++) await new Promise((r) => setTimeout(r, 50));
     await d.stop(signal);
     await d.serve();
     for (let i = 0; i < 40 && jobPids(running).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
