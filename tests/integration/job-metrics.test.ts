@@ -1,3 +1,4 @@
+// test:serial — a busy loop must get a core to itself to show 80% of one.
 /**
  * Per-job metrics against a real daemon sampling every second: what a job really uses shows in
  * its samples (a core burnt, 200 MB held, its memory limit, bytes sent over its veth), `rnx job
@@ -58,21 +59,20 @@ async function stop(id: string): Promise<void> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-test('a job that burns a core shows its CPU time per interval in percent (100% = one core)', async () => {
+test('a job that burns a core shows at least 80% CPU (100% = one core), its CPU time per interval in percent', async () => {
   const id = await d.run(['--network=none', 'sh', '-c', 'while :; do :; done']);
   try {
     // Full-interval samples: the first covers the job's start-up, which is not the loop.
     const s = await waitSamples(id, (x) => x.length >= 6, 'six samples');
     const steady = s.slice(1).map((x) => x.cpuPercent);
-    // How much of a core the loop gets depends on what else the host runs (other test files in
-    // parallel), so the unit is checked against the cgroup's own CPU time: the percentage is the
-    // CPU microseconds used in the interval over the interval, ×100.
+    // The unit, against the cgroup's own CPU time: the percentage is the CPU microseconds used in
+    // the interval over the interval, ×100.
     for (let i = 1; i < s.length; i++) {
       const want = ((s[i]!.cpuUsageUsec - s[i - 1]!.cpuUsageUsec) / (s[i]!.intervalMs * 1000)) * 100;
       assert.ok(Math.abs(s[i]!.cpuPercent - want) <= 1 + want * 0.02, `sample ${i}: ${s[i]!.cpuPercent}% for ${want.toFixed(2)}% of a core used`);
     }
-    // A loop that never sleeps is busy whenever it runs: far above an idle job's ~0%.
-    assert.ok(median(steady) >= 15, `CPU of a busy loop: ${steady.join(', ')}`);
+    // This file runs alone (test:serial), so the loop has a core to itself.
+    assert.ok(median(steady) >= 80, `CPU of a busy loop: ${steady.join(', ')}`);
     assert.ok(Math.max(...steady) <= 105, `one loop uses at most one core: ${steady.join(', ')}`);
     assert.ok(s.every((x) => x.intervalMs > 0 && x.processCount >= 1), JSON.stringify(s.map((x) => [x.intervalMs, x.processCount])));
   } finally {
