@@ -97,7 +97,7 @@ threading.Thread(target=serve, args=('${LINK_LOCAL}', 80), daemon=True).start()
 print('ready', flush=True)
 serve('${OUT_IP}', 8080)
 `;
-  outside = spawn('ip', ['netns', 'exec', OUT_NS, PY, '-c', py], { stdio: ['ignore', 'pipe', 'inherit'] });
+  outside = spawn('ip', ['netns', 'exec', OUT_NS, PY, '-c', py], { stdio: ['ignore', 'pipe', 'ignore'] });
   await new Promise<void>((resolve, reject) => {
     outside!.stdout!.once('data', () => resolve());
     outside!.once('exit', (c) => reject(new Error(`outside server exited with ${c}`)));
