@@ -32,14 +32,14 @@ import { ScheduleStore } from '../store/schedule-store';
 import { WorkflowStore } from '../store/workflow-store';
 import { WorkflowManager } from './workflows/manager';
 import { scheduleStagedKeys, workflowTargetRunner } from './workflows/schedule-target';
+import { MonitoringManager } from './monitoring/manager';
+import { MetricsStore } from '../store/metrics';
 
 /** A step of start-up to undo at shutdown (or when a later start-up step fails). */
 interface Undo {
   name: string;
   run: () => unknown;
 }
-import { MonitoringManager } from './monitoring/manager';
-import { MetricsStore } from '../store/metrics';
 
 /** Run until a signal; returns the exit code (2 for configuration errors). */
 export async function runDaemon(configFlag: string | undefined, stderr: NodeJS.WritableStream): Promise<number> {
