@@ -41,7 +41,7 @@ const started = Date.now();
 /** Run one test file; resolves with its exit status and output. */
 function runFile(file) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--require', path.join(root, 'helpers/uvu-hooks.cjs'), '--import', 'tsx', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

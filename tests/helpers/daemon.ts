@@ -194,6 +194,16 @@ export class TestDaemon {
   /** Stop and remove everything this daemon created. */
   async destroy(): Promise<void> {
     await this.stop();
+    // A mount left under the state dir would make the removal fail with EBUSY and hide the test
+    // that caused it: name it on stderr (the failing test reports itself), detach it, remove.
+    const left = fs
+      .readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[4] ?? '')
+      .filter((m) => m.startsWith(this.dir + '/'))
+      .reverse();
+    if (left.length > 0) process.stderr.write(`the daemon left ${left.length} mount(s) behind:\n${left.join('\n')}\n`);
+    for (const m of left) await exec('umount', ['-l', m]);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

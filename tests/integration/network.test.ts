@@ -25,7 +25,7 @@ const OUT_HOST = `198.18.${x}.1`;
 const OUT_IP = `198.18.${x}.2`;
 const OUT_CIDR = `198.18.${x}.0/24`;
 /** A link-local address (like cloud metadata's 169.254.169.254) that exists only in the fake outside. */
-const LINK_LOCAL = '169.254.77.77';
+const LINK_LOCAL = `169.254.${x}.77`;
 
 /** A server job: prints its address, then greets every client with both addresses. */
 const SERVER = `
@@ -79,16 +79,19 @@ function customCidrs(): [string, string] {
 
 /** Create the fake outside: a namespace behind a veth, with a server on OUT_IP:8080 and LINK_LOCAL:80. */
 async function createOutside(): Promise<void> {
+  await removeStaleOutsides();
   await sh('ip', ['netns', 'add', OUT_NS]);
   await sh('ip', ['-batch', '-'], [
     `link add ${OUT_VETH} type veth peer name eth0 netns ${OUT_NS}`,
     `addr add ${OUT_HOST}/24 dev ${OUT_VETH}`,
     `link set ${OUT_VETH} up`,
-    `route add ${LINK_LOCAL}/32 via ${OUT_IP}`,
+    `route replace ${LINK_LOCAL}/32 via ${OUT_IP}`,
   ].join('\n') + '\n');
   await sh('ip', ['-n', OUT_NS, '-batch', '-'], ['link set lo up', `addr add ${OUT_IP}/24 dev eth0`, `addr add ${LINK_LOCAL}/32 dev eth0`, 'link set eth0 up', `route add default via ${OUT_HOST}`].join('\n') + '\n');
+  // PR_SET_PDEATHSIG: the server dies with this test process, even when the process is killed.
   const py = `
-import socket, threading
+import ctypes, socket, threading
+ctypes.CDLL(None).prctl(1, 9)
 def serve(addr, port):
     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((addr, port)); s.listen(64)
     while True:
@@ -102,6 +105,19 @@ serve('${OUT_IP}', 8080)
     outside!.stdout!.once('data', () => resolve());
     outside!.once('exit', (c) => reject(new Error(`outside server exited with ${c}`)));
   });
+}
+
+/**
+ * An outside left by a test process that was killed (its namespace has no process left) would
+ * hold its addresses and routes: remove it, so a later run starts from a clean host.
+ */
+async function removeStaleOutsides(): Promise<void> {
+  if (!fs.existsSync('/run/netns')) return;
+  for (const ns of fs.readdirSync('/run/netns').filter((n) => n.startsWith('jt_out_'))) {
+    if ((await exec('ip', ['netns', 'pids', ns])).stdout.trim() !== '') continue;
+    await exec('ip', ['link', 'del', `jto${ns.slice('jt_out_'.length)}`]);
+    await exec('ip', ['netns', 'del', ns]);
+  }
 }
 
 async function removeOutside(): Promise<void> {
