@@ -2,7 +2,7 @@
  * From the values of `rnx run`'s flags (parsed by clipanion) to a RunJobRequest. Syntax is checked
  * here, before any network traffic; ranges against the server's ceilings are checked by the server.
  */
-import type { RunJobRequest } from '../gen/joblet';
+import { RunJobRequest } from '../gen/joblet';
 import { InvalidArgumentError } from '../shared/errors';
 import { formatCores, parseCores, parseDuration, parsePositiveInt, parseSize } from '../shared/limits';
 import { checkVolumeName } from '../shared/volumes';
@@ -28,7 +28,8 @@ export interface RunFlags {
 export function buildRunRequest(f: RunFlags, argv: string[]): RunJobRequest {
   const [command, ...args] = argv;
   if (!command) throw new InvalidArgumentError('no command given: rnx run [FLAGS] COMMAND [ARG...], e.g. rnx run echo hello');
-  return {
+  // Fields left out stay empty; --schedule / --cron and friends are added by run-schedule.ts.
+  return RunJobRequest.fromPartial({
     command,
     args,
     environment: parseEnv(f.env),
@@ -42,22 +43,8 @@ export function buildRunRequest(f: RunFlags, argv: string[]): RunJobRequest {
     timeout: f.timeout === undefined ? '' : checkedTimeout(f.timeout),
     network: parseNetwork(f.network),
     volumes: parseVolumes(f.volumes),
-    uploads: [],
-    // --schedule / --cron and friends are added by run-schedule.ts.
-    schedule: '',
-    cron: '',
-    cronTimezone: '',
-    concurrency: '',
-    scheduleName: '',
     runtime: parseRuntime(f.runtime),
-    secretEnvironment: {},
-    name: '',
-    workflowUuid: '',
-    jobUuid: '',
-    requirements: [],
-    gpuCount: 0,
-    gpuMemoryMb: 0,
-  };
+  });
 }
 
 function parseEnv(list: string[]): Record<string, string> {

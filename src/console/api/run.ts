@@ -6,7 +6,7 @@
  * neither the console nor the daemon ever holds a whole file.
  */
 import type { IncomingMessage } from 'node:http';
-import type { RunJobRequest, RunJobStreamMessage } from '../../gen/joblet';
+import { RunJobRequest, type RunJobStreamMessage } from '../../gen/joblet';
 import { jobJson } from '../../cli/format';
 import { checkTiming, timingFields } from '../../cli/run-schedule';
 import { scheduleJson } from '../../cli/schedule-format';
@@ -120,25 +120,17 @@ export function toRequest(s: RunSpec): RunJobRequest {
     if (volumes.includes(v)) throw new InvalidArgumentError(`--volume=${v} is given twice; mount each volume once`);
     volumes.push(v);
   }
-  return {
+  // Fields left out stay empty: workflows are run from their YAML, not joined from here.
+  return RunJobRequest.fromPartial({
     command,
     args: s.args,
     environment,
     workDir: s.workdir.trim(),
     // The same texts and ranges as the rnx run flags the form shows; the server checks its own ceilings.
     ...parseLimitTexts(s.limits),
-    uploads: [],
     ...timing(s),
     network: s.network.trim(),
     volumes,
     runtime: '',
-    secretEnvironment: {},
-    gpuCount: 0,
-    gpuMemoryMb: 0,
-    // Workflows are run from their YAML, not joined from here.
-    name: '',
-    workflowUuid: '',
-    jobUuid: '',
-    requirements: [],
-  };
+  });
 }

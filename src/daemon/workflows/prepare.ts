@@ -5,7 +5,7 @@
  * instead of the flag), did every upload arrive. Every problem is collected; nothing is created
  * unless there are none.
  */
-import type { FileUpload, RunJobRequest } from '../../gen/joblet';
+import { RunJobRequest, type FileUpload } from '../../gen/joblet';
 import { describeError } from '../../shared/errors';
 import { printable } from '../../shared/ids';
 import { buildPlan, secretPaths, type Plan, type PlanJob } from '../../shared/workflow/plan';
@@ -146,35 +146,22 @@ function checkRuntime(j: PlanJob, runtimes: RuntimeCatalogue | undefined, p: Pro
 
 /** A workflow job as the RunJob request the job manager checks. */
 export function toRequest(j: PlanJob, runtime: string): RunJobRequest {
-  return {
-    name: '',
+  return RunJobRequest.fromPartial({
     command: j.command,
     args: j.args,
     maxCpu: j.resources.maxCpu,
     cpuCores: j.resources.cpuCores,
     maxMemory: j.resources.maxMemory,
     maxIoBps: j.resources.maxIoBps,
-    uploads: [],
-    schedule: '',
     network: j.network,
     volumes: j.volumes,
     runtime,
     workDir: j.workdir,
     environment: j.env,
-    workflowUuid: '',
-    jobUuid: '',
-    requirements: [],
-    secretEnvironment: {},
-    gpuCount: 0,
-    gpuMemoryMb: 0,
     timeout: j.timeout,
     maxPids: j.resources.maxPids,
     maxDiskBytes: String(j.resources.maxDiskBytes),
-    cron: '',
-    cronTimezone: '',
-    concurrency: '',
-    scheduleName: '',
-  };
+  });
 }
 
 /** workflowFiles by normalized path; hostile paths are problems. */

@@ -4,7 +4,7 @@
  * and stderr (bounded, with a note saying what was cut). Files given inline land in /work.
  */
 import { z } from 'zod';
-import type { RunJobRequest, RunJobStreamMessage } from '../../gen/joblet';
+import { RunJobRequest, type RunJobStreamMessage } from '../../gen/joblet';
 import { jobJson } from '../../cli/format';
 import { InvalidArgumentError } from '../../shared/errors';
 import { parseLimitTexts, type LimitTexts } from '../../shared/run-limits';
@@ -92,30 +92,17 @@ function request(a: { command: string; args: string[]; env: Record<string, strin
     (k) => PARAM[k],
   );
   for (const v of a.volumes) checkVolumeName(v);
-  return {
+  // Fields left out stay empty: workflows are run from their YAML, not joined from here.
+  return RunJobRequest.fromPartial({
     command: a.command,
     args: a.args,
     environment: a.env,
     workDir: a.work_dir ?? '',
     ...limits,
-    uploads: [],
-    schedule: '',
-    cron: '',
-    cronTimezone: '',
-    concurrency: '',
-    scheduleName: '',
     network: a.network ?? '',
     volumes: a.volumes,
     runtime: a.runtime?.trim() ?? '',
-    secretEnvironment: {},
-    gpuCount: 0,
-    gpuMemoryMb: 0,
-    // Workflows are run from their YAML, not joined from here.
-    name: '',
-    workflowUuid: '',
-    jobUuid: '',
-    requirements: [],
-  };
+  });
 }
 
 async function* messages(req: RunJobRequest, files: { path: string; data: Buffer; mode?: number; is_directory: boolean }[]): AsyncGenerator<RunJobStreamMessage> {
