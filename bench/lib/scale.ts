@@ -81,7 +81,7 @@ export async function scale(daemon: BenchDaemon, client: BenchClient, jobs: numb
       if (!allStartedMs && pending === 0) allStartedMs = performance.now() - t0;
       if (ours.every((j) => ['COMPLETED', 'FAILED', 'STOPPED'].includes(j.status))) {
         if (cliListMs === 0) cliListMs = await timedList(daemon);
-        const failed = ours.filter((j) => j.status !== 'COMPLETED' || j.exitCode !== 0).map((j) => `${j.uuid} ${j.status} ${j.exitCode}`);
+        const failed = ours.filter((j) => j.status !== 'COMPLETED' || j.exitCode !== 0).map((j) => `${j.uuid} ${j.status} ${j.exitCode}${j.detail?.failureReason ? ` (${j.detail.failureReason})` : ''}`);
         return { jobs, sleepSeconds, submitMs, allStartedMs, peakRunning, rssBeforeKb, rssPeakKb, cliListMs, listJobsMs, failed, totalMs: performance.now() - t0 };
       }
       await new Promise((r) => setTimeout(r, 500));
