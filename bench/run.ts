@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { breakdown, parseStartupLog, type JobStamps } from './lib/breakdown';
+import { cpuPerJob, type CpuPerJob } from './lib/cpu';
 import { benchClient, type BenchClient } from './lib/client';
 import { BenchDaemon } from './lib/daemon';
 import { check, concurrent, interleaved, jobletRunner, spawnRunner, stats, type Runner, type Sample } from './lib/measure';
@@ -139,6 +140,8 @@ export interface Results {
   cold?: { daemonMs: number[]; e2e: number[]; bd: ReturnType<typeof breakdown> };
   network?: Map<string, { daemonMs: number[]; e2e: number[] }>;
   rate?: Map<string, { one: number; eight: number }>;
+  /** CPU ms per job of joblet's 8-in-flight batch. */
+  rateCpu?: CpuPerJob;
   cli?: Map<string, Sample[]>;
   output?: ThroughputResult;
   scale?: ScaleResult;
@@ -233,7 +236,10 @@ async function main(): Promise<number> {
       for (const [name, run] of runners) {
         const one = await concurrent(run, opts.rateJobs, 1, abort.signal);
         check(`${name} (1 in flight)`, one.samples);
-        const eight = await concurrent(run, opts.rateJobs, 8, abort.signal);
+        let eight!: Awaited<ReturnType<typeof concurrent>>;
+        const batch = async () => void (eight = await concurrent(run, opts.rateJobs, 8, abort.signal));
+        if (name === 'joblet') res.rateCpu = await cpuPerJob(daemon.pid, opts.rateJobs, batch);
+        else await batch();
         check(`${name} (8 in flight)`, eight.samples);
         res.rate.set(name, { one: stats(one.samples, one.wallMs).perSec, eight: stats(eight.samples, eight.wallMs).perSec });
       }

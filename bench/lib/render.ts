@@ -1,5 +1,6 @@
 /** The bench's markdown: the summary with the goals, then one table per section. */
 import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import type { Options, Results } from '../run';
 import { medians } from './breakdown';
 import { median, p95, stats } from './measure';
@@ -69,6 +70,16 @@ export function render(opts: Options, r: Results, loadBefore: string, seconds: n
   }
   if (r.rate) {
     out.push(`## Throughput: ${opts.rateJobs} runs of \`echo hi\` each`, '', table(['runner', 'runs/s, 1 in flight', 'runs/s, 8 in flight'], [...r.rate].map(([n, v]) => [n, f1(v.one), f1(v.eight)])), '');
+    if (r.rateCpu) {
+      const c = r.rateCpu;
+      const total = c.daemonMs + c.initsMs + c.clientMs;
+      const cores = os.cpus().length;
+      out.push(
+        `CPU per joblet job, 8 in flight: daemon ${f1(c.daemonMs)} ms, init stage and job ${f1(c.initsMs)} ms, in-process client ${f1(c.clientMs)} ms; ` +
+          `${f1(total)} ms in all, so ${cores} cores cannot exceed ${f1((cores * 1000) / total)} jobs/s at this cost (60 jobs/s needs ≤ ${f1((cores * 1000) / 60)} ms).`,
+        '',
+      );
+    }
   }
   if (r.cli) {
     out.push('## End-to-end CLI (whole process, median and p95 ms)', '', table(['command', 'median', 'p95'], [...r.cli].map(([n, s]) => [`\`${n}\``, f1(median(s.map((x) => x.ms))), f1(p95(s.map((x) => x.ms)))])), '');
