@@ -10,7 +10,7 @@ function job(n: number, status: string, command = 'echo', owner = 'admin-client'
     id, command, args: [`n${n}`], status, createdTime: `2026-01-01T00:00:${String(n).padStart(2, '0')}.000Z`, startTime: null, endTime: null, durationMs: 0, exitCode: null, signal: '',
     failureReason: '', workDir: '/work', uploads: [], environment: {}, outputTruncated: false, owner,
     limits: { cpuPercent: 0, cpuCores: '', memoryBytes: 0, ioBps: 0, pids: 0, diskBytes: 0, timeoutMs: 0 }, usage: { cpuSeconds: 0, memoryPeakBytes: 0, oomKills: 0 },
-    scheduledTime: null, scheduleId: '', scheduleName: '', history: [],
+    runtime: '', scheduledTime: null, scheduleId: '', scheduleName: '', history: [],
   };
 }
 

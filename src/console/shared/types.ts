@@ -27,6 +27,8 @@ export interface JobView {
   usage: { cpuSeconds: number; memoryPeakBytes: number; oomKills: number };
   volumes?: string[];
   network?: string;
+  /** Runtime (NAME@VERSION) in place of the server's /usr; "" when none. */
+  runtime: string;
   /** When a scheduled job is (or was) due; null for jobs that ran at once. */
   scheduledTime: string | null;
   /** The recurring schedule that started the job ("" when none) and its name. */
