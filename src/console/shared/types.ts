@@ -111,6 +111,45 @@ export interface RuntimeView {
   problem: string;
 }
 
+/** One event of a runtime install as the runtimes page shows it, worded by src/cli/runtime-format.ts. */
+export interface InstallEventView {
+  /** Its number within the install: the id of its event on the live stream. */
+  n: number;
+  kind: 'phase' | 'log';
+  text: string;
+  /** Of a log line: debug, info, warn or error. */
+  level?: string;
+}
+
+/** A runtime install started from the console (InstallRuntime), running or finished a short while ago. */
+export interface InstallView {
+  id: string;
+  runtime: string;
+  /** Built again although installed (--force). */
+  force: boolean;
+  state: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  /** How it ended, in the lines rnx prints; [] while it runs. */
+  result: string[];
+  startedAt: string;
+  endedAt: string | null;
+  /** The latest phase. */
+  phase: { number: number; total: number; name: string; text: string } | null;
+  /** While packages install: the one being handled and how many are done. */
+  packages: { current: string; done: number; total: number } | null;
+  /** Events no longer kept (the oldest log lines of a long build). */
+  dropped: number;
+}
+
+/** What a runtime's smoke test (TestRuntime) showed, as `rnx runtime test --json` prints it. */
+export interface RuntimeTestView {
+  runtime: string;
+  success: boolean;
+  output: string;
+  error: string;
+  exitCode: number;
+  jobId: string;
+}
+
 /** Whether the connected server has a feature, and what it said when it does not. */
 export interface FeatureState {
   available: boolean;
