@@ -38,17 +38,6 @@ export interface JobView {
   history: { status: string; time: string }[];
 }
 
-/** One page of the jobs list, with the counts of every status over all jobs. */
-export interface JobPage {
-  jobs: JobView[];
-  /** Jobs matching the filter (before paging). */
-  total: number;
-  offset: number;
-  limit: number;
-  /** Jobs per status over all jobs of the node, unfiltered. */
-  counts: Record<string, number>;
-}
-
 /** A node of the client config, as the node selector shows it. */
 export interface NodeView {
   name: string;
