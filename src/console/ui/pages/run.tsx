@@ -51,16 +51,15 @@ export function RunPage() {
   const [busy, setBusy] = useState(false);
   const [over, setOver] = useState(false);
   const [choices, setChoices] = useState<{ networks: NetworkView[]; volumes: VolumeView[]; runtimes: RuntimeView[] } | undefined>();
-  const hasRuntimes = features?.runtimes.available !== false;
 
   useEffect(() => {
-    // A server without runtimes still gets the form, with the host's /usr as the only choice.
-    const runtimes = hasRuntimes ? listRuntimes(node.name) : Promise.resolve([]);
+    // A server without runtimes (UNIMPLEMENTED) still gets the form, with the host's /usr as the only choice.
+    const runtimes = listRuntimes(node.name).catch((): RuntimeView[] => []);
     Promise.all([listNetworks(node.name), listVolumes(node.name), runtimes]).then(
       ([networks, vols, rts]) => setChoices({ networks, volumes: vols, runtimes: rts.filter((r) => r.status === 'installed') }),
       (err: Error) => setError(err.message),
     );
-  }, [node.name, hasRuntimes]);
+  }, [node.name]);
 
   // Lines as rnx reads --env values: the key is what comes before the first '='.
   const envLines = lines(envText).filter((l) => l.trim());
