@@ -19,7 +19,8 @@ const CONSOLE_TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javasc
 
 /**
  * Build the console's page into dist/console/: app.js and app.css bundled and minified by esbuild
- * (Preact, no source maps shipped), index.html and favicon.svg copied, and manifest.json listing
+ * (Preact, no source maps shipped), charts.js (uPlot) beside them for the pages with charts to
+ * import when they first show one, index.html and favicon.svg copied, and manifest.json listing
  * every file with its content type. Built beside and renamed into place, so a running console
  * never reads a half-written directory. Fails when the gzipped total is over budget.
  */
@@ -30,7 +31,9 @@ export async function buildConsole() {
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
   await esbuild.build({
-    entryPoints: { app: path.join(CONSOLE_SRC, 'main.tsx') },
+    entryPoints: { app: path.join(CONSOLE_SRC, 'main.tsx'), charts: path.join(CONSOLE_SRC, 'charts-lib.ts') },
+    // chart.tsx imports the built charts.js by its URL when a chart first shows: two bundles
+    // that share nothing, so a page without charts makes no request beyond app.js and app.css.
     outdir: tmp,
     bundle: true,
     minify: true,

@@ -68,7 +68,8 @@ function parseNetwork(value: string | undefined): string {
   return value;
 }
 
-function parseRuntime(value: string | undefined): string {
+/** --runtime's value as sent ('' when not given); a blank one is refused naming the flag. */
+export function parseRuntime(value: string | undefined): string {
   if (value === undefined) return '';
   if (!value.trim()) throw new InvalidArgumentError("--runtime needs a name, e.g. --runtime=python:3.11-ml (see 'rnx runtime list')");
   return value.trim();

@@ -1,9 +1,10 @@
 /**
- * Renderings shared by the `rnx runtime` commands: the stable JSON form of a runtime (documented
- * in README.md), and the live view of a build's progress stream (phases, the package being
- * installed, the log).
+ * Renderings shared by the `rnx runtime` commands and the console's runtimes page: the stable JSON
+ * form of a runtime (documented in README.md), the words of each build progress event and of the
+ * build's result, and the terminal's live view of a build (phases, the package being installed,
+ * the log).
  */
-import type { BuildResult, BuildRuntimeProgress, RuntimeInfo } from '../gen/joblet';
+import type { BuildLogLine, BuildPhaseProgress, BuildResult, BuildRuntimeProgress, RuntimeInfo } from '../gen/joblet';
 import { formatSize } from '../shared/limits';
 import { safeText } from './format';
 
@@ -90,7 +91,7 @@ export async function followBuild(stream: AsyncIterable<BuildRuntimeProgress>, o
     }
     if (p.$case === 'phase') {
       const ph = p.phase;
-      const line = `[${ph.phaseNumber}/${ph.totalPhases}] ${ph.phaseName}: ${safeText(ph.message)}`;
+      const line = phaseLine(ph);
       if (ph.currentPackage && ph.packagesTotal) {
         if (tty) {
           clear();
@@ -111,7 +112,7 @@ export async function followBuild(stream: AsyncIterable<BuildRuntimeProgress>, o
       if (tail.length > 15) tail.shift();
       if (o.verbose || p.log.level === 'warn' || p.log.level === 'error') {
         clear();
-        o.stdout.write(`  ${p.log.level === 'info' || p.log.level === 'debug' ? '' : `[${p.log.level.toUpperCase()}] `}${text}\n`);
+        o.stdout.write(`  ${logLine(p.log)}\n`);
       }
     } else {
       clear();
@@ -120,6 +121,25 @@ export async function followBuild(stream: AsyncIterable<BuildRuntimeProgress>, o
   }
   clear();
   return { result, tail };
+}
+
+/** A phase as one line: "[5/9] Resolve packages: 93 packages to install". */
+export function phaseLine(ph: BuildPhaseProgress): string {
+  return `[${ph.phaseNumber}/${ph.totalPhases}] ${ph.phaseName}: ${safeText(ph.message)}`;
+}
+
+/** A build log line, marked with its level when it is a warning or an error: "[WARN] W: …". */
+export function logLine(log: BuildLogLine): string {
+  return `${log.level === 'info' || log.level === 'debug' ? '' : `[${log.level.toUpperCase()}] `}${safeText(log.message)}`;
+}
+
+/** How a build ended, in the words rnx prints: the success sentence, or the failure's one-line reason. */
+export function resultLines(r: BuildResult): string[] {
+  if (!r.success || !r.installPath) return [safeText(r.message)];
+  return [
+    safeText(`Runtime ${r.runtimeName} ${r.runtimeVersion} installed in ${seconds(r.buildDurationMs)}: ${sizeText(r.sizeBytes)} at ${r.installPath}`),
+    `Use it: rnx run --runtime=${r.runtimeName} <command>   Check it: rnx runtime test ${r.runtimeName}`,
+  ];
 }
 
 /** The JSON line of one event. */

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, InvalidArgumentError, JobletError } from '../shared/errors';
 import { JobsFeed } from './api/jobs-feed';
 import { handleApi } from './api/index';
+import { RuntimeInstalls } from './api/runtime-installs';
 import { Assets } from './assets';
 import { NodePool } from '../cli/node-pool';
 import { AccessPolicy, SECURITY_HEADERS, isLoopbackBind, sendRefusal } from './security';
@@ -48,6 +49,8 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
   const assets = new Assets();
   const feeds = new JobsFeed(pool);
   const shutdown = new AbortController();
+  // Ended with the console: closing an install's stream makes the server cancel that build.
+  const installs = new RuntimeInstalls(pool, shutdown.signal);
   let policy: AccessPolicy | undefined;
 
   const server = http.createServer((req, res) => {
@@ -62,7 +65,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
     }
     const url = new URL(req.url ?? '/', 'http://console');
     if (url.pathname.startsWith('/api/')) {
-      void handleApi({ req, res, url, pool, feeds, shutdown: shutdown.signal, csrf: policy!.csrf, startNode: node });
+      void handleApi({ req, res, url, pool, feeds, installs, shutdown: shutdown.signal, csrf: policy!.csrf, startNode: node });
       return;
     }
     serveAsset(assets, req, res, url.pathname);

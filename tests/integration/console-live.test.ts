@@ -4,7 +4,7 @@
  * job's page charts its CPU, memory and I/O while it runs; scheduled jobs are canceled from the list
  * and from their page; the jobs list pages through the server's pages; a recurring schedule is made
  * from the run form, paused, resumed and removed; a workflow file is run from the page and its
- * graph advances live to COMPLETED. Screenshots go to
+ * graph advances live to COMPLETED; only pages with charts load the chart code. Screenshots go to
  * tests/artifacts/console/.
  */
 import * as fs from 'node:fs';
@@ -61,6 +61,8 @@ test('the monitoring page charts the host live and lists its busiest processes',
   await page.goto(`${admin.origin}/#/default/monitoring`);
   // Live: the charts gain points as the server's samples arrive (one every 2 s).
   await waitInPage(page, 'three samples in every chart', ['cpu', 'memory', 'disk', 'network'].map((c) => `${points(c)} >= 3`).join(' && '), 60_000);
+  // uPlot comes with the first chart (charts.js): drawn once it has loaded.
+  await waitInPage(page, 'the CPU chart drawn', "document.querySelector('[data-testid=chart-cpu]')?.dataset.drawn === 'yes'");
   assert.is(await page.locator('[data-testid=chart-cpu] canvas').count(), 1, 'uPlot drew the CPU chart');
   const hostname = fs.readFileSync('/proc/sys/kernel/hostname', 'utf8').trim();
   assert.ok((await page.locator('h2').allInnerTexts()).includes(`Host ${hostname}`));
@@ -94,6 +96,38 @@ test("a job's page charts its CPU, memory and I/O while it runs, and keeps them 
   const stored = (await jobSamples(id)).length;
   await page.reload();
   await waitInPage(page, 'the stored samples', `Number(document.querySelector('[data-testid=job-charts]')?.dataset.samples) === ${stored} && ${points('job-memory')} === ${stored}`);
+  assert.equal(errors, [], errors.join('\n'));
+  await page.close();
+});
+
+test('only pages with charts fetch the chart code (charts.js), and there the charts draw', async () => {
+  const id = await d.run(['--max-cpu=30', 'sh', '-c', 'while :; do :; done']);
+  const { page, errors } = await openPage(context);
+  const fetched: string[] = [];
+  page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+  await page.goto(`${admin.origin}/#/default/jobs`);
+  await waitInPage(page, 'the job in the list', `document.querySelector('[data-job="${id}"] .badge')?.textContent === 'RUNNING'`);
+  for (const p of ['run', 'volumes', 'schedules']) {
+    await page.goto(`${admin.origin}/#/default/${p}`);
+    await waitInPage(page, `the ${p} page`, "!document.body.innerText.includes('Loading')");
+  }
+  assert.ok(fetched.includes('/app.js'), fetched.join(' '));
+  assert.not.ok(fetched.includes('/charts.js'), `fetched: ${fetched.join(' ')}`);
+  // The job's page (the same document: only the address after # changes) loads it once and draws.
+  await page.goto(`${admin.origin}/#/default/jobs/${id}`);
+  await waitInPage(page, 'the CPU chart drawn with samples', `document.querySelector('[data-testid=chart-job-cpu]')?.dataset.drawn === 'yes' && ${points('job-cpu')} >= 3`, 60_000);
+  assert.is(fetched.filter((f) => f === '/charts.js').length, 1);
+  // Drawn for real: the canvas holds the CPU line's blue (#0969da), not only axes and grid.
+  const blue = `(() => {
+    const c = document.querySelector('[data-testid=chart-job-cpu] canvas');
+    const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < px.length; i += 4) if (px[i + 3] > 200 && px[i] < 60 && px[i + 1] > 70 && px[i + 1] < 140 && px[i + 2] > 180) n++;
+    return n;
+  })()`;
+  await waitInPage(page, 'the line on the canvas', `${blue} > 20`, 30_000);
+  assert.is(await page.locator('[data-testid=chart-job-memory][data-drawn=yes] canvas').count(), 1);
+  await d.rnx(['stop', id]);
   assert.equal(errors, [], errors.join('\n'));
   await page.close();
 });

@@ -98,9 +98,9 @@ test('run with wait: exit code, stdout and stderr apart; without wait: the job',
   assert.is(status.id, started.id);
   const stopped = await json<{ status: string }>(admin, 'joblet_stop_job', { job_id: started.id });
   assert.is(stopped.status, 'STOPPED');
-  const list = await json<{ total: number; jobs: { id: string }[]; counts: Record<string, number> }>(admin, 'joblet_list_jobs', { status: 'stopped' });
+  const list = await json<{ jobs: { id: string }[]; count: number; next_cursor: string | null }>(admin, 'joblet_list_jobs', { status: 'stopped' });
   assert.equal(list.jobs.map((j) => j.id), [started.id]);
-  assert.equal(list.counts, { FAILED: 1, STOPPED: 1 });
+  assert.equal([list.count, list.next_cursor], [1, null]);
   const deleted = await json<{ deleted: boolean }>(admin, 'joblet_delete_job', { job_id: started.id });
   assert.ok(deleted.deleted);
 });
@@ -178,13 +178,14 @@ test('runtimes: listed and described as rnx prints them; a runtime.yaml checked 
   assert.equal(bad.errors.map((e) => /^line \d+/.exec(e)?.[0]), ['line 2', 'line 4'], bad.errors.join('; '));
   const good = await json<{ valid: boolean; spec: { name: string } }>(viewer, 'joblet_validate_runtime', { runtime_spec: spec.replace('../escape', 'tools').replace('colour: red\n', '') });
   assert.equal([good.valid, good.spec.name], [true, 'tools']);
-  const before = (await json<{ total: number }>(admin, 'joblet_list_jobs')).total;
+  const jobCount = async () => (await json<{ count: number }>(admin, 'joblet_list_jobs', { limit: 500 })).count;
+  const before = await jobCount();
   const refused = await call(admin, 'joblet_run_job', { command: 'python3', args: ['-V'], runtime: 'python:3.11-ml' });
   assert.ok(refused.isError);
   const cli = await d.rnx(['run', '--runtime=python:3.11-ml', 'python3', '-V']);
   assert.is(`rnx: ${refused.content[0]!.text}\n`, cli.stderr);
   assert.match(refused.content[0]!.text, /^runtime 'python:3\.11-ml' \(python-3\.11-ml\) is not installed/);
-  assert.is((await json<{ total: number }>(admin, 'joblet_list_jobs')).total, before, 'no job was created');
+  assert.is(await jobCount(), before, 'no job was created');
 });
 
 test("a viewer node's write tools are refused by the server; its read tools work", async () => {
@@ -212,8 +213,46 @@ test("a viewer node's write tools are refused by the server; its read tools work
   const status = await json<{ status: string }>(viewer, 'joblet_get_job_status', { job_id: job });
   assert.is(status.status, 'COMPLETED');
   assert.is((await call(viewer, 'joblet_get_job_logs', { job_id: job })).content[0]!.text, 'seen\n');
-  assert.ok((await json<{ total: number }>(viewer, 'joblet_list_jobs')).total >= 1);
+  assert.ok((await json<{ count: number }>(viewer, 'joblet_list_jobs')).count >= 1);
   assert.ok((await json<{ host: { hostname: string } }>(viewer, 'joblet_get_system_status')).host.hostname);
+});
+
+test('the job list pages through the server with a cursor, filtered by state as rnx list filters', async () => {
+  type Page = { jobs: { id: string; status: string }[]; count: number; next_cursor: string | null };
+  for (let i = 0; i < 7; i++) await d.waitDone(await d.run(['echo', `page-${i}`]));
+  const failed = await d.run(['sh', '-c', 'exit 4']);
+  await d.waitDone(failed);
+  // Every job, three at a time, newest first: the pages join up to what rnx list shows, oldest first.
+  const all = (JSON.parse((await d.rnx(['--json', 'list'])).stdout) as { id: string }[]).map((j) => j.id);
+  assert.ok(all.length > 9, `${all.length} jobs`);
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await json<Page>(viewer, 'joblet_list_jobs', { limit: 3, ...(cursor ? { cursor } : {}) });
+    assert.ok(page.count <= 3 && page.count === page.jobs.length, JSON.stringify(page));
+    if (page.next_cursor) assert.is(page.count, 3, 'only the last page is short');
+    seen.push(...page.jobs.map((j) => j.id));
+    cursor = page.next_cursor ?? undefined;
+    pages++;
+  } while (cursor);
+  assert.is(pages, Math.ceil(all.length / 3));
+  assert.equal(seen, [...all].reverse());
+  // The server filters before it pages: two completed jobs a page, only completed ones.
+  const completed = (JSON.parse((await d.rnx(['--json', 'list', '--status=completed'])).stdout) as { id: string }[]).map((j) => j.id).reverse();
+  const first = await json<Page>(admin, 'joblet_list_jobs', { status: 'completed', limit: 2 });
+  const second = await json<Page>(admin, 'joblet_list_jobs', { status: 'completed', limit: 2, cursor: first.next_cursor });
+  assert.equal([...first.jobs, ...second.jobs].map((j) => j.id), completed.slice(0, 4));
+  assert.ok([...first.jobs, ...second.jobs].every((j) => j.status === 'COMPLETED'));
+  assert.equal((await json<Page>(admin, 'joblet_list_jobs', { status: 'failed', since: '1h' })).jobs.map((j) => j.id).includes(failed), true);
+  // The text filter narrows a page; bad filters are refused with rnx list's and the server's messages.
+  assert.equal((await json<Page>(admin, 'joblet_list_jobs', { query: 'page-3', limit: 500 })).jobs.length, 1);
+  const since = await call(admin, 'joblet_list_jobs', { since: 'soon' });
+  assert.ok(since.isError);
+  assert.is(`rnx: ${since.content[0]!.text}\n`, (await d.rnx(['list', '--since=soon'])).stderr);
+  const stale = await call(admin, 'joblet_list_jobs', { cursor: 'not-a-cursor' });
+  assert.ok(stale.isError);
+  assert.is(stale.content[0]!.text, 'page_token is not one this server issued; start again without it');
 });
 
 test('a scheduled job is canceled; a second cancel is the error rnx prints', async () => {

@@ -23,6 +23,18 @@ test('the page: its own script and style, nothing inline, nothing from elsewhere
   assert.not.match(js.body.toString('utf8'), /https?:\/\/(?!www\.w3\.org)[a-z]/i);
 });
 
+test('uPlot is charts.js, apart from app.js, which imports it only by its URL', () => {
+  const app = assets.get('app.js')!.body.toString('utf8');
+  const charts = assets.get('charts.js')!;
+  assert.is(charts.type, 'text/javascript; charset=utf-8');
+  // uPlot's own class names are in charts.js only; app.js names the file, to import it on demand.
+  assert.match(charts.body.toString('utf8'), /u-legend/);
+  assert.match(charts.body.toString('utf8'), /export\s*\{\s*\w+ as default\s*\}/);
+  assert.not.match(app, /u-legend/);
+  assert.match(app, /"\/charts\.js"/);
+  assert.not.match(charts.body.toString('utf8'), /https?:\/\/(?!www\.w3\.org)[a-z]/i);
+});
+
 test('served gzipped with a strong ETag; unknown names and the manifest are not served', () => {
   const css = assets.get('app.css')!;
   assert.equal(gunzipSync(css.gzip), css.body);

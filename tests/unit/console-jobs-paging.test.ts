@@ -9,7 +9,7 @@ function job(n: number, command = 'echo', owner = 'admin-client'): JobView {
     id: `${String(n).padStart(8, '0')}-0000-4000-8000-000000000000`, command, args: [`n${n}`], status: 'COMPLETED', createdTime: null, startTime: null, endTime: null, durationMs: 0, exitCode: 0, signal: '',
     failureReason: '', workDir: '/work', uploads: [], environment: {}, outputTruncated: false, owner,
     limits: { cpuPercent: 0, cpuCores: '', memoryBytes: 0, ioBps: 0, pids: 0, diskBytes: 0, timeoutMs: 0 }, usage: { cpuSeconds: 0, memoryPeakBytes: 0, oomKills: 0 },
-    scheduledTime: null, scheduleId: '', scheduleName: '', history: [],
+    runtime: '', scheduledTime: null, scheduleId: '', scheduleName: '', history: [],
   };
 }
 

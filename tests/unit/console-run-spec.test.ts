@@ -36,6 +36,9 @@ test('the argv names every flag rnx run knows, in its syntax', () => {
     '--max-cpu=150', '--cpu-cores=0-1', '--max-memory=256', '--max-iobps=1048576', '--max-pids=64', '--max-disk=10MB', '--timeout=5m', 'python3', '-c', 'print(1)',
   ]);
   assert.equal(runArgv(spec({ command: 'true' }), 'staging'), ['run', '--node=staging', 'true']);
+  // The runtime comes after the network, as rnx's help lists it; none is no flag at all.
+  assert.equal(runArgv(spec({ command: 'python3', network: 'none', runtime: 'python:3.11-ml' })), ['run', '--network=none', '--runtime=python:3.11-ml', 'python3']);
+  assert.equal(runArgv(spec({ command: 'python3', runtime: '' })), ['run', 'python3']);
   // rnx stops reading flags at `--`: a command that starts with a dash needs it.
   assert.equal(runArgv(spec({ command: '-weird', args: ['x'] })), ['run', '--', '-weird', 'x']);
 });
@@ -66,6 +69,14 @@ test('bad values are refused with the message of the rnx flag', () => {
   assert.throws(() => toRequest(spec({ command: 'x', volumes: ['../etc'] })), /^invalid volume name '\.\.\/etc': /);
   assert.throws(() => toRequest(spec({ command: 'x', volumes: ['a', 'a'] })), /--volume=a is given twice/);
   assert.throws(() => toRequest(spec({ command: 'x', env: [['', 'v']] })), /use KEY=VALUE/);
+  assert.throws(() => toRequest(spec({ command: 'x', runtime: '  ' })), /^--runtime needs a name, e\.g\. --runtime=python:3\.11-ml \(see 'rnx runtime list'\)$/);
+});
+
+test('the runtime goes to the server as rnx sends it; none or left out is the host /usr', () => {
+  assert.is(toRequest(spec({ command: 'python3', runtime: ' python:3.11-ml ' })).runtime, 'python:3.11-ml');
+  assert.is(toRequest(spec({ command: 'python3', runtime: '' })).runtime, '');
+  const { runtime: _, ...older } = spec({ command: 'true' });
+  assert.is(toRequest(older as RunSpec).runtime, '');
 });
 
 test.run();

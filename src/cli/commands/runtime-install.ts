@@ -3,8 +3,7 @@ import type { BuildResult } from '../../gen/joblet';
 import { JobletError } from '../../shared/errors';
 import { ClientCommand } from '../base';
 import { Arg, Flag } from '../flags';
-import { safeText } from '../format';
-import { followBuild, seconds, sizeText } from '../runtime-format';
+import { followBuild, resultLines } from '../runtime-format';
 
 /** Install a built-in runtime. */
 export class RuntimeInstallCommand extends ClientCommand {
@@ -54,11 +53,6 @@ export function reportBuild(
     }
     throw new JobletError('FAILED_PRECONDITION', result.message);
   }
-  if (!result.installPath) {
-    out(safeText(result.message));
-    return 0;
-  }
-  out(safeText(`Runtime ${result.runtimeName} ${result.runtimeVersion} installed in ${seconds(result.buildDurationMs)}: ${sizeText(result.sizeBytes)} at ${result.installPath}`));
-  out(`Use it: rnx run --runtime=${result.runtimeName} <command>   Check it: rnx runtime test ${result.runtimeName}`);
+  for (const l of resultLines(result)) out(l);
   return 0;
 }

@@ -12,6 +12,7 @@ import { jobRoutes } from './jobs';
 import { jobsFeedRoute } from './jobs-feed';
 import { monitoringLiveRoute } from './monitoring';
 import { resourceRoutes } from './resources';
+import { runtimeInstallRoutes } from './runtime-install-routes';
 import { runtimeRoutes } from './runtimes';
 import { HANDLED, type Route, type RouteContext } from './route';
 import { runRoute } from './run';
@@ -20,7 +21,7 @@ import { sessionRoute } from './session';
 import { workflowRoutes } from './workflows';
 
 /** All routes, most specific first where patterns overlap. */
-export const ROUTES: Route[] = [sessionRoute, featuresRoute, jobsFeedRoute, jobMetricsLiveRoute, jobLiveRoute, monitoringLiveRoute, logDownloadRoute, runRoute, ...jobRoutes, ...resourceRoutes, ...scheduleRoutes, ...workflowRoutes, ...runtimeRoutes];
+export const ROUTES: Route[] = [sessionRoute, featuresRoute, jobsFeedRoute, jobMetricsLiveRoute, jobLiveRoute, monitoringLiveRoute, logDownloadRoute, runRoute, ...jobRoutes, ...resourceRoutes, ...scheduleRoutes, ...workflowRoutes, ...runtimeRoutes, ...runtimeInstallRoutes];
 
 /** Match `/api/…` against the routes; fills params and node. */
 function match(method: string, pathname: string): { route: Route; params: Record<string, string>; node: string } | 'wrong-method' | undefined {

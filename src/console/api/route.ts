@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodePool } from '../../cli/node-pool';
 import type { JobsFeed } from './jobs-feed';
+import type { RuntimeInstalls } from './runtime-installs';
 
 /** Everything a handler may use. */
 export interface RouteContext {
@@ -19,6 +20,8 @@ export interface RouteContext {
   pool: NodePool;
   /** Live jobs lists, one poller per node. */
   feeds: JobsFeed;
+  /** Runtime installs started from this console. */
+  installs: RuntimeInstalls;
   /** Aborted when the console shuts down. */
   shutdown: AbortSignal;
   /** The CSRF token, for /api/session. */

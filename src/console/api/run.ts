@@ -8,6 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import { RunJobRequest, type RunJobStreamMessage } from '../../gen/joblet';
 import { jobJson } from '../../cli/format';
+import { parseRuntime } from '../../cli/run-request';
 import { checkTiming, timingFields } from '../../cli/run-schedule';
 import { scheduleJson } from '../../cli/schedule-format';
 import { InvalidArgumentError } from '../../shared/errors';
@@ -82,6 +83,7 @@ function asSpec(v: unknown): RunSpec {
     throw new InvalidArgumentError('env must be a list of [KEY, VALUE] pairs');
   }
   if (!s.limits || typeof s.limits !== 'object' || !Object.values(s.limits).every((x) => typeof x === 'string')) throw new InvalidArgumentError('limits must be texts such as "512" or "5m"');
+  if (s.runtime !== undefined && typeof s.runtime !== 'string') throw new InvalidArgumentError('runtime must be a runtime name, e.g. "python:3.11-ml", or "" for the host\'s /usr');
   if (s.timing !== undefined && (!s.timing || typeof s.timing !== 'object' || !Object.values(s.timing).every((x) => typeof x === 'string'))) throw new InvalidArgumentError('timing must be texts such as "30s" or "@daily"');
   return s;
 }
@@ -131,6 +133,8 @@ export function toRequest(s: RunSpec): RunJobRequest {
     ...timing(s),
     network: s.network.trim(),
     volumes,
-    runtime: '',
+    // '' (or left out) = the host's /usr; anything else is checked as `rnx run --runtime` checks it,
+    // and the server refuses a runtime that is not installed with the message rnx prints.
+    runtime: s.runtime ? parseRuntime(s.runtime) : '',
   });
 }

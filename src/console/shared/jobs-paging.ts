@@ -4,8 +4,13 @@
  * from the newest jobs to older ones; `before` is the server's token of the page shown ("" = the
  * newest). The text filter narrows the page shown (the server has no text search).
  */
-import { ACTIVE_STATUSES, PAGE_SIZES } from './jobs-query';
 import type { JobView } from './types';
+
+/** Statuses of a job that has not finished: what the "Active" filter asks for. */
+export const ACTIVE_STATUSES = ['SCHEDULED', 'PENDING', 'INITIALIZING', 'RUNNING', 'STOPPING'];
+
+/** Page sizes the page offers; the API accepts 1 to MAX_LIMIT. */
+export const PAGE_SIZES = [25, 50, 100];
 
 /** What the page asks for, as it sends it in the query string. */
 export interface JobsPageQuery {

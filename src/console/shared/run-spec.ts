@@ -63,6 +63,8 @@ export interface RunSpec {
   /** --network; '' = the server's default. */
   network: string;
   volumes: string[];
+  /** --runtime: a runtime from the node's list (name, alias or NAME@VERSION); '' = the host's /usr. */
+  runtime: string;
   /** The dropped files and directories, in order. */
   uploadSources: UploadSource[];
   /** Later or recurring; absent = now. */
@@ -88,6 +90,7 @@ export function emptyRunSpec(): RunSpec {
     limits: { maxCpu: '', cpuCores: '', maxMemory: '', maxIobps: '', maxPids: '', maxDisk: '', timeout: '' },
     network: '',
     volumes: [],
+    runtime: '',
     uploadSources: [],
     timing: { schedule: '', cron: '', cronTz: '', concurrency: '', name: '' },
   };
@@ -122,6 +125,7 @@ export function runArgv(spec: RunSpec, node?: string): string[] {
   for (const u of spec.uploadSources) out.push(`${u.kind === 'dir' ? '--upload-dir' : '--upload'}=${u.name}`);
   for (const v of spec.volumes) out.push(`--volume=${v}`);
   if (spec.network.trim()) out.push(`--network=${spec.network.trim()}`);
+  if (spec.runtime) out.push(`--runtime=${spec.runtime}`);
   for (const [key, flag] of LIMIT_FLAGS) {
     const v = spec.limits[key].trim();
     if (v) out.push(`${flag}=${v}`);

@@ -27,6 +27,8 @@ export interface JobView {
   usage: { cpuSeconds: number; memoryPeakBytes: number; oomKills: number };
   volumes?: string[];
   network?: string;
+  /** Runtime (NAME@VERSION) in place of the server's /usr; "" when none. */
+  runtime: string;
   /** When a scheduled job is (or was) due; null for jobs that ran at once. */
   scheduledTime: string | null;
   /** The recurring schedule that started the job ("" when none) and its name. */
@@ -34,17 +36,6 @@ export interface JobView {
   scheduleName: string;
   /** When each state began, oldest first. */
   history: { status: string; time: string }[];
-}
-
-/** One page of the jobs list, with the counts of every status over all jobs. */
-export interface JobPage {
-  jobs: JobView[];
-  /** Jobs matching the filter (before paging). */
-  total: number;
-  offset: number;
-  limit: number;
-  /** Jobs per status over all jobs of the node, unfiltered. */
-  counts: Record<string, number>;
 }
 
 /** A node of the client config, as the node selector shows it. */
@@ -107,6 +98,45 @@ export interface RuntimeView {
   packageCount: number;
   jobs: number;
   problem: string;
+}
+
+/** One event of a runtime install as the runtimes page shows it, worded by src/cli/runtime-format.ts. */
+export interface InstallEventView {
+  /** Its number within the install: the id of its event on the live stream. */
+  n: number;
+  kind: 'phase' | 'log';
+  text: string;
+  /** Of a log line: debug, info, warn or error. */
+  level?: string;
+}
+
+/** A runtime install started from the console (InstallRuntime), running or finished a short while ago. */
+export interface InstallView {
+  id: string;
+  runtime: string;
+  /** Built again although installed (--force). */
+  force: boolean;
+  state: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  /** How it ended, in the lines rnx prints; [] while it runs. */
+  result: string[];
+  startedAt: string;
+  endedAt: string | null;
+  /** The latest phase. */
+  phase: { number: number; total: number; name: string; text: string } | null;
+  /** While packages install: the one being handled and how many are done. */
+  packages: { current: string; done: number; total: number } | null;
+  /** Events no longer kept (the oldest log lines of a long build). */
+  dropped: number;
+}
+
+/** What a runtime's smoke test (TestRuntime) showed, as `rnx runtime test --json` prints it. */
+export interface RuntimeTestView {
+  runtime: string;
+  success: boolean;
+  output: string;
+  error: string;
+  exitCode: number;
+  jobId: string;
 }
 
 /** Whether the connected server has a feature, and what it said when it does not. */

@@ -1,7 +1,9 @@
 /** Job tools: list, status, logs, stop, cancel, delete — each one RPC, answering with `rnx --json` objects. */
 import { z } from 'zod';
 import { jobJson } from '../../cli/format';
-import { STATUS_CHOICES, pageJobs } from '../../console/shared/jobs-query';
+import { listQuery } from '../../cli/list-query';
+import { ACTIVE_STATUSES, shapePage } from '../../console/shared/jobs-paging';
+import { JOB_STATUSES } from '../../shared/job-status';
 import { TailBuffer } from '../output';
 import { defineTool, jsonResult, textResult, type ToolDef } from '../tool';
 import { followLogs } from './follow';
@@ -13,20 +15,29 @@ export const jobTools: ToolDef[] = [
   defineTool({
     name: 'joblet_list_jobs',
     title: 'List jobs',
-    description: 'List jobs on the joblet node, newest first, with counts per status. Each job has id, command, args, status, times, exitCode, failureReason, limits and usage.',
+    description:
+      'List jobs on the joblet node one page at a time, newest first, filtered by the server as `rnx list` and the console do. ' +
+      'Each job has id, command, args, status, times, exitCode, failureReason, limits and usage. ' +
+      'When next_cursor is not null, older jobs remain: call again with cursor set to it (and the same filters) for the next page.',
     input: {
       status: z
-        .enum(['active', ...STATUS_CHOICES.map((s) => s.toLowerCase())] as [string, ...string[]])
+        .enum(['active', ...JOB_STATUSES.map((s) => s.toLowerCase())] as [string, ...string[]])
         .optional()
-        .describe('Only jobs in this status; "active" = not finished yet'),
-      query: z.string().max(200).optional().describe('Only jobs whose id, command line or owner contains this text'),
-      limit: z.number().int().min(1).max(500).default(50).describe('Jobs per answer (default 50)'),
-      offset: z.number().int().min(0).default(0).describe('Skip this many matching jobs (paging)'),
+        .describe('Only jobs in this state; "active" = not finished yet (scheduled, pending, initializing, running, stopping)'),
+      since: z.string().max(40).optional().describe('Only jobs created within this duration, e.g. 30m, 2h, 1d'),
+      workflow_id: z.string().max(100).optional().describe('Only the jobs of this workflow (id or unique prefix), every attempt'),
+      query: z.string().max(200).optional().describe('Only jobs of this page whose id, command line or owner contains this text (a page may then hold fewer than limit)'),
+      limit: z.number().int().min(1).max(500).default(50).describe('Jobs per page (default 50)'),
+      cursor: z.string().max(200).optional().describe('next_cursor of the previous page; leave out for the newest jobs'),
     },
     write: false,
     async run(a, ctx) {
-      const { jobs } = await ctx.call((c) => c.jobs.listJobs({}, { signal: ctx.signal }));
-      return jsonResult(pageJobs(jobs.map(jobJson), { status: a.status ? [a.status.toUpperCase()] : [], q: a.query ?? '', offset: a.offset, limit: a.limit }));
+      // The filters are checked with rnx list's own rules and messages, before any call.
+      const q = listQuery({ status: a.status && a.status !== 'active' ? [a.status] : [], since: a.since });
+      const statuses = a.status === 'active' ? ACTIVE_STATUSES : q.statuses;
+      const r = await ctx.call((c) => c.jobs.listJobs({ pageSize: a.limit, pageToken: a.cursor ?? '', statuses, since: q.since, workflowUuid: a.workflow_id ?? '' }, { signal: ctx.signal }));
+      const page = shapePage(r.jobs.map(jobJson), r.nextPageToken, { status: [], q: a.query ?? '', limit: a.limit, before: a.cursor ?? '' });
+      return jsonResult({ jobs: page.jobs, count: page.jobs.length, next_cursor: page.next || null });
     },
   }),
   defineTool({

@@ -1,11 +1,11 @@
 /**
  * A time-series chart (uPlot): one line per series over Unix-millisecond times, sized to its
- * card and redrawn in place when the data changes. The element says how many points it shows
- * (data-points), which is what the browser tests read.
+ * card and redrawn in place when the data changes. uPlot is fetched the first time a chart is
+ * shown (charts-lib.ts, served as /charts.js; its small style sheet is in app.css). The element says how many points it
+ * shows (data-points) and whether it is drawn (data-drawn), which is what the browser tests read.
  */
-import { useEffect, useRef } from 'preact/hooks';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type uPlot from 'uplot';
 
 /** One line of a chart. */
 export interface ChartSeries {
@@ -18,18 +18,62 @@ export type ChartData = [number[], ...number[][]];
 
 const HEIGHT = 170;
 
+/** Where the built charts-lib.ts is served (build/console.mjs); a variable, so the bundler leaves the import to the browser. */
+const CHARTS_URL = '/charts.js';
+
+let uplot: Promise<typeof uPlot> | undefined;
+
+/** uPlot's constructor, loaded once; a failed load is tried again by the next chart. */
+function loadUplot(): Promise<typeof uPlot> {
+  uplot ??= (import(CHARTS_URL) as Promise<{ default: typeof uPlot }>).then(
+    (m) => m.default,
+    (err: Error) => {
+      uplot = undefined;
+      throw new Error(`the chart code could not be loaded (${err.message}); reload the page`);
+    },
+  );
+  return uplot;
+}
+
 /** A live line chart; `format` renders values on the axis and in the legend; the y axis starts at 0. */
 export function TimeChart({ id, title, series, data, format, max, floor = 1 }: { id: string; title: string; series: ChartSeries[]; data: ChartData; format: (v: number) => string; max?: number; floor?: number }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const fmt = useRef(format);
   fmt.current = format;
+  const latest = useRef(data);
+  latest.current = data;
+  const [drawn, setDrawn] = useState(false);
+  const [failed, setFailed] = useState('');
   const toSeconds = (d: ChartData): uPlot.AlignedData => [d[0].map((t) => t / 1000), ...d.slice(1)] as uPlot.AlignedData;
   useEffect(() => {
     const el = box.current;
     if (!el) return;
+    let gone = false;
+    let ro: ResizeObserver | undefined;
+    loadUplot().then(
+      (UPlot) => {
+        if (gone) return;
+        plot.current = new UPlot(options(el), toSeconds(latest.current), el);
+        ro = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(200, el.clientWidth), height: HEIGHT }));
+        ro.observe(el);
+        setDrawn(true);
+      },
+      (err: Error) => !gone && setFailed(err.message),
+    );
+    return () => {
+      gone = true;
+      ro?.disconnect();
+      plot.current?.destroy();
+      plot.current = null;
+    };
+  }, [series.map((s) => s.label).join('|')]);
+  useEffect(() => {
+    plot.current?.setData(toSeconds(data));
+  }, [data]);
+  const options = (el: HTMLElement): uPlot.Options => {
     const show = (v: number | null) => (v === null || v === undefined ? '—' : fmt.current(v));
-    const opts: uPlot.Options = {
+    return {
       width: Math.max(200, el.clientWidth),
       height: HEIGHT,
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, fill: `${s.color}22`, value: (_u: uPlot, v: number | null) => show(v) }))],
@@ -39,21 +83,11 @@ export function TimeChart({ id, title, series, data, format, max, floor = 1 }: {
       cursor: { drag: { x: false, y: false } },
       legend: { live: true },
     };
-    plot.current = new uPlot(opts, toSeconds(data), el);
-    const ro = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(200, el.clientWidth), height: HEIGHT }));
-    ro.observe(el);
-    return () => {
-      ro.disconnect();
-      plot.current?.destroy();
-      plot.current = null;
-    };
-  }, [series.map((s) => s.label).join('|')]);
-  useEffect(() => {
-    plot.current?.setData(toSeconds(data));
-  }, [data]);
+  };
   return (
-    <div class="chart" data-testid={`chart-${id}`} data-points={data[0].length}>
+    <div class="chart" data-testid={`chart-${id}`} data-points={data[0].length} data-drawn={drawn ? 'yes' : 'no'}>
       <div class="chart-title">{title}</div>
+      {failed && <p class="error small">{failed}</p>}
       <div ref={box} class="chart-box" />
     </div>
   );

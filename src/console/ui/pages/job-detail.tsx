@@ -144,6 +144,7 @@ export function JobDetailPage({ id }: { id: string }) {
             rows={[
               ['Work dir', job.workDir || '/work'],
               ['Network', job.network || '—'],
+              ['Runtime', job.runtime || 'host /usr (none)'],
               ['Volumes', job.volumes?.length ? job.volumes.map((v) => `${v} → /volumes/${v}`).join(', ') : 'none'],
               ['Uploads', job.uploads.length ? job.uploads.join(', ') : 'none'],
               ['Environment', env.length ? <code>{env.map(([k, v]) => `${k}=${v}`).join(' ')}</code> : 'none'],

@@ -4,8 +4,7 @@
  * Stop, cancel and delete ask first and show the rnx command that does the same.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { STATUS_FILTERS, jobsPageQueryString, parseJobsPageQuery, type JobsPageQuery, type JobsPageView } from '../../shared/jobs-paging';
-import { PAGE_SIZES } from '../../shared/jobs-query';
+import { PAGE_SIZES, STATUS_FILTERS, jobsPageQueryString, parseJobsPageQuery, type JobsPageQuery, type JobsPageView } from '../../shared/jobs-paging';
 import { shellQuote } from '../../shared/run-spec';
 import type { JobView } from '../../shared/types';
 import { cancelJob, deleteFinished, deleteJob, jobsFeedUrl, stopJob } from '../api/jobs';

@@ -1,13 +1,15 @@
 /**
- * Run a job: command, arguments, environment, limits, network, volumes and files for /work (drop
- * them, or pick them), now, later (--schedule) or on a recurring schedule (--cron). The `rnx run` command that does the same is shown as the form changes;
- * the server's refusal, if any, is shown as rnx would print it.
+ * Run a job: command, arguments, environment, limits, network, volumes, a runtime and files for
+ * /work (drop them, or pick them), now, later (--schedule) or on a recurring schedule (--cron).
+ * The `rnx run` command that does the same is shown as the form changes; the server's refusal, if
+ * any, is shown as rnx would print it.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { LIMIT_FLAGS, emptyRunSpec, runCommandLine, type RunLimitsText, type RunSpec, type RunTimingText } from '../../shared/run-spec';
-import type { NetworkView, VolumeView } from '../../shared/types';
+import type { NetworkView, RuntimeView, VolumeView } from '../../shared/types';
 import { runJob } from '../api/jobs';
 import { listNetworks, listVolumes } from '../api/resources';
+import { listRuntimes } from '../api/runtimes';
 import { CommandBox, ErrorLine, Section } from '../components/bits';
 import { size } from '../format';
 import { href, navigate } from '../router';
@@ -41,17 +43,20 @@ export function RunPage() {
   const [workdir, setWorkdir] = useState('');
   const [network, setNetwork] = useState('');
   const [volumes, setVolumes] = useState<string[]>([]);
+  const [runtime, setRuntime] = useState('');
   const [limits, setLimits] = useState<RunLimitsText>(emptyRunSpec().limits);
   const [timing, setTiming] = useState<RunTimingText>(emptyRunSpec().timing!);
   const [picked, setPicked] = useState<PickedUpload[]>([]);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const [over, setOver] = useState(false);
-  const [choices, setChoices] = useState<{ networks: NetworkView[]; volumes: VolumeView[] } | undefined>();
+  const [choices, setChoices] = useState<{ networks: NetworkView[]; volumes: VolumeView[]; runtimes: RuntimeView[] } | undefined>();
 
   useEffect(() => {
-    Promise.all([listNetworks(node.name), listVolumes(node.name)]).then(
-      ([networks, vols]) => setChoices({ networks, volumes: vols }),
+    // A server without runtimes (UNIMPLEMENTED) still gets the form, with the host's /usr as the only choice.
+    const runtimes = listRuntimes(node.name).catch((): RuntimeView[] => []);
+    Promise.all([listNetworks(node.name), listVolumes(node.name), runtimes]).then(
+      ([networks, vols, rts]) => setChoices({ networks, volumes: vols, runtimes: rts.filter((r) => r.status === 'installed') }),
       (err: Error) => setError(err.message),
     );
   }, [node.name]);
@@ -68,6 +73,7 @@ export function RunPage() {
     limits,
     network,
     volumes,
+    runtime,
     uploadSources: picked.map((p) => p.source),
     timing,
   };
@@ -177,7 +183,7 @@ export function RunPage() {
           </ul>
         )}
       </Section>
-      <Section title="Network and volumes">
+      <Section title="Network, volumes and runtime">
         <label class="field">
           <span>Network (--network)</span>
           <select value={network} onChange={(e) => setNetwork(e.currentTarget.value)} name="network">
@@ -203,6 +209,7 @@ export function RunPage() {
             </label>
           ))}
         </fieldset>
+        <RuntimeField runtimes={choices?.runtimes ?? []} value={runtime} onChange={setRuntime} />
       </Section>
       <Section title="Limits (empty = the server's default)">
         <div class="limits">
@@ -225,6 +232,28 @@ export function RunPage() {
         </button>
       </div>
     </form>
+  );
+}
+
+/** The runtime select: the node's installed runtimes (broken ones left out), or the host's /usr (no --runtime). */
+function RuntimeField({ runtimes, value, onChange }: { runtimes: RuntimeView[]; value: string; onChange: (v: string) => void }) {
+  // NAME picks the newest installed version, as with rnx; NAME@VERSION only when several are installed.
+  const several = (name: string) => runtimes.filter((r) => r.name === name).length > 1;
+  return (
+    <label class="field">
+      <span>Runtime (--runtime), in place of the server's /usr</span>
+      <select name="runtime" value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        <option value="">host /usr (none)</option>
+        {runtimes.map((r) => {
+          const ref = several(r.name) ? `${r.name}@${r.version}` : r.name;
+          return (
+            <option key={`${r.name}@${r.version}`} value={ref}>
+              {`${ref} — ${`${r.language} ${r.languageVersion}`.trim()}`}
+            </option>
+          );
+        })}
+      </select>
+    </label>
   );
 }
 
