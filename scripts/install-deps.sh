@@ -30,6 +30,7 @@ PACKAGE=(
 PACKAGE_TEST=(
   debconf-set-selections:debconf  # preseeding the .deb's questions in the package test
   shellcheck:shellcheck           # the .rpm's scriptlets are linted in its test
+  lintian:lintian                 # the .deb is checked with lintian in its test
 )
 
 want=("${DAEMON[@]}")
