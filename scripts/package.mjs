@@ -75,7 +75,8 @@ function clientFiles(dir) {
   if (!fs.existsSync(clients)) return [];
   return fs
     .readdirSync(clients)
-    .filter((f) => f.startsWith('rnx-') && fs.statSync(path.join(clients, f)).isFile())
+    // Not the build's .stamp files beside them: they are no artifacts.
+    .filter((f) => f.startsWith('rnx-') && !f.endsWith('.stamp') && fs.statSync(path.join(clients, f)).isFile())
     .sort()
     .map((f) => path.relative(dir, path.join(clients, f)));
 }
