@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Install joblet on this host from this checkout: system packages, build, binary + rnx link,
-# certificates and configs (`joblet init`), and a running daemon (a systemd unit when systemd is
-# PID 1, otherwise a background `joblet serve` tracked by a pid file). Safe to run again: it
-# rebuilds only when the sources changed, keeps existing configs and restarts the daemon it runs.
+# Install joblet on this host from this checkout or an unpacked release tarball: system packages,
+# build, binary + rnx link, certificates and configs (`joblet init` with this host's names and
+# addresses), and a running daemon (a systemd unit when systemd is PID 1, otherwise a background
+# `joblet serve` tracked by a pid file). Safe to run again: it rebuilds only when the sources
+# changed, keeps existing configs and restarts the daemon it runs.
+#
+# Configuring, starting and stopping the daemon, sweeping what a killed one left and purging are
+# the packages' own code: packaging/joblet-maint.sh (joblet-maint in the tarball), sourced here as
+# a library, as the .deb and .rpm maintainer scripts inline it. This file adds what only a
+# package manager would otherwise do: building, copying the files, the unit, the summary.
 #
 #   sudo ./install.sh [--no-start] [--prefix DIR] [--config-dir DIR] [--state-dir DIR]
-#                     [--address HOST:PORT] [--host NAME]...
+#                     [--address HOST:PORT] [--host NAME]... [--instance NAME]
 #   sudo ./install.sh --uninstall [--purge]
-set -euo pipefail
+# No pipefail: the shared library is POSIX sh, written for sh's pipeline status (`tail | grep -q`).
+set -eu
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PREFIX=/usr/local
@@ -15,11 +22,11 @@ CONFIG_DIR=/opt/joblet/config
 STATE_DIR=/opt/joblet
 ADDRESS=0.0.0.0:50051
 HOSTS=()
+INSTANCE=joblet
 START=1
 UNINSTALL=0
 PURGE=0
-# Where the daemon lives when systemd is not PID 1. Only a process named in this pid file is
-# ever stopped by this script.
+# Where the daemon lives when systemd is not PID 1 (the packages' joblet-maint uses the same).
 PIDFILE=/run/joblet.pid
 LOGFILE=/var/log/joblet.log
 # Two layouts: a source checkout (build dist/joblet, packaging/, scripts/), or an unpacked release
@@ -41,8 +48,6 @@ UNIT=/etc/systemd/system/joblet.service
 # Second place rnx searches (after $RNX_CONFIG, ./, ~/.rnx/); linked here for a non-default --config-dir.
 ETC_CLIENT_CONFIG=/etc/joblet/rnx-config.yml
 READY_TIMEOUT=20
-# command:Debian package, for what the daemon runs as child processes: `ip` (iproute2) sets up
-# job network namespaces (DESIGN §5). Namespaces, mounts and cgroups need no tool (syscalls).
 
 usage() {
   cat <<EOF
@@ -54,8 +59,11 @@ Install joblet from this checkout and start the daemon.
   --config-dir DIR      where joblet init writes the configs (default $CONFIG_DIR)
   --state-dir DIR       job state and logs (default $STATE_DIR)
   --address HOST:PORT   address the daemon listens on (default $ADDRESS)
-  --host NAME           extra DNS name or IP for the server certificate (repeatable)
-  --uninstall           stop the daemon this script started, remove binary, link and unit
+  --host NAME           extra DNS name or IP for the server certificate (repeatable; this
+                        host's name and addresses are always in it)
+  --instance NAME       daemon instance name: its cgroups, bridges and nft table (default $INSTANCE)
+  --uninstall           stop the daemon of this install, remove what it left behind, the
+                        binary, link and unit
   --purge               with --uninstall: also delete the config and state directories and the log
   -h, --help            this text
 EOF
@@ -77,7 +85,7 @@ while [ $# -gt 0 ]; do
     --*=*) val="${opt#*=}"; opt="${opt%%=*}" ;;
   esac
   case "$opt" in
-    --prefix | --config-dir | --state-dir | --address | --host)
+    --prefix | --config-dir | --state-dir | --address | --host | --instance)
       if [ -z "$val" ]; then
         if [ $# -lt 2 ] || [ -z "$2" ]; then die "$opt needs a value (see --help)"; fi
         val="$2"
@@ -89,6 +97,7 @@ while [ $# -gt 0 ]; do
         --state-dir) STATE_DIR="$val" ;;
         --address) ADDRESS="$val" ;;
         --host) HOSTS+=("$val") ;;
+        --instance) INSTANCE="$val" ;;
       esac
       ;;
     --no-start) START=0 ;;
@@ -113,115 +122,34 @@ RNX="$PREFIX/bin/rnx"
 SERVER_CONFIG="$CONFIG_DIR/joblet-config.yml"
 CLIENT_CONFIG="$CONFIG_DIR/rnx-config.yml"
 
-# systemd's own test (sd_booted): this directory exists only when systemd is PID 1.
-has_systemd() { [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; }
-
-# True when PID runs `<something>/joblet serve ...`; a zombie or a recycled pid does not count.
-is_joblet_daemon() {
-  local pid="$1" cmdline
-  [ -r "/proc/$pid/cmdline" ] || return 1
-  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
-  case "$cmdline" in */joblet\ serve\ * | joblet\ serve\ *) return 0 ;; *) return 1 ;; esac
-}
-
-# The cgroup directories (one per hierarchy) a process is in, resolved through this mount table.
-cgroup_dirs_of() {
-  local pid="$1" ctrls cgpath mnt
-  while IFS=: read -r _ ctrls cgpath; do
-    mnt="$(awk -v want="$ctrls" '
-      { for (i = 1; i <= NF; i++) if ($i == "-") break
-        fstype = $(i + 1); opts = "," $(i + 3) ","
-        if (want == "" && fstype == "cgroup2") { print $5; exit }
-        if (want != "" && fstype == "cgroup") {
-          n = split(want, c, ","); ok = 1
-          for (j = 1; j <= n; j++) if (index(opts, "," c[j] ",") == 0) ok = 0
-          if (ok) { print $5; exit }
-        } }' /proc/self/mountinfo)"
-    [ -n "$mnt" ] && printf '%s%s\n' "$mnt" "${cgpath%/}"
-  done <"/proc/$pid/cgroup"
-}
-
-# The instance name in a server config (names the daemon's cgroups); "joblet" when unset.
-config_instance() {
-  local v=""
-  [ -r "$SERVER_CONFIG" ] && v="$(sed -n 's/^[[:space:]]*instance:[[:space:]]*"\{0,1\}\([A-Za-z0-9_.-]*\)"\{0,1\}.*$/\1/p' "$SERVER_CONFIG" | head -n 1)"
-  printf '%s\n' "${v:-joblet}"
-}
-
-# Stop the daemon named in $PIDFILE (started by an earlier run of this script), and nothing else.
-stop_pidfile_daemon() {
-  [ -f "$PIDFILE" ] || return 0
-  local pid instance dirs i
-  pid="$(tr -dc '0-9' <"$PIDFILE")"
-  if [ -z "$pid" ] || ! is_joblet_daemon "$pid"; then
-    say "removing stale $PIDFILE (no joblet daemon with pid ${pid:-?})"
-    rm -f "$PIDFILE"
-    return 0
-  fi
-  instance="$(config_instance)"
-  # Read before it exits: its job cgroups sit under its own cgroup in every hierarchy.
-  dirs="$(cgroup_dirs_of "$pid" || true)"
-  say "stopping joblet daemon (pid $pid); running jobs are stopped first"
-  kill -TERM "$pid" 2>/dev/null || true
-  # The daemon gives jobs their stop grace, then kills them; allow the same 30 s as the unit.
-  for ((i = 0; i < 300; i++)); do
-    is_joblet_daemon "$pid" || break
-    sleep 0.1
-  done
-  if is_joblet_daemon "$pid"; then
-    warn "daemon $pid did not stop within 30 s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do is_joblet_daemon "$pid" || break; sleep 0.1; done
-  fi
-  rm -f "$PIDFILE"
-  remove_instance_cgroups "$instance" "$dirs"
-}
-
-# The daemon leaves `<its cgroup>/<instance>` behind in every hierarchy: remove those that are
-# EMPTY (rmdir refuses any cgroup that still holds a process). $2: the daemon's cgroup dirs.
-remove_instance_cgroups() {
-  local instance="$1" d sub
-  while IFS= read -r d; do
-    [ -n "$d" ] || continue
-    # On cgroup v2 the daemon moves itself into the leaf <own>/<instance>-daemon.
-    [ "$(basename "$d")" = "$instance-daemon" ] && d="$(dirname "$d")"
-    for sub in "$d/$instance" "$d/$instance-daemon"; do
-      if [ -d "$sub" ]; then find "$sub" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi
-    done
-  done <<<"$2"
-}
-
-# Refuse to rm -rf anything that looks like a system directory.
-safe_to_purge() {
-  case "$1" in
-    / | /bin | /boot | /dev | /etc | /home | /lib | /lib64 | /opt | /proc | /root | /run | /sbin | /srv | /sys | /tmp | /usr | /usr/* | /var | /var/lib) return 1 ;;
-  esac
-  return 0
-}
+[ -f "$MAINT" ] || die "$MAINT is missing: this is neither a source checkout nor a complete release tarball"
+# The shared library, for this install's paths (its config names the instance and the state dir;
+# JOBLET_STATE_DIR is the fallback when the config is gone).
+# Shell variables, not exported: the daemon and joblet init need none of them.
+JOBLET_BIN="$BIN" JOBLET_CONFIG_DIR="$CONFIG_DIR" JOBLET_STATE_DIR="$STATE_DIR" JOBLET_PIDFILE="$PIDFILE" JOBLET_LOGFILE="$LOGFILE"
+# shellcheck source=packaging/joblet-maint.sh
+JOBLET_MAINT_LIBRARY=1 . "$MAINT"
 
 uninstall() {
+  local state
+  state="$(jm_state_dir)"
   # Check before removing anything, so a refused purge leaves the install as it was.
   if [ "$PURGE" = 1 ]; then
-    for d in "$CONFIG_DIR" "$STATE_DIR"; do
-      safe_to_purge "$d" || die "refusing to delete '$d' (a system directory); remove what you need by hand"
+    for d in "$CONFIG_DIR" "$state"; do
+      jm_safe_to_delete "$d" || die "refusing to delete '$d' (a system directory); remove what you need by hand"
     done
   fi
   if [ -f "$UNIT" ]; then
-    if has_systemd; then
+    if jm_has_systemd; then
       say "stopping and disabling joblet.service"
       systemctl disable --now joblet.service || warn "systemctl disable --now joblet.service failed"
     fi
     rm -f "$UNIT"
-    has_systemd && systemctl daemon-reload
+    if jm_has_systemd; then systemctl daemon-reload; fi
   fi
-  stop_pidfile_daemon
-  # What a killed daemon of this install left behind (job cgroups, mounts, loop devices, bridges,
-  # the nft table), removed as the packages' remove does: the same shared code, for this
-  # install's config (its instance and state dir).
-  if [ -r "$SERVER_CONFIG" ] && [ -f "$MAINT" ]; then
-    JOBLET_CONFIG_DIR="$CONFIG_DIR" JOBLET_PIDFILE="$PIDFILE" JOBLET_LOGFILE="$LOGFILE" JOBLET_BIN="$BIN" sh "$MAINT" sweep ||
-      warn "could not remove everything a daemon left behind (see above)"
-  fi
+  # The daemon of this install however it was started (pid file, by hand), then what a killed one
+  # left behind (job cgroups, mounts, loop devices, bridges, the nft table): as the packages' remove.
+  jm_stop || warn "could not remove everything a daemon left behind (see above)"
   # rnx goes only if it is our link (to "joblet" or to $BIN), never someone else's program.
   if [ -L "$RNX" ] && { [ "$(readlink "$RNX")" = joblet ] || [ "$(readlink "$RNX")" = "$BIN" ]; }; then
     rm -f "$RNX"
@@ -235,11 +163,11 @@ uninstall() {
   fi
   say "removed $BIN and $RNX (and $UNIT, if it was installed)"
   if [ "$PURGE" = 1 ]; then
-    rm -rf -- "$CONFIG_DIR" "$STATE_DIR"
-    rm -f -- "$LOGFILE"
-    say "purged $CONFIG_DIR, $STATE_DIR and $LOGFILE"
+    jm_purge
+    say "purged $CONFIG_DIR, $state and $LOGFILE"
   else
-    say "kept $CONFIG_DIR and $STATE_DIR (configs, certificates, job state); --purge deletes them"
+    jm_drop_cache
+    say "kept $CONFIG_DIR and $state (configs, certificates, job state); --purge deletes them"
   fi
 }
 
@@ -298,22 +226,12 @@ install_binary() {
   fi
 }
 
-# joblet init, unless both configs exist (a new CA would lock out every existing client config).
+# joblet init with this host's names and addresses, unless both configs exist (a new CA would lock
+# out every client config already handed out): the packages' first configuration.
 ensure_config() {
-  local have_server=0 have_client=0 args
-  [ -e "$SERVER_CONFIG" ] && have_server=1
-  [ -e "$CLIENT_CONFIG" ] && have_client=1
-  if [ "$have_server" = 1 ] && [ "$have_client" = 1 ]; then
-    say "keeping existing $SERVER_CONFIG and $CLIENT_CONFIG (their address and state dir apply; to regenerate: $BIN init --force --dir $CONFIG_DIR ...)"
-    return 0
-  fi
-  if [ "$have_server" = 1 ] || [ "$have_client" = 1 ]; then
-    die "only one of $SERVER_CONFIG and $CLIENT_CONFIG exists; both come from one CA. Move it away to start fresh, or restore the other one"
-  fi
-  args=(init --dir "$CONFIG_DIR" --address "$ADDRESS" --state-dir "$STATE_DIR")
-  for h in "${HOSTS[@]+"${HOSTS[@]}"}"; do args+=(--host "$h"); done
-  say "creating certificates and configs in $CONFIG_DIR"
-  "$BIN" "${args[@]}" >/dev/null
+  local hosts=""
+  if [ ${#HOSTS[@]} -gt 0 ]; then hosts="${HOSTS[*]}"; fi
+  jm_configure "$ADDRESS" "$INSTANCE" "$STATE_DIR" "$hosts" || die "could not configure joblet (see above)"
 }
 
 # rnx finds /opt/joblet/config/rnx-config.yml by itself; for another --config-dir, link it from
@@ -354,45 +272,36 @@ start_systemd() {
   fi
 }
 
+# Without systemd: the packages' background daemon (pid file, log), restarted on the new binary.
 start_background() {
-  stop_pidfile_daemon
-  touch "$LOGFILE"
-  chmod 0600 "$LOGFILE"
-  printf '\n--- %s install.sh starting %s\n' "$(date -u +%FT%TZ)" "$BIN" >>"$LOGFILE"
-  # setsid: its own session, so the daemon outlives this shell and its terminal; nohup: no SIGHUP.
-  setsid nohup "$BIN" serve --config "$SERVER_CONFIG" </dev/null >>"$LOGFILE" 2>&1 &
-  local pid=$!
-  echo "$pid" >"$PIDFILE"
-  DAEMON_PID="$pid"
-  say "started joblet serve (pid $pid, log $LOGFILE)"
+  local pid
+  pid="$(jm_daemon_pid)"
+  if [ -n "$pid" ]; then
+    say "restarting the daemon (pid $pid) on this install's binary and config"
+    jm_stop || die "could not stop the running daemon (see above)"
+  fi
+  jm_bg_start || die "the daemon did not start (see above; its log is $LOGFILE)"
 }
 
 # Poll with the real client until the daemon answers, or show why it does not.
 wait_ready() {
-  local i
-  for ((i = 0; i < READY_TIMEOUT * 5; i++)); do
+  local deadline
+  deadline=$(($(date +%s) + READY_TIMEOUT))
+  while [ "$(date +%s)" -le "$deadline" ]; do
     if "$RNX" --config "$CLIENT_CONFIG" list >/dev/null 2>&1; then
-      say "daemon is answering on $(sed -n 's/^[[:space:]]*address:[[:space:]]*"\{0,1\}\([^"[:space:]]*\).*/\1/p' "$CLIENT_CONFIG" | head -n 1)"
+      say "daemon is answering on $(jm_config_value address)"
       return 0
-    fi
-    if [ -n "${DAEMON_PID:-}" ] && ! is_joblet_daemon "$DAEMON_PID"; then
-      rm -f "$PIDFILE"
-      # It was our child, so it started in our cgroups.
-      remove_instance_cgroups "$(config_instance)" "$(cgroup_dirs_of $$ || true)"
-      printf 'install.sh: the daemon exited during start-up. Last lines of its log:\n' >&2
-      tail -n 30 "$LOGFILE" >&2 || true
-      exit 1
     fi
     sleep 0.2
   done
   printf 'install.sh: the daemon did not answer within %s s. Last lines of its log:\n' "$READY_TIMEOUT" >&2
-  if [ -n "${DAEMON_PID:-}" ]; then
-    tail -n 30 "$LOGFILE" >&2 || true
-  else
+  if jm_has_systemd; then
     journalctl -u joblet.service -n 30 --no-pager >&2 || true
+  else
+    tail -n 30 "$LOGFILE" >&2 || true
   fi
   "$RNX" --config "$CLIENT_CONFIG" list >&2 || true
-  [ -n "${DAEMON_PID:-}" ] && printf 'install.sh: it is still running (pid %s); stop it with: %s --uninstall\n' "$DAEMON_PID" "$0" >&2
+  printf 'install.sh: stop it with: %s --uninstall\n' "$0" >&2
   exit 1
 }
 
@@ -403,28 +312,27 @@ summary() {
   echo "  binary   $BIN   (client: $RNX -> joblet)"
   echo "  configs  $SERVER_CONFIG"
   echo "           $CLIENT_CONFIG   (admin client; holds private keys)"
-  echo "  state    $STATE_DIR"
+  echo "  state    $(jm_state_dir)"
   if [ "$START" = 0 ]; then
     how="not started (--no-start): $BIN serve --config $SERVER_CONFIG"
-  elif has_systemd; then
+  elif jm_has_systemd; then
     how="systemd unit joblet.service (systemctl status joblet; journalctl -u joblet)"
   else
-    how="pid $DAEMON_PID (in $PIDFILE), log $LOGFILE"
+    how="pid $(jm_daemon_pid) (in $PIDFILE), log $LOGFILE"
   fi
   echo "  daemon   $how"
   case ":$PATH:" in *":$PREFIX/bin:"*) ;; *) echo "  note     $PREFIX/bin is not in PATH" ;; esac
   echo
-  echo "Try:"
-  echo "  rnx run --wait echo hello"
-  echo "  rnx run --wait sh -c 'id; hostname; ls /'"
-  echo "  rnx list"
+  # Where the client config is, and how to use it here and from a laptop (as the packages say).
+  jm_client_help | sed 's/^joblet: the /The /'
+  echo "  More:                    rnx run --wait sh -c 'id; hostname; ls /'; rnx list"
   echo "Other users need their own copy of the client config (it is root's, mode 0600):"
   echo "  install -d -m 700 -o USER ~USER/.rnx && install -m 600 -o USER $CLIENT_CONFIG ~USER/.rnx/"
   # Uninstalling needs the same paths as this install.
   local opts=""
   [ "$PREFIX" = /usr/local ] || opts+=" --prefix $PREFIX"
   [ "$CONFIG_DIR" = /opt/joblet/config ] || opts+=" --config-dir $CONFIG_DIR"
-  [ "$STATE_DIR" = /opt/joblet ] || opts+=" --state-dir $STATE_DIR"
+  [ "$(jm_state_dir)" = /opt/joblet ] || opts+=" --state-dir $(jm_state_dir)"
   echo "Remove: $REPO/install.sh --uninstall$opts [--purge]"
 }
 
@@ -434,14 +342,13 @@ if [ "$UNINSTALL" = 1 ]; then
 fi
 
 BINARY_CHANGED=0
-DAEMON_PID=""
 ensure_packages
 ensure_build
 install_binary
 ensure_config
 link_client_config
 if [ "$START" = 1 ]; then
-  if has_systemd; then
+  if jm_has_systemd; then
     start_systemd
   else
     start_background

