@@ -132,8 +132,8 @@ const f1 = (n: number) => n.toFixed(1);
 /** The client executables to measure: --client, else the rnx link of the snapshot and a built client-only rnx. */
 function clientsToMeasure(opts: Options, daemonDir: string): { label: string; exe: string }[] {
   if (opts.clients.length) return opts.clients.map((c) => ({ label: path.relative(ROOT, c) || c, exe: snapshot(c, daemonDir) }));
+  // BenchDaemon made this link to its copy of the executable.
   const link = path.join(daemonDir, 'rnx');
-  fs.symlinkSync('joblet', link);
   const list = [{ label: 'rnx (dist/rnx → joblet)', exe: link }];
   const only = path.join(ROOT, 'dist', 'clients', 'rnx-linux-x64');
   if (fs.existsSync(only)) list.push({ label: 'rnx (dist/clients/rnx-linux-x64)', exe: snapshot(only, daemonDir) });
