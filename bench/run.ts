@@ -271,7 +271,9 @@ async function main(): Promise<number> {
     await checkJobs(client, started);
   } finally {
     for (const c of clients) c.close();
-    for (const d of daemons) await d.stop();
+    // Every daemon is stopped even when one's clean-up fails; a failure here must not hide the
+    // error that ended the run (it is reported after this block).
+    for (const d of daemons) await d.stop().catch((err: unknown) => say(`stopping a bench daemon: ${err instanceof Error ? err.message : String(err)}`));
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -153,6 +153,16 @@ export class BenchDaemon {
       const base = path.basename(own) === `${this.instance}-daemon` ? path.dirname(own) : own;
       for (const sub of [path.join(base, this.instance), path.join(base, `${this.instance}-daemon`)]) removeEmptyCgroupTree(sub);
     }
+    // Workspaces of jobs the daemon had no time to end (SIGKILL after 60 s) are still mounted:
+    // named on stderr, detached, then the directory goes.
+    const left = fs
+      .readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[4] ?? '')
+      .filter((m) => m.startsWith(`${this.dir}/`))
+      .reverse();
+    if (left.length) process.stderr.write(`bench daemon left ${left.length} mount(s) under ${this.dir}; detaching them\n`);
+    for (const m of left) spawnSync('umount', ['-l', m]);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
