@@ -104,6 +104,24 @@ export function coalesce(frames: LogFrame[], buf: Buffer): LogFrame[] {
   return out;
 }
 
+/**
+ * The frames with every payload that lies in `buf` copied into one new buffer of exactly their
+ * size; other payloads (notices) are kept. The caller may hold them as long as it likes.
+ */
+export function detach(frames: LogFrame[], buf: Buffer): LogFrame[] {
+  const inBuf = (p: Buffer) => p.buffer === buf.buffer && p.byteOffset >= buf.byteOffset && p.byteOffset + p.length <= buf.byteOffset + buf.length;
+  const size = frames.reduce((n, f) => n + (inBuf(f.payload) ? f.payload.length : 0), 0);
+  if (size === 0) return frames;
+  const own = Buffer.allocUnsafe(size);
+  let at = 0;
+  return frames.map((f) => {
+    if (!inBuf(f.payload)) return f;
+    f.payload.copy(own, at);
+    at += f.payload.length;
+    return { ...f, payload: own.subarray(at - f.payload.length, at) };
+  });
+}
+
 /** What is known about one block. */
 interface BlockInfo {
   index: number;
@@ -136,6 +154,12 @@ export class LogReader {
    * exists wins over the file's); undefined when the log is final.
    */
   async read(live: LogPosition | undefined): Promise<ReadResult> {
+    const r = await this.readInPlace(live);
+    return { frames: this.buf ? detach(r.frames, this.buf) : r.frames, more: r.more };
+  }
+
+  /** read(), with payloads that may point into the reader's one buffer. */
+  private async readInPlace(live: LogPosition | undefined): Promise<ReadResult> {
     if (this.phase === 'head') {
       const limit = live ? live.headEnd : this.size();
       if (this.offset < limit) {
@@ -167,8 +191,8 @@ export class LogReader {
   }
 
   /**
-   * The one read buffer of this reader. Frames it returns point into it: they are valid until
-   * the next read() (the gRPC stream has serialized them by then).
+   * The one read buffer of this reader, reused by every read. read() copies the frames out of it
+   * (detach): a gRPC stream may hold written messages unserialized while the next read refills it.
    */
   private buffer(): Buffer {
     this.buf ??= Buffer.allocUnsafe(CHUNK);

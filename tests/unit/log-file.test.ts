@@ -63,6 +63,30 @@ test('frames keep stdout and stderr apart and in order; offsets count output byt
   assert.not.ok(w.truncated);
 });
 
+test('frames a read returned stay intact while later reads go on (a gRPC stream may hold them unsent)', async () => {
+  const file = tmpFile();
+  const w = new LogWriter(file, 64 << 20, () => undefined);
+  // Several reads' worth (each read takes at most 256 KiB), stderr interleaved.
+  for (let i = 0; i < 40; i++) {
+    w.write(LogStream.Stdout, numbered(i * 1000, 1000));
+    w.write(LogStream.Stderr, Buffer.from(`err ${i}\n`));
+  }
+  w.close();
+  const r = new LogReader(file, () => fs.statSync(file).size);
+  const held: LogFrame[] = [];
+  try {
+    for (;;) {
+      const { frames, more } = await r.read(undefined);
+      held.push(...frames); // not copied: as a stream's write queue holds them
+      if (!more) break;
+    }
+  } finally {
+    await r.close();
+  }
+  assert.is(text(held, LogStream.Stdout), numbered(0, 40000).toString());
+  assert.is(text(held, LogStream.Stderr), Array.from({ length: 40 }, (_, i) => `err ${i}\n`).join(''));
+});
+
 test('past the bound the log keeps the head and the tail, with a notice saying exactly what was skipped', async () => {
   const file = tmpFile();
   const max = 64 * 1024;
