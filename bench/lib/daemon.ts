@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { testNetworkCidrs } from '../../tests/helpers/daemon';
+import { detachMountsUnder, testNetworkCidrs } from '../../tests/helpers/daemon';
 import { removeEmptyCgroupTree } from '../../tests/helpers/cgroups';
 
 /** Settings for one benchmark daemon. */
@@ -155,14 +155,8 @@ export class BenchDaemon {
     }
     // Workspaces of jobs the daemon had no time to end (SIGKILL after 60 s) are still mounted:
     // named on stderr, detached, then the directory goes.
-    const left = fs
-      .readFileSync('/proc/self/mountinfo', 'utf8')
-      .split('\n')
-      .map((l) => l.split(' ')[4] ?? '')
-      .filter((m) => m.startsWith(`${this.dir}/`))
-      .reverse();
-    if (left.length) process.stderr.write(`bench daemon left ${left.length} mount(s) under ${this.dir}; detaching them\n`);
-    for (const m of left) spawnSync('umount', ['-l', m]);
+    const left = detachMountsUnder(this.dir);
+    if (left.length) process.stderr.write(`bench daemon left ${left.length} mount(s) under ${this.dir}; detached them\n`);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

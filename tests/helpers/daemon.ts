@@ -3,7 +3,7 @@
  * cgroup instance, so several can run side by side), `joblet serve` as a child process, and an
  * `rnx` runner that drives the real client binary with that config.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -194,16 +194,28 @@ export class TestDaemon {
   /** Stop and remove everything this daemon created. */
   async destroy(): Promise<void> {
     await this.stop();
-    // A mount left under the state dir would make the removal fail with EBUSY and hide the test
-    // that caused it: name it on stderr (the failing test reports itself), detach it, remove.
-    const left = fs
-      .readFileSync('/proc/self/mountinfo', 'utf8')
-      .split('\n')
-      .map((l) => l.split(' ')[4] ?? '')
-      .filter((m) => m.startsWith(this.dir + '/'))
-      .reverse();
-    if (left.length > 0) process.stderr.write(`the daemon left ${left.length} mount(s) behind:\n${left.join('\n')}\n`);
-    for (const m of left) await exec('umount', ['-l', m]);
+    // A mount still under the dir (a volume, or what a failed test left) would make the removal
+    // fail with EBUSY and hide the test that caused it: named on stderr, detached, then removed.
+    const left = detachMountsUnder(this.dir);
+    if (left.length > 0) process.stderr.write(`detached ${left.length} mount(s) still under the daemon's dir:\n${left.join('\n')}\n`);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Mount points at or under `dir` (by its real path), deepest first, as this process's namespace sees them. */
+export function mountsUnder(dir: string): string[] {
+  const real = fs.existsSync(dir) ? fs.realpathSync(dir) : dir;
+  return fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((m) => m === real || m.startsWith(`${real}/`))
+    .reverse();
+}
+
+/** Lazily unmount everything under `dir`, deepest first; returns the mount points detached. */
+export function detachMountsUnder(dir: string): string[] {
+  const left = mountsUnder(dir).filter((m) => m !== fs.realpathSync(dir));
+  for (const m of left) spawnSync('umount', ['-l', m]);
+  return left;
 }

@@ -13,7 +13,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { launchChromium, openPage, screenshot, startConsole, waitInPage, type ConsoleProcess } from '../helpers/console';
-import { TestDaemon, exec } from '../helpers/daemon';
+import { TestDaemon } from '../helpers/daemon';
 
 let d: TestDaemon;
 let admin: ConsoleProcess;
@@ -32,9 +32,7 @@ test.after(async () => {
   await browser?.close();
   await admin?.stop();
   if (d) {
-    await d.stop();
-    // The workflow test's memory volume is a mount under the daemon's dir: unmount before the temp dir goes.
-    for (const m of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(`${fs.realpathSync(d.dir)}/`)).reverse()) await exec('umount', ['-l', m]);
+    // destroy() detaches what is still mounted under the daemon's dir (volumes) before removing it.
     await d.destroy();
   }
 });

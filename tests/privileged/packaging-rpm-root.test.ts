@@ -19,7 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { exec, type RunResult } from '../helpers/daemon';
+import { exec, mountsUnder, type RunResult } from '../helpers/daemon';
 import { buildPackage } from '../helpers/packages';
 import { requireRoot } from './security/helpers';
 
@@ -69,11 +69,7 @@ function sha256(file: string): string {
 
 /** Mount points at or under the scratch directory, as this (the host's) namespace sees them. */
 function scratchMounts(): string[] {
-  return fs
-    .readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[4] ?? '')
-    .filter((m) => m === scratch || m.startsWith(`${scratch}/`));
+  return mountsUnder(scratch);
 }
 
 /** An overlayfs whiteout: a 0/0 character device in the upper layer that deletes the lower file. */
