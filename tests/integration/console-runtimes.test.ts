@@ -240,6 +240,7 @@ test('a viewer node lists runtimes with no action, and the console refuses every
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const { page, errors } = await openPage(ctx);
   await page.goto(viewer.url);
+  await page.waitForURL(/#\/viewer\/jobs$/);
   await runtimesPage(page, viewer.origin, 'viewer');
   assert.is(await page.locator('[data-testid=install], [data-testid=test], [data-testid=remove], [data-testid=reinstall], [data-testid=cancel-install]').count(), 0);
   await page.goto(`${viewer.origin}/#/viewer/run`);

@@ -9,7 +9,7 @@ import type { FeatureState, SessionView } from '../shared/types';
 import { loadFeatures, loadSession } from './api/session';
 import { ErrorLine } from './components/bits';
 import { NotFoundPage } from './pages/feature';
-import { href, navigate, usePlace } from './router';
+import { href, navigate, parseHash, replaceHash, usePlace } from './router';
 import { ROUTES, findRoute, renderRoute } from './routes';
 import { AppContext } from './state';
 
@@ -24,7 +24,9 @@ export function App() {
     loadSession().then(setSession, (err: Error) => setError(err.message));
   }, []);
   useEffect(() => {
-    if (session && !place.node) navigate(href(session.node, ['jobs']));
+    // Read the address now, not the render's: it may have been given a node since (a link
+    // followed while the session loaded), and that choice must not be overwritten.
+    if (session && !place.node && !parseHash(location.hash).node) replaceHash(href(session.node, ['jobs']));
   }, [session, place.node]);
   useEffect(() => {
     if (!session || !place.node || !session.nodes.some((n) => n.name === place.node)) return;
