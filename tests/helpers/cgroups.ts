@@ -17,3 +17,29 @@ export function removeEmptyCgroupTree(dir: string): void {
     /* still has processes, or already gone */
   }
 }
+
+/** `<daemon's cgroup>/<instance>` in every mounted hierarchy (the parent of its job cgroups). */
+export function instanceCgroupDirs(daemonPid: number, instance: string): string[] {
+  const mounts = fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [pre, post = ''] = line.split(' - ');
+      const f = post.split(' ');
+      return { point: pre!.split(' ')[4]!, fstype: f[0]!, opts: (f[2] ?? '').split(',') };
+    });
+  const dirs: string[] = [];
+  for (const line of fs.readFileSync(`/proc/${daemonPid}/cgroup`, 'utf8').split('\n').filter(Boolean)) {
+    const [, ctrls = '', cgPath = '/'] = line.split(/:(.*?):/);
+    const want = ctrls.split(',').filter((c) => c && !c.startsWith('name='));
+    if (ctrls.startsWith('name=')) continue;
+    const m = want.length === 0 ? mounts.find((x) => x.fstype === 'cgroup2') : mounts.find((x) => x.fstype === 'cgroup' && want.every((c) => x.opts.includes(c)));
+    if (!m) continue;
+    // On v2 the daemon moves itself into a "<instance>-daemon" leaf; its jobs sit beside it.
+    let own = path.join(m.point, cgPath);
+    if (path.basename(own) === `${instance}-daemon`) own = path.dirname(own);
+    dirs.push(path.join(own, instance));
+  }
+  return dirs;
+}

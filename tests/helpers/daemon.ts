@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { instanceCgroupDirs, removeEmptyCgroupTree } from './cgroups';
 
 /** The built binary the tests drive. */
 export const ROOT = path.resolve(__dirname, '../..');
@@ -71,6 +72,8 @@ export class TestDaemon {
   readonly configDir: string;
   readonly stateDir: string;
   readonly instance: string;
+  /** `<own>/<instance>` in every hierarchy, as the daemon's first start found them: destroy() checks they went. */
+  private cgroupDirs: string[] = [];
   /** Command line put before joblet serve and rnx (e.g. nsenter into a test network namespace). */
   wrap: string[] = [];
 
@@ -153,6 +156,8 @@ export class TestDaemon {
       proc.on('exit', (code) => reject(new Error(`joblet serve exited with ${code}:\n${this.log}`)));
       setTimeout(() => reject(new Error(`joblet serve did not start in 20 s:\n${this.log}`)), 20000).unref();
     });
+    // On cgroup v2 the daemon may sit in the leaf `<instance>-daemon` beside its jobs' parent.
+    if (this.cgroupDirs.length === 0) this.cgroupDirs = instanceCgroupDirs(proc.pid!, this.instance).flatMap((dir) => [dir, `${dir}-daemon`]);
   }
 
   /** Run rnx against this daemon. */
@@ -197,8 +202,15 @@ export class TestDaemon {
     // A mount still under the dir (a volume, or what a failed test left) would make the removal
     // fail with EBUSY and hide the test that caused it: named on stderr, detached, then removed.
     const left = detachMountsUnder(this.dir);
-    if (left.length > 0) process.stderr.write(`detached ${left.length} mount(s) still under the daemon's dir:\n${left.join('\n')}\n`);
+    if (left.length > 0) process.stderr.write(`notice: detached ${left.length} mount(s) still under the daemon's dir: ${left.join(', ')}\n`);
     fs.rmSync(this.dir, { recursive: true, force: true });
+    // A daemon killed on purpose cannot remove its cgroups; one that exited on its own should have.
+    const cgroups = this.cgroupDirs.filter((dir) => fs.existsSync(dir));
+    if (cgroups.length > 0 && this.proc?.signalCode !== 'SIGKILL') {
+      const tail = this.log.trimEnd().split('\n').slice(-15);
+      process.stderr.write(`notice: daemon ${this.instance} left its cgroups (${cgroups.join(', ')}); its log ends:\n${tail.map((l) => `notice:   ${l}`).join('\n')}\n`);
+    }
+    for (const dir of cgroups) removeEmptyCgroupTree(dir);
   }
 }
 

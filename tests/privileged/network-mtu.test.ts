@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exec } from '../helpers/daemon';
-import { destroyDaemon, requireRoot, TestDaemon } from './security/helpers';
+import { requireRoot, TestDaemon } from './security/helpers';
 
 const it = requireRoot() ? test : test.skip;
 const PY = '/usr/bin/python3';
@@ -58,8 +58,8 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  await destroyDaemon(auto);
-  await destroyDaemon(fixed);
+  await auto?.destroy();
+  await fixed?.destroy();
   outside?.kill('SIGKILL');
   await exec('ip', ['netns', 'del', OUT_NS]);
   await exec('ip', ['netns', 'del', HOST_NS]);

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exec } from '../../helpers/daemon';
-import { INSTALL_TIMEOUT_MS, TestDaemon, destroyDaemon, install, json, requireRoot, staged, waitFor } from './helpers';
+import { INSTALL_TIMEOUT_MS, TestDaemon, install, json, requireRoot, staged, waitFor } from './helpers';
 
 const privileged = requireRoot('the runtime failure tests');
 
@@ -37,7 +37,7 @@ test('a full disk is reported, the partial build removed, and the daemon goes on
     assert.is(job.stdout, 'still fine\n');
     assert.is(json<Array<Record<string, any>>>(await d.rnx(['runtime', 'list', '--json'])).find((x) => x.name === 'python-3.11')!.status, 'available');
   } finally {
-    await destroyDaemon(d);
+    await d?.destroy();
     await exec('umount', ['-l', small]);
     fs.rmSync(small, { recursive: true, force: true });
   }
@@ -64,7 +64,7 @@ test('a build interrupted by the daemon dying is gone with it, and cleared at th
     const rt = json<Array<Record<string, any>>>(await d.rnx(['runtime', 'list', '--json'])).find((x) => x.name === 'python-3.11')!;
     assert.is(rt.status, 'available');
   } finally {
-    await destroyDaemon(d);
+    await d?.destroy();
   }
 });
 

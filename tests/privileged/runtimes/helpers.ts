@@ -6,8 +6,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TestDaemon, type RunResult } from '../../helpers/daemon';
-import { removeEmptyCgroupTree } from '../../helpers/cgroups';
-import { instanceCgroupDirs } from '../security/helpers';
 
 export { TestDaemon, type RunResult };
 
@@ -28,19 +26,6 @@ export function requireRoot(what: string): boolean {
 /** `rnx runtime install NAME [args]` with the install deadline. */
 export function install(d: TestDaemon, name: string, args: string[] = []): Promise<RunResult> {
   return d.rnx(['runtime', 'install', name, ...args], { timeoutMs: INSTALL_TIMEOUT_MS });
-}
-
-/** Stops the daemon, removes its temp dir and the empty cgroups of its instance. */
-export async function destroyDaemon(d: TestDaemon | undefined): Promise<void> {
-  if (!d) return;
-  let bases: string[] = [];
-  try {
-    bases = d.proc?.pid ? instanceCgroupDirs(d.proc.pid, d.instance) : [];
-  } catch {
-    /* the daemon is gone already */
-  }
-  await d.destroy();
-  for (const dir of bases) removeEmptyCgroupTree(dir);
 }
 
 /** A file that exists only in the host's /usr, for "the job never sees the host's /usr"; remove() deletes it. */

@@ -15,7 +15,7 @@ import * as assert from 'uvu/assert';
 import { createClient } from 'nice-grpc';
 import { JobServiceDefinition, RuntimeServiceDefinition, type JobServiceClient, type RuntimeServiceClient } from '../../../src/gen/joblet';
 import { nodePems, openChannel } from '../../helpers/grpc';
-import { INSTALL_TIMEOUT_MS, TestDaemon, destroyDaemon, hostOnlyFile, install, json, requireRoot, staged, waitFor } from './helpers';
+import { INSTALL_TIMEOUT_MS, TestDaemon, hostOnlyFile, install, json, requireRoot, staged, waitFor } from './helpers';
 
 const privileged = requireRoot('the runtime tests');
 let d: TestDaemon;
@@ -27,7 +27,7 @@ test.before(async () => {
   d = await TestDaemon.start();
 });
 test.after(async () => {
-  await destroyDaemon(d);
+  await d?.destroy();
 });
 
 test('install python:3.11: phases and packages stream, then it is installed with a manifest', async () => {

@@ -11,7 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Channel } from 'nice-grpc';
 import { Status, allRpcs, callRpc, nodePems, openChannel, show, type Rpc } from '../../helpers/grpc';
-import { TestDaemon, destroyDaemon, requireRoot } from './helpers';
+import { TestDaemon, requireRoot } from './helpers';
 
 const it = requireRoot() ? test : test.skip;
 
@@ -34,7 +34,7 @@ test.before(async () => {
 });
 test.after(async () => {
   admin?.close();
-  await destroyDaemon(d);
+  await d?.destroy();
 });
 
 it('rnx refuses absurd limits before sending anything: exit 1, one line naming the flag', async () => {

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TestDaemon, destroyDaemon, expectOutcomes, probe, requireRoot, runWait, setConfig, waitRunning } from './helpers';
+import { TestDaemon, expectOutcomes, probe, requireRoot, runWait, setConfig, waitRunning } from './helpers';
 
 const it = requireRoot() ? test : test.skip;
 
@@ -32,7 +32,7 @@ test.before(async () => {
 });
 test.after(async () => {
   for (const m of markers) fs.rmSync(m, { force: true });
-  await destroyDaemon(d);
+  await d?.destroy();
 });
 
 it("host files, the daemon's state, config and home dirs are not in the job's file system", async () => {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as assert from 'uvu/assert';
 import { TestDaemon, type RunResult } from '../../helpers/daemon';
-import { removeEmptyCgroupTree } from '../../helpers/cgroups';
+import { instanceCgroupDirs } from '../../helpers/cgroups';
 
 export { TestDaemon, type RunResult };
 
@@ -29,14 +29,6 @@ export function requireRoot(): boolean {
     return false;
   }
   throw new Error(`${why}; set JOBLET_ALLOW_SKIP=1 to skip`);
-}
-
-/** Stops the daemon, removes its temp dir and the (empty) cgroup directories of its instance. */
-export async function destroyDaemon(d: TestDaemon | undefined): Promise<void> {
-  if (!d) return;
-  const bases = d.proc?.pid ? instanceCgroupDirs(d.proc.pid, d.instance) : [];
-  await d.destroy();
-  for (const dir of bases) removeEmptyCgroupTree(dir);
 }
 
 /** Sets a key that `joblet init` writes (server:, jobs: sections); values are single tokens. */
@@ -176,31 +168,6 @@ export function jobCgroupFile(d: TestDaemon, id: string, controller: string, fil
   return fs.readFileSync(path.join(dir, file), 'utf8');
 }
 
-/** `<daemon's cgroup>/<instance>` in every mounted hierarchy (the parent of its job cgroups). */
-export function instanceCgroupDirs(daemonPid: number, instance: string): string[] {
-  const mounts = fs
-    .readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [pre, post = ''] = line.split(' - ');
-      const f = post.split(' ');
-      return { point: pre!.split(' ')[4]!, fstype: f[0]!, opts: (f[2] ?? '').split(',') };
-    });
-  const dirs: string[] = [];
-  for (const line of fs.readFileSync(`/proc/${daemonPid}/cgroup`, 'utf8').split('\n').filter(Boolean)) {
-    const [, ctrls = '', cgPath = '/'] = line.split(/:(.*?):/);
-    const want = ctrls.split(',').filter((c) => c && !c.startsWith('name='));
-    if (ctrls.startsWith('name=')) continue;
-    const m = want.length === 0 ? mounts.find((x) => x.fstype === 'cgroup2') : mounts.find((x) => x.fstype === 'cgroup' && want.every((c) => x.opts.includes(c)));
-    if (!m) continue;
-    // On v2 the daemon moves itself into a "<instance>-daemon" leaf; its jobs sit beside it.
-    let own = path.join(m.point, cgPath);
-    if (path.basename(own) === `${instance}-daemon`) own = path.dirname(own);
-    dirs.push(path.join(own, instance));
-  }
-  return dirs;
-}
 
 
 /** Poll until `cond` holds or `ms` pass; returns whether it held. */

@@ -12,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Channel } from 'nice-grpc';
 import { Status, allRpcs, callRpc, nodePems, openChannel, show, type CallOutcome, type Rpc } from '../../helpers/grpc';
-import { TestDaemon, assertNothingLeft, destroyDaemon, eventually, requireRoot, runWait, setLimits } from './helpers';
+import { TestDaemon, assertNothingLeft, eventually, requireRoot, runWait, setLimits } from './helpers';
 
 const it = requireRoot() ? test : test.skip;
 
@@ -57,7 +57,7 @@ test.before(async () => {
 });
 test.after(async () => {
   admin?.close();
-  await destroyDaemon(d);
+  await d?.destroy();
 });
 
 it('uploads that collide (file and directory of one name, a file under a file) are INVALID_ARGUMENT, whatever the order', async () => {

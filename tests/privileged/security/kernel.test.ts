@@ -8,7 +8,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { JOB_UID, TestDaemon, destroyDaemon, expectOutcomes, probe, requireRoot, runWait } from './helpers';
+import { JOB_UID, TestDaemon, expectOutcomes, probe, requireRoot, runWait } from './helpers';
 
 const it = requireRoot() ? test : test.skip;
 
@@ -87,7 +87,7 @@ test.before(async () => {
   d = await TestDaemon.start();
   got = await probe(d, Object.values(GROUPS).flatMap((g) => Object.keys(g)));
 });
-test.after(() => destroyDaemon(d));
+test.after(() => d?.destroy());
 
 it('privileges: unprivileged uid, no capability in any set, no_new_privs, seccomp in filter mode', () => {
   expectOutcomes(got, GROUPS.privileges);

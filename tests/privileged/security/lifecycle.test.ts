@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TestDaemon, assertNothingLeft, destroyDaemon, eventually, hostPidsInNs, pidNsOfJob, requireRoot, setConfig, statusOf, waitRunning } from './helpers';
+import { TestDaemon, assertNothingLeft, eventually, hostPidsInNs, pidNsOfJob, requireRoot, setConfig, statusOf, waitRunning } from './helpers';
 
 const it = requireRoot() ? test : test.skip;
 
@@ -24,7 +24,7 @@ test.before(async () => {
   if (process.getuid?.() !== 0) return;
   d = await TestDaemon.start({ configEdit: setConfig('stopGraceSeconds', 1) });
 });
-test.after(() => destroyDaemon(d));
+test.after(() => d?.destroy());
 
 /** Starts `script`, waits until the job and its escapees (`procs` processes in all) run; returns id and pid namespace. */
 async function startWithEscapees(args: string[], procs: number): Promise<{ id: string; pidns: string }> {

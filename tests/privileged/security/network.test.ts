@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TestDaemon, destroyDaemon, expectOutcomes, probe, requireRoot } from './helpers';
+import { TestDaemon, expectOutcomes, probe, requireRoot } from './helpers';
 
 const it = requireRoot() ? test : test.skip;
 
@@ -49,7 +49,7 @@ test.before(async () => {
 test.after(async () => {
   abstract?.kill('SIGKILL');
   server?.close();
-  await destroyDaemon(d);
+  await d?.destroy();
 });
 
 const NONE = ['--network=none'];

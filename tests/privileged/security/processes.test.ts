@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { JOB_UID, TestDaemon, destroyDaemon, setConfig, expectOutcomes, hostPidsOfJob, probe, requireRoot, runWait, statusOf, waitRunning } from './helpers';
+import { JOB_UID, TestDaemon, setConfig, expectOutcomes, hostPidsOfJob, probe, requireRoot, runWait, statusOf, waitRunning } from './helpers';
 
 const it = requireRoot() ? test : test.skip;
 
@@ -24,7 +24,7 @@ test.before(async () => {
 });
 test.after(async () => {
   victim?.kill('SIGKILL');
-  await destroyDaemon(d);
+  await d?.destroy();
 });
 
 it('host processes (the test runner, the daemon, a host victim) are invisible: kill -0, /proc/PID and pidfd_open say ESRCH', async () => {

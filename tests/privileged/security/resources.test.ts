@@ -10,7 +10,6 @@ import {
   TestDaemon,
   assertNothingLeft,
   configEdits,
-  destroyDaemon,
   expectOutcomes,
   jobCgroupFile,
   pidNsOfJob,
@@ -36,7 +35,7 @@ test.before(async () => {
     configEdit: configEdits(setConfig('stopGraceSeconds', 1), setConfig('nofile', NOFILE), setConfig('tmpSizeMB', TMP_MB), setConfig('maxLogBytes', MAX_LOG)),
   });
 });
-test.after(() => destroyDaemon(d));
+test.after(() => d?.destroy());
 
 function rssKb(pid: number): number {
   const m = /^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
