@@ -292,6 +292,34 @@ test('a daemon shutdown during setup cancels the launch too', async () => {
   w.db.close();
 });
 
+test('a submission prepared before a shutdown and launched after it is refused, its workspace gone; new ones are refused', async () => {
+  const made: string[] = [];
+  const w = world((d) => {
+    const create = d.workspaces!.create;
+    d.workspaces!.create = (dir, ...rest) => {
+      made.push(dir);
+      return create(dir, ...rest);
+    };
+  });
+  const p = w.m.prepare(REQ, 0, 0);
+  const dir = made[0]!;
+  assert.ok(dir.endsWith(p.id) && fs.existsSync(dir), 'the workspace was made');
+  await w.m.shutdown();
+  try {
+    w.m.launch(p, REQ, 'tester');
+    assert.unreachable('launch after shutdown must be refused');
+  } catch (err) {
+    assert.instance(err, JobletError);
+    assert.is((err as JobletError).code, 'UNAVAILABLE');
+    assert.match((err as Error).message, /the daemon is shutting down/);
+  }
+  assert.not.ok(fs.existsSync(dir), 'its workspace is removed');
+  assert.is(w.spawned, 0);
+  assert.is(w.m.activeCount, 0);
+  assert.throws(() => w.m.prepare(REQ, 0, 0), /the daemon is shutting down/);
+  w.db.close();
+});
+
 test('finalisation always completes: failing clean-ups and a full store still end the job, its followers and its slot', async () => {
   const w = world((d, w2) => {
     d.resources = [{ name: 'volumes', acquire: async () => ({ release: async () => Promise.reject(new Error('umount: EBUSY')) }) }];

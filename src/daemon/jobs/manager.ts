@@ -184,6 +184,7 @@ export class JobManager {
 
   /** Reserve an id and a place for uploads (a workspace sized to quota plus uploads, or a staging directory). */
   prepare(req: JobRequest, uploadBytes: number, uploadEntries: number, wantedId?: string): PendingJob {
+    if (this.closing) throw new JobletError('UNAVAILABLE', 'the daemon is shutting down');
     const staged = req.scheduledAt !== undefined || req.recurring !== undefined;
     if (this.activeCount >= this.s.maxConcurrentJobs) {
       throw new JobletError('RESOURCE_EXHAUSTED', `this server already runs ${this.s.maxConcurrentJobs} jobs (jobs.maxConcurrentJobs); wait for some to finish`);
@@ -231,6 +232,12 @@ export class JobManager {
   /** Store the job and start it, or arm its schedule. Returns the record as created. */
   launch(p: PendingJob, req: JobRequest, owner: string): JobRecord {
     this.pendingCount--;
+    // A call prepared before the shutdown began may finish its uploads after it: a job started
+    // now would outlive the stop of the others (and its cgroup the daemon's clean-up).
+    if (this.closing) {
+      this.discard(p.id, p.staged);
+      throw new JobletError('UNAVAILABLE', 'the daemon is shutting down; submit the job again once it is back');
+    }
     const base = this.record(p.id, req, owner, p.uploads);
     try {
       if (req.scheduledAt === undefined) return this.startLive(this.lifecycle.create({ ...base, status: 'INITIALIZING' }));
