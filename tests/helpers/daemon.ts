@@ -156,8 +156,13 @@ export class TestDaemon {
       proc.on('exit', (code) => reject(new Error(`joblet serve exited with ${code}:\n${this.log}`)));
       setTimeout(() => reject(new Error(`joblet serve did not start in 20 s:\n${this.log}`)), 20000).unref();
     });
-    // On cgroup v2 the daemon may sit in the leaf `<instance>-daemon` beside its jobs' parent.
-    if (this.cgroupDirs.length === 0) this.cgroupDirs = instanceCgroupDirs(proc.pid!, this.instance).flatMap((dir) => [dir, `${dir}-daemon`]);
+    if (this.cgroupDirs.length === 0) {
+      try {
+        this.cgroupDirs = instanceCgroupDirs(proc.pid!, this.instance);
+      } catch {
+        /* gone again already: serve's caller sees that soon enough */
+      }
+    }
   }
 
   /** Run rnx against this daemon. */
@@ -210,7 +215,8 @@ export class TestDaemon {
       const tail = this.log.trimEnd().split('\n').slice(-15);
       process.stderr.write(`notice: daemon ${this.instance} left its cgroups (${cgroups.join(', ')}); its log ends:\n${tail.map((l) => `notice:   ${l}`).join('\n')}\n`);
     }
-    for (const dir of cgroups) removeEmptyCgroupTree(dir);
+    // On cgroup v2 the daemon may have sat in the leaf `<instance>-daemon`, which it cannot remove itself.
+    for (const dir of [...cgroups, ...this.cgroupDirs.map((d) => `${d}-daemon`)]) removeEmptyCgroupTree(dir);
   }
 }
 
