@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { detachMountsUnder, testNetworkCidrs } from '../../tests/helpers/daemon';
-import { removeEmptyCgroupTree } from '../../tests/helpers/cgroups';
+import { instanceCgroupDirs, removeInstanceCgroups } from '../../tests/helpers/cgroups';
 
 /** Settings for one benchmark daemon. */
 export interface BenchDaemonOptions {
@@ -26,6 +26,7 @@ export interface BenchDaemonOptions {
 export class BenchDaemon {
   /** Everything it printed (its log). */
   log = '';
+  /** `<own>/<instance>` in every hierarchy, for the clean-up after a stop. */
   private cgroupDirs: string[] = [];
 
   private constructor(
@@ -106,7 +107,7 @@ export class BenchDaemon {
     const d = new BenchDaemon(dir, instance, proc);
     try {
       await d.listening();
-      d.cgroupDirs = cgroupDirsOf(proc.pid!);
+      d.cgroupDirs = instanceCgroupDirs(proc.pid!, instance);
     } catch (err) {
       await d.stop();
       throw err;
@@ -147,12 +148,9 @@ export class BenchDaemon {
       await exited;
       clearTimeout(timer);
     }
-    // The daemon leaves `<own cgroup>/<instance>` behind in every hierarchy; rmdir only removes
-    // empty cgroups, so anything still in use stays (and is worth noticing).
-    for (const own of this.cgroupDirs) {
-      const base = path.basename(own) === `${this.instance}-daemon` ? path.dirname(own) : own;
-      for (const sub of [path.join(base, this.instance), path.join(base, `${this.instance}-daemon`)]) removeEmptyCgroupTree(sub);
-    }
+    // A daemon killed after the 60 s leaves `<own cgroup>/<instance>` behind in every hierarchy;
+    // rmdir only removes empty cgroups, so anything still in use stays (and is worth noticing).
+    removeInstanceCgroups(this.cgroupDirs);
     // Workspaces of jobs the daemon had no time to end (SIGKILL after 60 s) are still mounted:
     // named on stderr, detached, then the directory goes.
     const left = detachMountsUnder(this.dir);
@@ -171,25 +169,4 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-/** The cgroup directory of `pid` in every mounted hierarchy (from /proc/PID/cgroup + mountinfo). */
-function cgroupDirsOf(pid: number): string[] {
-  const mounts = fs
-    .readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [pre, post = ''] = line.split(' - ');
-      const f = post.split(' ');
-      return { point: pre!.split(' ')[4]!, fstype: f[0]!, opts: (f[2] ?? '').split(',') };
-    });
-  const dirs: string[] = [];
-  for (const line of fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').filter(Boolean)) {
-    const [, ctrls = '', cgPath = '/'] = line.split(/:(.*?):/);
-    const want = ctrls.split(',').filter(Boolean);
-    const m = want.length === 0 ? mounts.find((x) => x.fstype === 'cgroup2') : mounts.find((x) => x.fstype === 'cgroup' && want.every((c) => x.opts.includes(c)));
-    if (m) dirs.push(path.join(m.point, cgPath));
-  }
-  return dirs;
 }

@@ -43,3 +43,9 @@ export function instanceCgroupDirs(daemonPid: number, instance: string): string[
   }
   return dirs;
 }
+
+/** Remove what a daemon left of its instance: each `<own>/<instance>` given and, on cgroup v2, the
+ * `<instance>-daemon` leaf it sat in (which it cannot remove itself); only empty cgroups go. */
+export function removeInstanceCgroups(dirs: string[]): void {
+  for (const dir of dirs) for (const d of [dir, `${dir}-daemon`]) removeEmptyCgroupTree(d);
+}

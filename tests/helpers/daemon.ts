@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { instanceCgroupDirs, removeEmptyCgroupTree } from './cgroups';
+import { instanceCgroupDirs, removeInstanceCgroups } from './cgroups';
 
 /** The built binary the tests drive. */
 export const ROOT = path.resolve(__dirname, '../..');
@@ -215,8 +215,7 @@ export class TestDaemon {
       const tail = this.log.trimEnd().split('\n').slice(-15);
       process.stderr.write(`notice: daemon ${this.instance} left its cgroups (${cgroups.join(', ')}); its log ends:\n${tail.map((l) => `notice:   ${l}`).join('\n')}\n`);
     }
-    // On cgroup v2 the daemon may have sat in the leaf `<instance>-daemon`, which it cannot remove itself.
-    for (const dir of [...cgroups, ...this.cgroupDirs.map((d) => `${d}-daemon`)]) removeEmptyCgroupTree(dir);
+    removeInstanceCgroups(this.cgroupDirs);
   }
 }
 
