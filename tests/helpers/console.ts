@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import * as assert from 'uvu/assert';
 import { ROOT, RNX, type TestDaemon } from './daemon';
 
 /** Debian's chromium. */
@@ -104,5 +105,30 @@ export async function waitInPage(page: Page, what: string, fn: string, timeoutMs
     if (await page.evaluate(fn).catch(() => false)) return;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}; the page shows:\n${(await page.locator('body').innerText()).slice(0, 2000)}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A change the console's API offers: method, path, JSON body. */
+export type ApiCall = [method: string, url: string, body?: unknown];
+
+/**
+ * Send each call with the page's own fetch and a valid CSRF token (what a tampered page could do)
+ * and assert the console refuses every one itself: 403 with the read-only message for `node`.
+ */
+export async function assertReadOnlyRefuses(page: Page, node: string, calls: ApiCall[]): Promise<void> {
+  const answers = (await page.evaluate(`(async (calls) => {
+    const s = await (await fetch('/api/session')).json();
+    const h = { 'X-Joblet-CSRF': s.csrf, 'Content-Type': 'application/json' };
+    const out = [];
+    for (const [m, u, b] of calls) {
+      const r = await fetch(u, { method: m, headers: h, body: b ? JSON.stringify(b) : undefined });
+      out.push([r.status, (await r.json()).error.message]);
+    }
+    return out;
+  })(${JSON.stringify(calls)})`)) as [number, string][];
+  assert.is(answers.length, calls.length);
+  for (const [status, message] of answers) {
+    assert.is(status, 403);
+    assert.is(message, `node '${node}' uses a viewer certificate: the console is read-only for it; choose a node with an admin certificate`);
   }
 }

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import type { Browser } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { launchChromium, openPage, screenshot, startConsole, waitInPage, type ConsoleProcess } from '../helpers/console';
+import { assertReadOnlyRefuses, launchChromium, openPage, screenshot, startConsole, waitInPage, type ConsoleProcess } from '../helpers/console';
 import { RNX, TestDaemon, exec } from '../helpers/daemon';
 
 let d: TestDaemon;
@@ -88,30 +88,17 @@ test('a viewer node: no actions on any page, and every change refused by the con
   assert.equal(errors, [], errors.join('\n'));
 
   // The page's own fetch, with a valid CSRF token: the console refuses each change itself.
-  const answers = await page.evaluate(`(async () => {
-    const s = await (await fetch('/api/session')).json();
-    const h = { 'X-Joblet-CSRF': s.csrf, 'Content-Type': 'application/json' };
-    const out = [];
-    for (const [m, u, b] of [
-      ['POST', '/api/n/viewer/jobs', { command: 'touch', args: ['/work/x'], env: [], workdir: '', limits: {}, network: '', volumes: [], uploadSources: [] }],
-      ['POST', '/api/n/viewer/jobs/${sleeper}/stop'],
-      ['DELETE', '/api/n/viewer/jobs/${sleeper}'],
-      ['POST', '/api/n/viewer/volumes', { name: 'v', size: '16MB', type: 'memory' }],
-      ['POST', '/api/n/viewer/networks', { name: 'n', cidr: '10.99.0.0/24' }],
-      ['POST', '/api/n/viewer/jobs/${later}/cancel'],
-      ['POST', '/api/n/viewer/schedules/viewer-sees/pause'],
-      ['DELETE', '/api/n/viewer/schedules/viewer-sees'],
-      ['POST', '/api/n/viewer/workflows', { file: 'w.yaml', yaml: 'jobs: {a: {command: echo}}' }],
-    ]) {
-      const r = await fetch(u, { method: m, headers: h, body: b ? JSON.stringify(b) : undefined });
-      out.push([r.status, (await r.json()).error.message]);
-    }
-    return out;
-  })()`);
-  for (const [status, message] of answers as [number, string][]) {
-    assert.is(status, 403);
-    assert.is(message, "node 'viewer' uses a viewer certificate: the console is read-only for it; choose a node with an admin certificate");
-  }
+  await assertReadOnlyRefuses(page, 'viewer', [
+    ['POST', '/api/n/viewer/jobs', { command: 'touch', args: ['/work/x'], env: [], workdir: '', limits: {}, network: '', volumes: [], uploadSources: [] }],
+    ['POST', `/api/n/viewer/jobs/${sleeper}/stop`],
+    ['DELETE', `/api/n/viewer/jobs/${sleeper}`],
+    ['POST', '/api/n/viewer/volumes', { name: 'v', size: '16MB', type: 'memory' }],
+    ['POST', '/api/n/viewer/networks', { name: 'n', cidr: '10.99.0.0/24' }],
+    ['POST', `/api/n/viewer/jobs/${later}/cancel`],
+    ['POST', '/api/n/viewer/schedules/viewer-sees/pause'],
+    ['DELETE', '/api/n/viewer/schedules/viewer-sees'],
+    ['POST', '/api/n/viewer/workflows', { file: 'w.yaml', yaml: 'jobs: {a: {command: echo}}' }],
+  ]);
   // Nothing changed on the server.
   const status = JSON.parse((await d.rnx(['--json', 'status', sleeper])).stdout) as { status: string };
   assert.is(status.status, 'RUNNING');

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { launchChromium, openPage, screenshot, startConsole, waitInPage, type ConsoleProcess } from '../helpers/console';
+import { assertReadOnlyRefuses, launchChromium, openPage, screenshot, startConsole, waitInPage, type ConsoleProcess } from '../helpers/console';
 import { RNX, TestDaemon, exec } from '../helpers/daemon';
 import { placeTinyRuntime } from '../helpers/tiny-runtime';
 
@@ -247,25 +247,12 @@ test('a viewer node lists runtimes with no action, and the console refuses every
   await waitInPage(page, 'the refusal', "document.querySelector('[role=alert]')?.textContent.includes('read-only')");
   assert.equal(errors, [], errors.join('\n'));
   // The page's own fetch, with a valid CSRF token: the console refuses each change itself.
-  const answers = await page.evaluate(`(async () => {
-    const s = await (await fetch('/api/session')).json();
-    const h = { 'X-Joblet-CSRF': s.csrf, 'Content-Type': 'application/json' };
-    const out = [];
-    for (const [m, u, b] of [
-      ['POST', '/api/n/viewer/runtimes/python-3.11/install', { force: false }],
-      ['POST', '/api/n/viewer/runtimes/tiny-sh/test'],
-      ['DELETE', '/api/n/viewer/runtimes/tiny-sh'],
-      ['POST', '/api/n/viewer/runtime-installs/00000000-0000-4000-8000-000000000000/cancel'],
-    ]) {
-      const r = await fetch(u, { method: m, headers: h, body: b ? JSON.stringify(b) : undefined });
-      out.push([r.status, (await r.json()).error.message]);
-    }
-    return out;
-  })()`);
-  for (const [status, message] of answers as [number, string][]) {
-    assert.is(status, 403);
-    assert.is(message, "node 'viewer' uses a viewer certificate: the console is read-only for it; choose a node with an admin certificate");
-  }
+  await assertReadOnlyRefuses(page, 'viewer', [
+    ['POST', '/api/n/viewer/runtimes/python-3.11/install', { force: false }],
+    ['POST', '/api/n/viewer/runtimes/tiny-sh/test'],
+    ['DELETE', '/api/n/viewer/runtimes/tiny-sh'],
+    ['POST', '/api/n/viewer/runtime-installs/00000000-0000-4000-8000-000000000000/cancel'],
+  ]);
   assert.is(await runtimeStatus('tiny-sh'), 'installed');
   assert.is(await runtimeStatus('python-3.11'), 'available');
   await ctx.close();
